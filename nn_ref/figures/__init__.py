@@ -1,0 +1,1 @@
+"""The lecture's figures, regenerated from computed data (see ``nn-ref figures``)."""
