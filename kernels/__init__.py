@@ -24,6 +24,7 @@ Every backend module provides::
     cost_gradient(AL, Y, loss) -> dAL
     output_delta(AL, Y) -> AL - Y
     update(param, grad, learning_rate)          in place
+    batchnorm_forward(Z, gamma, beta, eps) -> (out, Z_hat, mu, var) / batchnorm_backward(dout, Z_hat, gamma, var, eps) -> (dZ, dgamma, dbeta) / batchnorm_eval(Z, gamma, beta, running_mean, running_var, eps) -> out
 
 The backend is chosen once: ``get_backend("cpu")``, else the environment variable
 ``NN_REF_BACKEND``, else ``"auto"`` (cuda on a real GPU -- never the simulator -- else cpu).

@@ -210,3 +210,49 @@ def softmax_backward(dA, A):
     dA, A: (n[L], m). Returns dZ: (n[L], m).
     """
     return A * (dA - (dA * A).sum(axis=0, keepdims=True))
+
+
+# ----------------------------------------------------------------------------- batch normalization
+def batchnorm_forward(Z, gamma, beta, eps):
+    """Batch normalization over the m samples (train mode, batch statistics):
+
+        mu    = (1/m) sum_i Z[:, i]                  (n, 1)
+        var   = (1/m) sum_i (Z[:, i] - mu)^2          (n, 1)
+        Z_hat = (Z - mu) / sqrt(var + eps)            (n, m)
+        out   = gamma * Z_hat + beta                  (n, m)
+
+    Z: (n[l], m), gamma, beta: (n[l], 1). Returns (out, Z_hat, mu, var).
+    """
+    m = Z.shape[1]
+    mu = Z.sum(axis=1, keepdims=True) / m
+    D = Z - mu
+    var = (D * D).sum(axis=1, keepdims=True) / m
+    Z_hat = D / np.sqrt(var + eps)
+    out = gamma * Z_hat + beta
+    return out, Z_hat, mu, var
+
+
+def batchnorm_backward(dout, Z_hat, gamma, var, eps):
+    """Backward of ``batchnorm_forward`` (the compact form):
+
+        dbeta  = sum_i dout[:, i]                                         (n, 1)
+        dgamma = sum_i dout[:, i] * Z_hat[:, i]                           (n, 1)
+        dZ     = gamma / sqrt(var + eps) * (dout - dbeta/m - Z_hat * dgamma/m)   (n, m)
+
+    dout, Z_hat: (n[l], m); gamma, var: (n[l], 1). Returns (dZ, dgamma, dbeta).
+    """
+    m = dout.shape[1]
+    dbeta = dout.sum(axis=1, keepdims=True)
+    dgamma = (dout * Z_hat).sum(axis=1, keepdims=True)
+    dZ = (gamma / np.sqrt(var + eps)) * (dout - dbeta / m - Z_hat * dgamma / m)
+    return dZ, dgamma, dbeta
+
+
+def batchnorm_eval(Z, gamma, beta, running_mean, running_var, eps):
+    """Batch normalization in eval mode, with the running statistics:
+
+        out = gamma * (Z - running_mean) / sqrt(running_var + eps) + beta
+
+    Z: (n[l], m); gamma, beta, running_mean, running_var: (n[l], 1). Returns out: (n[l], m).
+    """
+    return gamma * ((Z - running_mean) / np.sqrt(running_var + eps)) + beta
