@@ -14,15 +14,48 @@ A figure function computes its data with nn-ref itself, draws it, and returns bo
   the committed PNGs use ``quick=False`` and the registered ``params``.
 - ``data["key_numbers"]`` holds the (JSON-serialisable) numbers the figure's honesty check uses;
   they go into ``plots/MANIFEST.json``.
+- ``seed``: when not None, the function must take a ``seed`` parameter; ``FigureSpec.run`` passes the
+  registered seed to it (unless ``params`` already holds the same ``"seed"``), so the manifest's seed
+  is the one the data was drawn with. Draw random numbers only from ``np.random.default_rng(seed)``.
+- Draw with ``new_figure`` (a ``matplotlib.figure.Figure`` outside pyplot: nothing to close, no
+  "more than 20 figures" warning); the decorator runs the function inside the house style ``STYLE``.
+- ``FigureSpec.run`` computes with the NumPy oracle backend unless told otherwise (deterministic,
+  no JIT start-up); ``to_numpy`` turns a backend array (a CUDA device array too) into a NumPy array.
 """
+import contextlib
+import functools
+import inspect
 import json
+import os
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 FIGURES = {}
+
+DEFAULT_BACKEND = "numpy"
+
+STYLE = {
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "legend.fontsize": 9,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "lines.linewidth": 1.8,
+    "axes.prop_cycle": matplotlib.cycler(color=["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+                                                "#9467bd", "#8c564b", "#17becf", "#7f7f7f"]),
+}
 
 
 class FigureSpec:
@@ -34,37 +67,91 @@ class FigureSpec:
     def __repr__(self):
         return f"FigureSpec({self.id!r}, slide={self.slide!r})"
 
+    @property
+    def qualname(self):
+        """``module.qualname`` of the figure function, e.g. ``nn_ref.figures.basics.loss_l1_vs_l2``."""
+        return f"{self.function.__module__}.{self.function.__qualname__}"
+
+    def call_kwargs(self):
+        """The keyword arguments the function is called with: ``params`` plus the registered seed."""
+        kwargs = dict(self.params)
+        if self.seed is not None:
+            kwargs["seed"] = self.seed
+        return kwargs
+
+    def run(self, quick=False, backend=DEFAULT_BACKEND):
+        """``(fig, data)`` = the function called with the registered params and seed, computing
+        with ``backend`` (None keeps $NN_REF_BACKEND / auto)."""
+        with use_backend(backend):
+            return self.function(quick=quick, **self.call_kwargs())
+
 
 def figure(fig_id, slide, params=None, seed=None):
-    """Decorator: register ``function`` as figure ``fig_id`` from the slide ``slide``."""
+    """Decorator: register ``function`` as figure ``fig_id`` from the slide ``slide``.
+
+    Returns the function wrapped so that it draws in the house style (``STYLE``)."""
+    params = dict(params or {})
+
     def register(function):
         if fig_id in FIGURES:
             raise ValueError(f"figure id {fig_id!r} registered twice")
-        FIGURES[fig_id] = FigureSpec(fig_id, slide, function, dict(params or {}), seed)
-        return function
+        accepted = inspect.signature(function).parameters
+        if "quick" not in accepted:
+            raise ValueError(f"figure {fig_id!r}: expected a parameter quick=False in {function.__qualname__}")
+        for name in params:
+            if name not in accepted and not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+                raise ValueError(f"figure {fig_id!r}: params key {name!r} is not a parameter of "
+                                 f"{function.__qualname__}{inspect.signature(function)}")
+        if seed is not None:
+            if "seed" not in accepted:
+                raise ValueError(f"figure {fig_id!r}: registered seed={seed!r} but "
+                                 f"{function.__qualname__} takes no 'seed' parameter")
+            if "seed" in params and params["seed"] != seed:
+                raise ValueError(f"figure {fig_id!r}: params['seed']={params['seed']!r} differs from seed={seed!r}")
+
+        @functools.wraps(function)
+        def styled(*args, **kwargs):
+            with plt.rc_context(STYLE):
+                return function(*args, **kwargs)
+
+        FIGURES[fig_id] = FigureSpec(fig_id, slide, styled, params, seed)
+        return styled
     return register
 
 
-STYLE = {
-    "figure.dpi": 100,
-    "savefig.dpi": 150,
-    "font.size": 10,
-    "axes.titlesize": 11,
-    "axes.labelsize": 10,
-    "legend.fontsize": 9,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-}
+@contextlib.contextmanager
+def use_backend(name):
+    """Within the block, nn-ref's default backend (``backend=None``) is ``name`` ("numpy", "cpu",
+    "cuda", "auto"); ``name=None`` changes nothing."""
+    if name is None:
+        yield
+        return
+    old = os.environ.get("NN_REF_BACKEND")
+    os.environ["NN_REF_BACKEND"] = name
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["NN_REF_BACKEND"]
+        else:
+            os.environ["NN_REF_BACKEND"] = old
 
 
 def new_figure(nrows=1, ncols=1, width=6.4, height=4.0, **kwargs):
-    """A figure in the house style: ``fig, axes = new_figure(1, 2)``."""
+    """A figure in the house style: ``fig, axes = new_figure(1, 2)`` (constrained layout).
+
+    The figure is a plain ``matplotlib.figure.Figure`` (not registered with pyplot)."""
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), **kwargs)
-    fig.set_layout_engine("constrained")
+        fig = Figure(figsize=(width, height), layout="constrained")
+        axes = fig.subplots(nrows, ncols, **kwargs)
     return fig, axes
+
+
+def to_numpy(x):
+    """A backend array as a NumPy array (CUDA device arrays are copied to the host)."""
+    if hasattr(x, "copy_to_host"):
+        return x.copy_to_host()
+    return np.asarray(x)
 
 
 def to_jsonable(value):

@@ -1,0 +1,102 @@
+"""Regenerate the lecture's figures: ``nn-ref figures`` (or ``python scripts/make_figures.py``).
+
+For every registered figure (or the ``--only`` ones): call its function with the registered
+parameters and seed, save ``<out>/<id>.png`` (150 dpi), and record in ``<out>/MANIFEST.json``
+its slide title, function, parameters, seed and the key numbers its honesty check uses.
+Entries of figures not regenerated this time are kept, so ``--only`` updates the manifest in place.
+The manifest holds no timings or dates: two runs give the same file.
+"""
+import json
+import os
+import time
+
+from tqdm import tqdm
+
+from nn_ref.figures import FIGURES
+from nn_ref.figures._registry import DEFAULT_BACKEND, to_jsonable
+
+DEFAULT_OUT = "plots"
+DEFAULT_DPI = 150
+MANIFEST = "MANIFEST.json"
+
+
+def select(only=None):
+    """The FigureSpecs to make, in registry (lecture) order; ``only``: a list of ids."""
+    if not only:
+        return list(FIGURES.values())
+    unknown = [name for name in only if name not in FIGURES]
+    if unknown:
+        raise ValueError(f"unknown figure id(s) {unknown}; known ids: {', '.join(FIGURES)}")
+    wanted = set(only)
+    return [spec for spec in FIGURES.values() if spec.id in wanted]
+
+
+def manifest_entry(spec, data):
+    """The manifest record of one figure."""
+    if not isinstance(data, dict) or "key_numbers" not in data:
+        raise ValueError(f"figure {spec.id!r}: the function must return (fig, data) with data['key_numbers']")
+    return {"id": spec.id, "slide": spec.slide, "function": spec.qualname,
+            "params": to_jsonable(spec.params), "seed": spec.seed,
+            "file": f"{spec.id}.png", "key_numbers": to_jsonable(data["key_numbers"])}
+
+
+def read_manifest(out):
+    path = os.path.join(out, MANIFEST)
+    if not os.path.exists(path):
+        return {}
+    with open(path) as fh:
+        return {entry["id"]: entry for entry in json.load(fh)["figures"]}
+
+
+def write_manifest(out, entries):
+    """Write the entries of registered figures, in registry order."""
+    ordered = [entries[fig_id] for fig_id in FIGURES if fig_id in entries]
+    with open(os.path.join(out, MANIFEST), "w") as fh:
+        json.dump({"figures": ordered}, fh, indent=1, ensure_ascii=False)
+        fh.write("\n")
+
+
+def make_figures(only=None, out=DEFAULT_OUT, dpi=DEFAULT_DPI, quick=False, backend=DEFAULT_BACKEND,
+                 progress=True):
+    """Make the figures; returns ``[(id, seconds, path)]``. ``quick`` uses the tests' small sizes."""
+    specs = select(only)
+    os.makedirs(out, exist_ok=True)
+    entries = read_manifest(out)
+    done = []
+    bar = tqdm(specs, desc="figures", unit="fig", disable=not progress)
+    for spec in bar:
+        bar.set_postfix_str(spec.id)
+        start = time.perf_counter()
+        fig, data = spec.run(quick=quick, backend=backend)
+        path = os.path.join(out, f"{spec.id}.png")
+        fig.savefig(path, dpi=dpi, metadata={"Software": None})
+        seconds = time.perf_counter() - start
+        entries[spec.id] = manifest_entry(spec, data)
+        write_manifest(out, entries)  # after each figure: a crash keeps what was done
+        done.append((spec.id, seconds, path))
+    return done
+
+
+def list_figures():
+    """Lines ``id  slide title`` of every registered figure."""
+    width = max((len(fig_id) for fig_id in FIGURES), default=0)
+    return [f"{spec.id:<{width}}  {spec.slide}" for spec in FIGURES.values()]
+
+
+def main(args):
+    """The ``nn-ref figures`` verb (args from ``nn_ref.cli``)."""
+    if args.list:
+        print("\n".join(list_figures()))
+        return 0
+    try:
+        done = make_figures(args.only, args.out, args.dpi, args.quick, args.backend)
+    except ValueError as exc:
+        print(f"nn-ref figures: {exc}")
+        return 2
+    width = max(len(fig_id) for fig_id, _, _ in done) if done else 0
+    for fig_id, seconds, _ in done:
+        print(f"{fig_id:<{width}}  {seconds:7.2f} s")
+    total = sum(seconds for _, seconds, _ in done)
+    print(f"{len(done)} figure(s) in {total:.1f} s -> {args.out}/ (manifest: {os.path.join(args.out, MANIFEST)})")
+    return 0
+
