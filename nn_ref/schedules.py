@@ -1,0 +1,151 @@
+"""Learning-rate schedules [Learning rate schedule, Cyclical Learning Rate].
+
+Each constructor returns a callable ``lr(t)``; t counts *updates* (iterations), starting at 0.
+``lr(t)`` takes an int/float (returns a Python float) or a NumPy array of t (returns an array),
+so a figure can evaluate a whole curve at once.
+
+    inverse(lr0, gamma)                 alpha_t = alpha_0 / (1 + gamma t)
+    exponential(lr0, gamma)             alpha_t = alpha_0 exp(-gamma t)
+    polynomial(lr0, max_t, power=1)     alpha_t = alpha_0 (1 - t / max_t)^n, 0 for t >= max_t  (n = 1: linear)
+    multistep(lr0, milestones, gamma)   alpha_t = alpha_0 gamma^k, k = number of milestones <= t
+    cosine(lr0, t_max, lr_min=0)        alpha_t = lr_min + (alpha_0 - lr_min) (1 + cos(pi t / t_max)) / 2,
+                                        lr_min for t >= t_max
+    cyclical(base_lr, max_lr, step_size, mode, gamma)   Smith 2015 (below)
+    constant(lr0)                       alpha_t = alpha_0
+
+The slide writes multi-step as alpha_0 / gamma^n; here ``gamma`` is the factor applied at each
+milestone (gamma = 0.1 divides by 10), the Keras/PyTorch convention.
+
+Cyclical learning rate (Smith 2015, "Cyclical Learning Rates for Training Neural Networks"):
+
+    cycle = floor(1 + t / (2 step_size))
+    x     = |t / step_size - 2 cycle + 1|
+    lr    = base_lr + (max_lr - base_lr) * max(0, 1 - x) * scale
+    scale = 1                        "triangular"
+          = 1 / 2^(cycle - 1)        "triangular2"  (amplitude halves every cycle)
+          = gamma^t                  "exp_range"
+
+``triangular2``'s 1/2^(cycle - 1) is computed with ``np.ldexp(1, -(cycle - 1))``, never forming
+2^(cycle - 1) (which overflows after 1024 cycles); past 900 cycles the factor stays at 2^-900 (~1e-271,
+the amplitude is long gone), so no over- or underflow at any t.
+"""
+import numpy as np
+
+CYCLICAL_MODES = ("triangular", "triangular2", "exp_range")
+
+
+class Schedule:
+    """A learning-rate schedule: ``lr(t)``. ``formula`` is the closed form (for reading, printing)."""
+
+    def __init__(self, name, formula, fn, **params):
+        self.name, self.formula, self._fn, self.params = name, formula, fn, params
+
+    def __call__(self, t):
+        t_arr = np.asarray(t, dtype=np.float64)
+        if np.any(t_arr < 0) or not np.all(np.isfinite(t_arr)):
+            raise ValueError(f"{self.name}: expected t >= 0 (an update count), got {t!r}")
+        out = self._fn(t_arr)
+        return float(out) if np.ndim(t) == 0 else np.asarray(out, dtype=np.float64)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"{self.name}({args})"
+
+
+def _positive(name, value):
+    value = float(value)
+    if not (value > 0 and np.isfinite(value)):
+        raise ValueError(f"{name}: expected a positive finite number, got {value!r}")
+    return value
+
+
+def _non_negative(name, value):
+    value = float(value)
+    if not (value >= 0 and np.isfinite(value)):
+        raise ValueError(f"{name}: expected a non-negative finite number, got {value!r}")
+    return value
+
+
+def constant(lr0):
+    """alpha_t = lr0 for every t."""
+    lr0 = _positive("lr0", lr0)
+    return Schedule("constant", "alpha_0", lambda t: np.full_like(t, lr0), lr0=lr0)
+
+
+def inverse(lr0, gamma):
+    """alpha_t = lr0 / (1 + gamma t)   (inverse-time decay)."""
+    lr0, gamma = _positive("lr0", lr0), _non_negative("gamma", gamma)
+    return Schedule("inverse", "alpha_0 / (1 + gamma t)", lambda t: lr0 / (1.0 + gamma * t),
+                    lr0=lr0, gamma=gamma)
+
+
+def exponential(lr0, gamma):
+    """alpha_t = lr0 exp(-gamma t)."""
+    lr0, gamma = _positive("lr0", lr0), _non_negative("gamma", gamma)
+    return Schedule("exponential", "alpha_0 exp(-gamma t)", lambda t: lr0 * np.exp(-gamma * t),
+                    lr0=lr0, gamma=gamma)
+
+
+def polynomial(lr0, max_t, power=1):
+    """alpha_t = lr0 (1 - t / max_t)^power for t < max_t, 0 from t = max_t on (power 1: linear)."""
+    lr0, max_t, power = _positive("lr0", lr0), _positive("max_t", max_t), _positive("power", power)
+    return Schedule("polynomial", "alpha_0 (1 - t / max_t)^n",
+                    lambda t: lr0 * np.maximum(0.0, 1.0 - t / max_t) ** power,
+                    lr0=lr0, max_t=max_t, power=power)
+
+
+def multistep(lr0, milestones, gamma):
+    """alpha_t = lr0 gamma^k with k = the number of milestones <= t (gamma = 0.1: divide by 10)."""
+    lr0, gamma = _positive("lr0", lr0), _positive("gamma", gamma)
+    ms = np.sort(np.asarray(list(milestones), dtype=np.float64))
+    if ms.ndim != 1 or np.any(ms < 0) or len(np.unique(ms)) != len(ms):
+        raise ValueError(f"milestones: expected distinct non-negative update counts, got {list(milestones)!r}")
+    return Schedule("multistep", "alpha_0 gamma^(number of milestones <= t)",
+                    lambda t: lr0 * gamma ** np.searchsorted(ms, t, side="right"),
+                    lr0=lr0, milestones=ms.tolist(), gamma=gamma)
+
+
+def cosine(lr0, t_max, lr_min=0.0):
+    """alpha_t = lr_min + (lr0 - lr_min) (1 + cos(pi t / t_max)) / 2, and lr_min for t >= t_max."""
+    lr0, t_max, lr_min = _positive("lr0", lr0), _positive("t_max", t_max), _non_negative("lr_min", lr_min)
+    if lr_min > lr0:
+        raise ValueError(f"lr_min: expected lr_min <= lr0 = {lr0}, got {lr_min}")
+    return Schedule("cosine", "lr_min + (alpha_0 - lr_min) (1 + cos(pi t / t_max)) / 2",
+                    lambda t: lr_min + (lr0 - lr_min) * 0.5 * (1.0 + np.cos(np.pi * np.minimum(t, t_max) / t_max)),
+                    lr0=lr0, t_max=t_max, lr_min=lr_min)
+
+
+def cyclical(base_lr, max_lr, step_size, mode="triangular", gamma=1.0):
+    """Smith 2015's cyclical learning rate (see the module docstring for the formula).
+
+    base_lr < max_lr; step_size: updates per half cycle; mode: "triangular", "triangular2" or
+    "exp_range" (amplitude times gamma^t, 0 < gamma <= 1).
+    """
+    base_lr, max_lr = _positive("base_lr", base_lr), _positive("max_lr", max_lr)
+    step_size, gamma = _positive("step_size", step_size), _positive("gamma", gamma)
+    if max_lr < base_lr:
+        raise ValueError(f"max_lr: expected max_lr >= base_lr = {base_lr}, got {max_lr}")
+    if mode not in CYCLICAL_MODES:
+        raise ValueError(f"mode: expected one of {CYCLICAL_MODES}, got {mode!r}")
+    if mode == "exp_range" and gamma > 1:
+        raise ValueError(f"gamma: expected 0 < gamma <= 1 for exp_range, got {gamma}")
+
+    def lr(t):
+        cycle = np.floor(1.0 + t / (2.0 * step_size))
+        x = np.abs(t / step_size - 2.0 * cycle + 1.0)
+        if mode == "triangular":
+            scale = 1.0
+        elif mode == "triangular2":
+            # 1 / 2^(cycle-1) without ever forming 2^(cycle-1); the exponent is capped at 900
+            # (2^-900 ~ 1e-271: the amplitude is gone) so nothing over- or underflows.
+            scale = np.ldexp(1.0, -np.minimum(cycle - 1.0, 900.0).astype(np.int64))
+        else:
+            scale = gamma ** t
+        return base_lr + (max_lr - base_lr) * np.maximum(0.0, 1.0 - x) * scale
+
+    return Schedule("cyclical", f"Smith 2015 CLR, {mode}", lr,
+                    base_lr=base_lr, max_lr=max_lr, step_size=step_size, mode=mode, gamma=gamma)
+
+
+SCHEDULES = {"constant": constant, "inverse": inverse, "exponential": exponential, "polynomial": polynomial,
+             "multistep": multistep, "cosine": cosine, "cyclical": cyclical}
