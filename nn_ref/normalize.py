@@ -1,0 +1,74 @@
+"""Input normalization [Normalizing Input Data].
+
+For feature j (row j of X, X: (n[0], m), one sample per column):
+
+    min-max:          x_ij <- (x_ij - min_j) / (max_j - min_j)          into [0, 1] on the training set
+    standardization:  x_ij <- (x_ij - mean_j) / std_dev_j               mean 0, std 1 on the training set
+
+The slide's rule: the normalization parameters are computed on the *training* data (``fit``) and
+the same parameters are applied to train and test data alike (``transform``). A constant feature
+(max_j = min_j, or std_j = 0) would divide by zero: its scale is taken as 1, so it maps to 0.
+
+    scaler = StandardScaler().fit(X_train)
+    X_train_n, X_test_n = scaler.transform(X_train), scaler.transform(X_test)
+"""
+import numpy as np
+
+from nn_ref._checks import check_shape
+
+
+class _Scaler:
+    """Shared part: x_ij <- (x_ij - shift_j) / scale_j with shift, scale of shape (n[0], 1).
+    Each scaler below defines ``_stats(X) -> (shift, scale)``."""
+
+    shift = scale = None
+
+    def fit(self, X):
+        """Compute the per-feature parameters from training data X (n[0], m). Returns self."""
+        X = np.asarray(X, dtype=np.float64)
+        check_shape("X", X, (None, None))
+        if X.shape[1] == 0:
+            raise ValueError("X: expected at least one sample (column), got shape " + str(X.shape))
+        shift, scale = self._stats(X)
+        self.shift = shift
+        self.scale = np.where(scale > 0, scale, 1.0)      # constant feature: no division by zero
+        return self
+
+    def _check_fitted(self, X):
+        if self.shift is None:
+            raise ValueError(f"{type(self).__name__}: call fit(X_train) before transform")
+        X = np.asarray(X, dtype=np.float64)
+        check_shape("X", X, (self.shift.shape[0], None))
+        return X
+
+    def transform(self, X):
+        """(X - shift) / scale with the training parameters; X: (n[0], m') for any m'."""
+        X = self._check_fitted(X)
+        return (X - self.shift) / self.scale
+
+    def inverse_transform(self, X_normalized):
+        """X = X_normalized * scale + shift (undoes ``transform``)."""
+        X = self._check_fitted(X_normalized)
+        return X * self.scale + self.shift
+
+    def fit_transform(self, X):
+        """fit(X) then transform(X)."""
+        return self.fit(X).transform(X)
+
+
+class MinMaxScaler(_Scaler):
+    """x <- (x - min_j) / (max_j - min_j); shift = min_j, scale = max_j - min_j (1 if 0), both (n[0], 1)."""
+
+    def _stats(self, X):
+        lo, hi = X.min(axis=1, keepdims=True), X.max(axis=1, keepdims=True)
+        return lo, hi - lo
+
+
+class StandardScaler(_Scaler):
+    """x <- (x - mean_j) / std_j (population std, 1/m); shift = mean_j, scale = std_j (1 if 0), both (n[0], 1)."""
+
+    def _stats(self, X):
+        return X.mean(axis=1, keepdims=True), X.std(axis=1, keepdims=True)
+
+
+SCALERS = {"minmax": MinMaxScaler, "standard": StandardScaler}
