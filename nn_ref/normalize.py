@@ -31,7 +31,10 @@ class _Scaler:
             raise ValueError("X: expected at least one sample (column), got shape " + str(X.shape))
         shift, scale = self._stats(X)
         self.shift = shift
-        self.scale = np.where(scale > 0, scale, 1.0)      # constant feature: no division by zero
+        # a constant feature (all its values equal) gets scale 1: no division by zero, and no
+        # division by a rounding-error std either (the mean of equal floats can be off by an ulp)
+        constant = X.max(axis=1, keepdims=True) == X.min(axis=1, keepdims=True)
+        self.scale = np.where(constant | (scale <= 0), 1.0, scale)
         return self
 
     def _check_fitted(self, X):
