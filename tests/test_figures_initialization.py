@@ -1,0 +1,45 @@
+"""Honesty checks of the weight-initialization figures (figures.md), on the data each figure returns."""
+import numpy as np
+import pytest
+from _figcache import run_figure
+
+
+@pytest.mark.parametrize("fig_id", ["init_tanh_normal_0p01", "init_tanh_normal_1p00"])
+def test_init_data_is_a_real_forward_pass(fig_id):
+    # Z[l] = W[l] A[l-1] + 0 and A[l] = tanh(Z[l]) for h2..h5: the drawn arrays come from one forward pass
+    _, data = run_figure(fig_id)
+    assert len(data["W"]) == len(data["Z"]) == len(data["A"]) == len(data["dW"]) == 5
+    for l in range(1, 5):
+        assert data["W"][l].shape == (100, 100) and data["A"][l].shape == (100, data["m"])
+        np.testing.assert_allclose(data["Z"][l], data["W"][l] @ data["A"][l - 1], rtol=1e-10, atol=1e-300)
+        np.testing.assert_allclose(data["A"][l], np.tanh(data["Z"][l]), rtol=1e-12, atol=1e-300)
+    for l in range(5):
+        assert data["dW"][l].shape == data["W"][l].shape
+
+
+def test_init_normal_0p01_activations_vanish():
+    _, data = run_figure("init_tanh_normal_0p01")
+    assert np.std(data["W"][0]) == pytest.approx(0.01, rel=0.1)
+    ratio = np.std(data["A"][4]) / np.std(data["A"][0])
+    assert ratio < 1e-3
+    assert data["key_numbers"]["A_std_ratio_h5_over_h1"] == pytest.approx(ratio, rel=1e-12)
+
+
+def test_init_normal_1p00_saturates_and_gradients_explode():
+    _, data = run_figure("init_tanh_normal_1p00")
+    assert np.std(data["W"][0]) == pytest.approx(1.0, rel=0.1)
+    for l in range(1, 5):                       # h2..h5
+        assert np.mean(np.abs(data["A"][l]) > 0.99) > 0.6
+    assert np.std(data["dW"][0]) > 10 * np.std(data["dW"][4])
+
+
+def test_init_xavier_he_keep_the_activation_scale():
+    _, data = run_figure("init_xavier_he")
+    stds = {label: [np.std(a) for a in run["A"]] for label, run in data["runs"].items()}
+    xavier = next(v for k, v in stds.items() if k.startswith("Xavier"))
+    he = next(v for k, v in stds.items() if k.startswith("He"))
+    normal = next(v for k, v in stds.items() if k.startswith("Normal"))
+    assert max(xavier) / min(xavier) < 2
+    assert max(he) / min(he) < 2
+    assert max(normal) / min(normal) > 100          # the contrast the slide makes
+    assert data["key_numbers"]["xavier"]["A_std_max_over_min"] == pytest.approx(max(xavier) / min(xavier))

@@ -1,0 +1,66 @@
+"""Honesty checks of the learning-rate figures (figures.md), on the data each figure returns."""
+import numpy as np
+import pytest
+from _figcache import run_figure
+
+
+def test_lr_too_small_good_large():
+    _, data = run_figure("lr_too_small_good_large")
+    runs = data["runs"]
+    for eta, run in runs.items():       # each iterate is one GD step on J = theta^2: theta <- (1 - 2 eta) theta
+        theta = run["theta"]
+        assert len(theta) == 11
+        np.testing.assert_allclose(theta[1:], (1 - 2 * eta) * theta[:-1], rtol=1e-12)
+        np.testing.assert_allclose(run["J"], theta ** 2, rtol=1e-12)
+    J = runs[1.05]["J"]
+    assert np.all(np.diff(J) > 0)                               # too large: the cost rises every step
+    J = runs[0.05]["J"]
+    assert np.all(np.diff(J) < 0) and J[-1] > 0.1 * J[0]        # too small: falls, slowly
+    J = runs[0.3]["J"]
+    assert J[-1] < 1e-6 * J[0]                                  # good
+
+
+def test_lr_decay_schedules_closed_forms():
+    _, data = run_figure("lr_decay_schedules")
+    t = data["t"].astype(float)
+    assert t[0] == 0 and t[-1] == 100
+    a0 = 0.1
+    expected = {
+        "inverse": a0 / (1 + 0.1 * t),
+        "exponential": a0 * np.exp(-0.05 * t),
+        "polynomial n=1": a0 * (1 - t / 100),
+        "polynomial n=2": a0 * (1 - t / 100) ** 2,
+        "multi-step": a0 * 0.1 ** ((t >= 30).astype(int) + (t >= 60) + (t >= 90)),
+        "cosine": a0 * 0.5 * (1 + np.cos(np.pi * t / 100)),
+    }
+    curves = data["curves"]
+    assert len(curves) == len(expected)
+    for prefix, want in expected.items():
+        label = next(k for k in curves if k.startswith(prefix))
+        np.testing.assert_allclose(curves[label], want, rtol=1e-12, atol=1e-15)
+    for prefix in ("polynomial n=1", "polynomial n=2"):
+        assert curves[next(k for k in curves if k.startswith(prefix))][-1] == 0.0
+    multi = curves[next(k for k in curves if k.startswith("multi-step"))]
+    drops = np.flatnonzero(np.diff(multi) < 0) + 1
+    assert drops.tolist() == [30, 60, 90]
+    assert data["key_numbers"]["multistep_drops"] == 3
+
+
+def test_clr_triangular():
+    _, data = run_figure("clr_triangular")
+    t, curves = data["t"], data["curves"]
+    base, top, step = 0.001, 0.006, 2000
+    assert t[-1] == 12000
+    for mode in ("triangular", "triangular2"):
+        lr = curves[mode]
+        assert lr[0] == pytest.approx(base, rel=1e-12)
+        assert lr[step] == pytest.approx(top, rel=1e-12)
+        assert lr[2 * step] == pytest.approx(base, rel=1e-12)
+    for k in (1, 2, 3):                          # triangular2: peak of cycle k = base + (max - base) / 2^(k-1)
+        assert curves["triangular2"][(2 * k - 1) * step] == pytest.approx(base + (top - base) / 2 ** (k - 1), rel=1e-12)
+        assert curves["triangular"][(2 * k - 1) * step] == pytest.approx(top, rel=1e-12)
+    # exp_range: Smith's formula, amplitude times gamma^t
+    cycle = np.floor(1 + t / (2 * step))
+    x = np.abs(t / step - 2 * cycle + 1)
+    want = base + (top - base) * np.maximum(0, 1 - x) * 0.99994 ** t
+    np.testing.assert_allclose(curves["exp_range"], want, rtol=1e-12)
