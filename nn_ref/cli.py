@@ -10,10 +10,86 @@ def _int_list(text):
         raise argparse.ArgumentTypeError(f"expected comma-separated integers like 4,5,3,1, got {text!r}")
 
 
+def _add_gradcheck(sub):
+    p = sub.add_parser("gradcheck", help="gradient-check the lecture's network on random data",
+                       description="Build a net of --layers on seeded random data, compare backpropagation "
+                                   "with central differences (float64) per parameter array, print the table. "
+                                   "Exit status 0 when every array passes (difference < 1e-7), 1 otherwise.")
+    p.add_argument("--layers", type=_int_list, default=[4, 5, 3, 1], help="layer_dims n0,n1,...,nL (default 4,5,3,1)")
+    p.add_argument("--output", choices=("sigmoid", "softmax", "linear"), default="sigmoid", help="output activation")
+    p.add_argument("--hidden", choices=("relu", "tanh", "sigmoid", "leaky_relu"), default="relu",
+                   help="hidden activation (default relu)")
+    p.add_argument("--loss", choices=("cross_entropy", "categorical_cross_entropy", "mse", "l1"), default=None,
+                   help="loss (default: the output's own: cross_entropy, categorical_cross_entropy or mse)")
+    p.add_argument("--seed", type=int, default=0, help="seed for data and parameters (default 0)")
+    p.add_argument("--m", type=int, default=5, help="number of samples (default 5)")
+    p.add_argument("--eps", type=float, default=1e-4, help="central-difference step (default 1e-4)")
+    p.add_argument("--order", type=int, choices=(2, 4), default=4,
+                   help="2: two-point central difference; 4: five-point stencil (default)")
+
+    def run(args):
+        from nn_ref import gradcheck
+        return gradcheck.main(args)
+    p.set_defaults(func=run)
+
+
+def _add_figures(sub):
+    p = sub.add_parser("figures", help="regenerate the lecture's figures into plots/ (PNG + MANIFEST.json)",
+                       description="Compute every lecture figure with nn-ref and save it as PNG, plus "
+                                   "MANIFEST.json (slide title, function, parameters, seed, key numbers).")
+    p.add_argument("--only", nargs="+", metavar="NAME", help="make only these figure ids (see --list)")
+    p.add_argument("--out", default="plots", metavar="DIR", help="output folder (default: plots)")
+    p.add_argument("--list", action="store_true", help="list the figure ids and slide titles, make nothing")
+    p.add_argument("--dpi", type=int, default=150, metavar="N", help="PNG resolution (default 150)")
+    p.add_argument("--quick", action="store_true",
+                   help="the tests' smaller sizes (the committed figures use the full parameters)")
+    p.add_argument("--backend", choices=("numpy", "cpu", "cuda", "auto"), default="numpy",
+                   help="kernel backend for the computations (default numpy, the oracle)")
+
+    def run(args):
+        from nn_ref.figures import make
+        return make.main(args)
+    p.set_defaults(func=run)
+
+
+def _add_trace(sub):
+    p = sub.add_parser("trace", help="print one forward and one backward pass, step by step, in the lecture's notation",
+                       description="Run one forward pass, the cost, one backward pass and one gradient-descent "
+                                   "update on a tiny seeded net; print every Z[l], A[l], J, dZ[l], dW[l], db[l], "
+                                   "dA[l-1] and the updated W[l], b[l] with its equation, shapes and values.")
+    p.add_argument("--layers", type=_int_list, default=[3, 4, 1], help="layer_dims n0,n1,...,nL (default 3,4,1)")
+    p.add_argument("--m", type=int, default=2, help="number of samples (default 2)")
+    p.add_argument("--seed", type=int, default=0, help="seed for X, Y and the parameters (default 0)")
+    p.add_argument("--backend", choices=("numpy", "cpu", "cuda", "auto"), default="numpy",
+                   help="kernel backend (default numpy, the oracle)")
+    p.add_argument("--lr", type=float, default=0.1, help="learning rate alpha of the update (default 0.1)")
+    p.add_argument("--hidden", choices=("relu", "tanh", "sigmoid", "leaky_relu", "linear"), default="relu",
+                   help="hidden activation (default relu)")
+    p.add_argument("--output", choices=("sigmoid", "softmax", "linear"), default="sigmoid",
+                   help="output activation (default sigmoid; the loss follows: cross-entropy, categorical, mse)")
+    p.add_argument("--precision", type=int, default=4, help="digits printed (default 4)")
+    p.add_argument("--no-values", action="store_true", help="print equations and shapes only")
+
+    def run(args):
+        from nn_ref.trace import format_trace, trace
+        if len(args.layers) < 2 or args.m < 1:
+            raise SystemExit(f"nn-ref trace: expected --layers with at least two sizes and --m >= 1, "
+                             f"got --layers {args.layers} --m {args.m}")
+        steps = trace(args.layers, m=args.m, seed=args.seed, backend=args.backend, learning_rate=args.lr,
+                      hidden_activation=args.hidden, output_activation=args.output)
+        print(f"nn-ref trace: layer_dims {args.layers}, m = {args.m}, seed {args.seed}, backend {args.backend}, "
+              f"hidden {args.hidden}, output {args.output}, learning rate {args.lr:g}\n")
+        print(format_trace(steps, precision=args.precision, show_values=not args.no_values))
+    p.set_defaults(func=run)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="nn-ref", description="nn-ref: the lecture's neural network, step by step")
     sub = parser.add_subparsers(dest="command", required=True, metavar="VERB")
     # each verb registers itself here: _add_<verb>(sub)
+    _add_trace(sub)
+    _add_figures(sub)
+    _add_gradcheck(sub)
     args = parser.parse_args(argv)
     return args.func(args) or 0
 

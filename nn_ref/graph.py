@@ -1,0 +1,186 @@
+"""A scalar computation graph with reverse-mode autograd [Computation Graph, Backpropagation,
+PyTorch Tensors, Functions and Gradients].
+
+Every ``Value`` holds a number ``.data`` and, after ``backward()``, ``.grad`` = d(output)/d(this).
+Each operation records its inputs and a local rule that pushes the upstream gradient to them
+(the chain rule: downstream grad += upstream grad * local derivative). ``backward()`` visits the
+graph in reverse topological order, so each node's gradient is complete before it is pushed on.
+
+The slide's example, f = (x + y) * z at x = -2, y = 5, z = -4::
+
+    x, y, z = Value(-2.0), Value(5.0), Value(-4.0)
+    q = x + y            # q = 3
+    f = q * z            # f = -12
+    f.backward()         # df/dq = z = -4, df/dz = q = 3, df/dx = df/dy = df/dq * 1 = -4
+
+The slide "PyTorch Tensors, Functions and Gradients": z = 2x^2 + 5x at x = 2 has dz/dx = 4x + 5 = 13.
+That slide calls ``z.backward(torch.ones(2, 2) * 2)``, i.e. with an *upstream gradient* of 2, and then
+x.grad is 2 * 13 = 26, not the 13 printed on the slide (13 is what an upstream gradient of ones gives).
+Here ``z.backward()`` gives 13 and ``z.backward(2.0)`` gives 26.
+"""
+import math
+
+
+class Value:
+    """A scalar node: ``data`` (float), ``grad`` (float, d output / d self after ``backward``)."""
+
+    __slots__ = ("data", "grad", "_parents", "_backward", "op", "label")
+
+    def __init__(self, data, _parents=(), op="", label=""):
+        self.data = float(data)
+        self.grad = 0.0
+        self._parents = tuple(_parents)
+        self._backward = lambda: None
+        self.op = op
+        self.label = label
+
+    def __repr__(self):
+        name = f"{self.label}=" if self.label else ""
+        return f"Value({name}data={self.data:g}, grad={self.grad:g})"
+
+    # ------------------------------------------------------------------ binary operations
+    def __add__(self, other):
+        """out = a + b;  da += dout, db += dout."""
+        other = _as_value(other)
+        out = Value(self.data + other.data, (self, other), "+")
+
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        """out = a * b;  da += b * dout, db += a * dout."""
+        other = _as_value(other)
+        out = Value(self.data * other.data, (self, other), "*")
+
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+        out._backward = _backward
+        return out
+
+    def __pow__(self, k):
+        """out = a ** k for a constant number k;  da += k a^(k-1) dout."""
+        if isinstance(k, Value):
+            raise TypeError("Value ** Value is not supported: the exponent must be a number")
+        k = float(k)
+        out = Value(self.data ** k, (self,), f"**{k:g}")
+
+        def _backward():
+            self.grad += k * self.data ** (k - 1) * out.grad
+        out._backward = _backward
+        return out
+
+    def __neg__(self):
+        return self * -1.0
+
+    def __sub__(self, other):
+        return self + (-_as_value(other))
+
+    def __truediv__(self, other):
+        """out = a / b = a * b^-1."""
+        return self * _as_value(other) ** -1
+
+    def __radd__(self, other):
+        return self + other
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __rsub__(self, other):
+        return _as_value(other) - self
+
+    def __rtruediv__(self, other):
+        return _as_value(other) / self
+
+    # ------------------------------------------------------------------ unary functions
+    def exp(self):
+        """out = e^a;  da += e^a dout."""
+        out = Value(math.exp(self.data), (self,), "exp")
+
+        def _backward():
+            self.grad += out.data * out.grad
+        out._backward = _backward
+        return out
+
+    def log(self):
+        """out = ln a (a > 0);  da += dout / a."""
+        if self.data <= 0:
+            raise ValueError(f"log: expected a positive value, got {self.data!r}")
+        out = Value(math.log(self.data), (self,), "log")
+
+        def _backward():
+            self.grad += out.grad / self.data
+        out._backward = _backward
+        return out
+
+    def sigmoid(self):
+        """out = s = 1 / (1 + e^-a) (stable form for a < 0);  da += s (1 - s) dout."""
+        a = self.data
+        s = 1.0 / (1.0 + math.exp(-a)) if a >= 0 else math.exp(a) / (1.0 + math.exp(a))
+        out = Value(s, (self,), "sigmoid")
+
+        def _backward():
+            self.grad += s * (1.0 - s) * out.grad
+        out._backward = _backward
+        return out
+
+    def tanh(self):
+        """out = t = tanh(a);  da += (1 - t^2) dout."""
+        t = math.tanh(self.data)
+        out = Value(t, (self,), "tanh")
+
+        def _backward():
+            self.grad += (1.0 - t * t) * out.grad
+        out._backward = _backward
+        return out
+
+    def relu(self):
+        """out = max(0, a);  da += 1[a > 0] dout (0 at the kink a = 0, as in nn_ref.activations)."""
+        out = Value(self.data if self.data > 0 else 0.0, (self,), "relu")
+
+        def _backward():
+            self.grad += (1.0 if self.data > 0 else 0.0) * out.grad
+        out._backward = _backward
+        return out
+
+    # ------------------------------------------------------------------ the backward pass
+    def topological_order(self):
+        """All nodes this one depends on (itself last), each after all of its inputs."""
+        order, seen = [], set()
+        stack = [(self, False)]
+        while stack:                      # iterative depth-first search: no recursion limit
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            for p in node._parents:
+                if id(p) not in seen:
+                    stack.append((p, False))
+        return order
+
+    def backward(self, grad=1.0):
+        """Reverse-mode autograd from this node with upstream gradient ``grad`` (default 1.0).
+
+        Adds ``grad`` to ``self.grad`` and d(self)/d(node) * grad to every ``node.grad`` of the
+        graph. Gradients accumulate across calls, as in PyTorch: call ``zero_grad()`` in between.
+        """
+        order = self.topological_order()
+        self.grad += float(grad)
+        for node in reversed(order):
+            node._backward()
+
+    def zero_grad(self):
+        """Set ``.grad = 0`` on this node and on every node it depends on."""
+        for node in self.topological_order():
+            node.grad = 0.0
+
+
+def _as_value(x):
+    return x if isinstance(x, Value) else Value(x)
