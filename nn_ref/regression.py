@@ -1,0 +1,123 @@
+"""Linear and logistic regression [Linear Regression, Loss Function, Logistic Regression].
+
+One neuron, in the network's notation: X (n, m) holds m samples of n features as columns,
+W (1, n), b (1, 1), and the prediction is
+
+    Z = W X + b                                   (1, m)
+    linear regression:   A = Z                    cost L1 or L2 (mean forms, ``nn_ref.losses``)
+    logistic regression: A = sigmoid(Z)           cost J = -(1/m) sum [y log a + (1 - y) log(1 - a)]
+
+Y is (1, m) -- a (m,) vector is rejected, never broadcast. The gradients are the chain rule
+through ``network.linear_forward`` / ``network.linear_backward`` (whose dZ is m times dJ/dZ):
+
+    dW = (1/m) dZ X^T   (1, n)        db = (1/m) sum_i dZ[:, i]   (1, 1)
+
+Linear regression also has the closed form (normal equations) [W b]^T = (X1 X1^T)^-1 X1 Y^T with
+X1 = [X; 1 ... 1] (n+1, m), solved here by least squares (``np.linalg.lstsq``), which is the same
+answer computed without forming the inverse.
+"""
+import numpy as np
+
+from nn_ref import losses, network
+from nn_ref._checks import check_choice, check_shape
+
+LINEAR_LOSSES = ("l2", "l1")
+
+
+def _check_data(X, Y):
+    check_shape("X", X, (None, None))
+    check_shape("Y", Y, (1, X.shape[1]))
+
+
+def _as_b(b):
+    b = np.asarray(b, dtype=np.float64)
+    if b.ndim == 0:
+        return b.reshape(1, 1)
+    check_shape("b", b, (1, 1))
+    return b
+
+
+def linear_closed_form(X, Y):
+    """Least squares: the (W, b) minimising (1/m) sum (W x_i + b - y_i)^2.
+
+    Normal equations with X1 = [X; ones(1, m)]: [W b] = Y X1^T (X1 X1^T)^-1, solved by lstsq.
+    X: (n, m), Y: (1, m). Returns W (1, n), b (1, 1).
+    """
+    X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+    _check_data(X, Y)
+    X1 = np.vstack([X, np.ones((1, X.shape[1]))])           # (n+1, m)
+    theta, *_ = np.linalg.lstsq(X1.T, Y.T, rcond=None)       # (n+1, 1)
+    return theta[:-1].T.copy(), theta[-1:].copy()
+
+
+def linear_cost(W, b, X, Y, loss="l2"):
+    """Cost and gradients of linear regression: A = W X + b;
+    J = (1/m) sum (A - Y)^2 ("l2") or (1/m) sum |A - Y| ("l1", subgradient sign(A - Y), 0 at A = Y).
+
+    W: (1, n), b: (1, 1) or a float, X: (n, m), Y: (1, m). Returns (J, dW (1, n), db (1, 1)).
+    """
+    check_choice("loss", loss, LINEAR_LOSSES)
+    _check_data(X, Y)
+    check_shape("W", W, (1, X.shape[0]))
+    Z, cache = network.linear_forward(X, W, _as_b(b))
+    J, dJdA = (losses.l2_loss if loss == "l2" else losses.l1_loss)(Z, Y, reduction="mean")
+    _, dW, db = network.linear_backward(dJdA * X.shape[1], cache)    # dZ = m dJ/dZ
+    return J, dW, db
+
+
+def logistic_cost(W, b, X, Y):
+    """Cost and gradients of logistic regression: Z = W X + b, A = sigmoid(Z),
+    J = -(1/m) sum [y log a + (1 - y) log(1 - a)], computed from Z stably;  dZ = A - Y.
+
+    W: (1, n), b: (1, 1) or a float, X: (n, m), Y: (1, m) of 0/1. Returns (J, dW (1, n), db (1, 1)).
+    """
+    _check_data(X, Y)
+    check_shape("W", W, (1, X.shape[0]))
+    Z, cache = network.linear_forward(X, W, _as_b(b))
+    J, dJdZ = losses.binary_cross_entropy_with_logits(Z, Y)
+    _, dW, db = network.linear_backward(dJdZ * X.shape[1], cache)    # dZ = m dJ/dZ = A - Y
+    return J, dW, db
+
+
+def _descend(cost, X, Y, learning_rate, num_steps, W0, b0):
+    X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+    _check_data(X, Y)
+    W = np.zeros((1, X.shape[0])) if W0 is None else np.array(W0, dtype=np.float64)
+    b = np.zeros((1, 1)) if b0 is None else _as_b(b0).copy()
+    check_shape("W0", W, (1, X.shape[0]))
+    costs = []
+    for _ in range(int(num_steps)):
+        J, dW, db = cost(W, b, X, Y)
+        costs.append(J)
+        W -= learning_rate * dW                                    # W <- W - alpha dW
+        b -= learning_rate * db                                    # b <- b - alpha db
+    costs.append(cost(W, b, X, Y)[0])
+    return W, b, np.array(costs)
+
+
+def linear_gd(X, Y, loss="l2", learning_rate=0.1, num_steps=1000, W0=None, b0=None):
+    """Linear regression by full-batch gradient descent on the mean L2 or L1 cost.
+
+    X: (n, m), Y: (1, m); W0 (1, n) and b0 default to zeros. Returns W (1, n), b (1, 1) and
+    costs (num_steps + 1,): J before each step and after the last.
+    """
+    check_choice("loss", loss, LINEAR_LOSSES)
+    return _descend(lambda W, b, X, Y: linear_cost(W, b, X, Y, loss), X, Y, learning_rate, num_steps, W0, b0)
+
+
+def logistic_gd(X, Y, learning_rate=0.1, num_steps=1000, W0=None, b0=None):
+    """Logistic regression by full-batch gradient descent on the binary cross-entropy.
+
+    X: (n, m), Y: (1, m) of 0/1. Returns W (1, n), b (1, 1) and costs (num_steps + 1,).
+    """
+    return _descend(logistic_cost, X, Y, learning_rate, num_steps, W0, b0)
+
+
+def predict_linear(W, b, X):
+    """A = W X + b, (1, m)."""
+    return network.linear_forward(X, W, _as_b(b))[0]
+
+
+def predict_logistic(W, b, X):
+    """Class predictions 1[sigmoid(W X + b) > 0.5] = 1[W X + b > 0], (1, m) of 0/1."""
+    return (network.linear_forward(X, W, _as_b(b))[0] > 0).astype(int)
