@@ -20,7 +20,7 @@ or set NN_REF_BACKEND. Every shape is checked with a message naming expected and
 """
 import numpy as np
 
-from nn_ref import activations, init as initializers
+from nn_ref import activations, batchnorm as batchnorm_ops, init as initializers
 from nn_ref._checks import check_choice, check_shape
 from nn_ref.kernels import get_backend
 
@@ -29,11 +29,13 @@ HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
 LOSSES = ("cross_entropy", "categorical_cross_entropy", "mse", "l1")
 
 
-def initialize_parameters(layer_dims, init="he", sigma=0.01, seed=0, dtype=np.float64):
+def initialize_parameters(layer_dims, init="he", sigma=0.01, seed=0, dtype=np.float64, batchnorm=False):
     """Parameters {"W1", "b1", ..., "WL", "bL"} for ``layer_dims = [n[0], n[1], ..., n[L]]``.
 
     W[l]: (n[l], n[l-1]) from the initializer ``init`` ("zeros", "normal" with std ``sigma``,
     "xavier", "he"); b[l]: (n[l], 1) zeros. Seeded with ``np.random.default_rng(seed)``.
+    ``batchnorm=True`` adds gamma[l] (ones) and beta[l] (zeros), (n[l], 1), for every hidden
+    layer l = 1 .. L-1 (see ``nn_ref.batchnorm``).
     """
     layer_dims = [int(n) for n in layer_dims]
     if len(layer_dims) < 2 or min(layer_dims) < 1:
@@ -43,6 +45,10 @@ def initialize_parameters(layer_dims, init="he", sigma=0.01, seed=0, dtype=np.fl
     for l in range(1, len(layer_dims)):
         parameters[f"W{l}"] = initializers.init_weights(init, layer_dims[l], layer_dims[l - 1], rng, sigma, dtype)
         parameters[f"b{l}"] = np.zeros((layer_dims[l], 1), dtype=dtype)
+    if batchnorm:
+        for l in range(1, len(layer_dims) - 1):
+            parameters[f"gamma{l}"] = np.ones((layer_dims[l], 1), dtype=dtype)
+            parameters[f"beta{l}"] = np.zeros((layer_dims[l], 1), dtype=dtype)
     return parameters
 
 
@@ -111,12 +117,52 @@ def linear_activation_backward(dA, cache, backend=None):
     return linear_backward(dZ, linear_cache, B)
 
 
-def forward(X, parameters, hidden_activation="relu", output_activation="sigmoid", alpha=0.01, backend=None):
+def linear_bn_activation_forward(A_prev, W, b, gamma, beta, bn_param, activation, alpha=0.01, backend=None):
+    """A hidden layer with batch normalization between the linear part and the activation:
+
+        Z = W A_prev + b;   Z_tilde = gamma * (Z - mu) / sqrt(var + eps) + beta;   A = g(Z_tilde)
+
+    gamma, beta: (n[l], 1); bn_param: see ``nn_ref.batchnorm``. Returns (A, cache) with
+    cache = (linear_cache, bn_cache, Z_tilde, activation, alpha).
+    """
+    _check_linear(A_prev, W, b)
+    B = get_backend(backend)
+    Z, _ = B.linear_forward(A_prev, W, b, "linear")
+    Z_tilde, bn_cache = batchnorm_ops.batchnorm_forward(Z, gamma, beta, bn_param, B)
+    A = B.activation_forward(Z_tilde, activation, alpha)
+    return A, ((A_prev, W, b), bn_cache, Z_tilde, activation, alpha)
+
+
+def linear_bn_activation_backward(dA, cache, backend=None):
+    """Backward of ``linear_bn_activation_forward`` in the network's convention (dA, dZ are m times
+    dJ/dA, dJ/dZ): dZ_tilde = dA * g'(Z_tilde); (dZ, dgamma, dbeta) = batchnorm_backward(dZ_tilde);
+    dgamma and dbeta are divided by m to be the true dJ/dgamma, dJ/dbeta; then ``linear_backward``.
+
+    Returns (dA_prev, dW, db, dgamma, dbeta).
+    """
+    linear_cache, bn_cache, Z_tilde, activation, alpha = cache
+    check_shape("dA", dA, Z_tilde.shape)
+    B = get_backend(backend)
+    m = Z_tilde.shape[1]
+    dZ_tilde = B.activation_backward(dA, Z_tilde, activation, alpha)
+    dZ, dgamma, dbeta = batchnorm_ops.batchnorm_backward(dZ_tilde, bn_cache, B)
+    B.update(dgamma, dgamma, 1.0 - 1.0 / m)          # in place: dgamma <- dgamma / m
+    B.update(dbeta, dbeta, 1.0 - 1.0 / m)            # in place: dbeta  <- dbeta / m
+    dA_prev, dW, db = linear_backward(dZ, linear_cache, B)
+    return dA_prev, dW, db, dgamma, dbeta
+
+
+def forward(X, parameters, hidden_activation="relu", output_activation="sigmoid", alpha=0.01, backend=None,
+            batchnorm=False, bn_params=None):
     """Forward propagation: A[0] = X; Z[l] = W[l] A[l-1] + b[l]; A[l] = g[l](Z[l]).
 
     X: (n[0], m). g[l] = ``hidden_activation`` for l < L, ``output_activation``
     ("sigmoid", "softmax" or "linear") for l = L. Returns (AL, caches): AL is (n[L], m);
     caches[l-1] is the cache of layer l (see ``linear_activation_forward``).
+
+    ``batchnorm=True``: every hidden layer is ``linear_bn_activation_forward`` with gamma[l], beta[l]
+    from ``parameters`` and ``bn_params[l-1]`` (``nn_ref.batchnorm.init_bn_params``; its "mode" picks
+    batch or running statistics). Without ``bn_params``, batch statistics are used (train mode).
     """
     check_choice("hidden_activation", hidden_activation, HIDDEN_ACTIVATIONS)
     check_choice("output_activation", output_activation, OUTPUT_ACTIVATIONS)
@@ -125,11 +171,21 @@ def forward(X, parameters, hidden_activation="relu", output_activation="sigmoid"
     if L == 0:
         raise ValueError("parameters: expected keys W1, b1, ..., WL, bL; found no 'W1'")
     check_shape("X", X, (parameters["W1"].shape[1], None))
+    if batchnorm and L > 1 and "gamma1" not in parameters:
+        raise ValueError("parameters: batchnorm=True needs gamma1, beta1, ... (initialize_parameters(..., batchnorm=True))")
+    if batchnorm and bn_params is None:
+        bn_params = [{"mode": "train"} for _ in range(L - 1)]
+    if batchnorm and len(bn_params) != L - 1:
+        raise ValueError(f"bn_params: expected {L - 1} dicts (one per hidden layer), got {len(bn_params)}")
     A = B.to_device(X)
     caches = []
     for l in range(1, L + 1):
         g = output_activation if l == L else hidden_activation
-        A, cache = linear_activation_forward(A, parameters[f"W{l}"], parameters[f"b{l}"], g, alpha, B)
+        if batchnorm and l < L:
+            A, cache = linear_bn_activation_forward(A, parameters[f"W{l}"], parameters[f"b{l}"], parameters[f"gamma{l}"],
+                                                    parameters[f"beta{l}"], bn_params[l - 1], g, alpha, B)
+        else:
+            A, cache = linear_activation_forward(A, parameters[f"W{l}"], parameters[f"b{l}"], g, alpha, B)
         caches.append(cache)
     return A, caches
 
@@ -150,7 +206,7 @@ def compute_cost(AL, Y, loss="cross_entropy", backend=None):
     return getattr(B, f"{loss}_cost")(AL, B.to_device(Y))
 
 
-def backward(AL, Y, caches, loss="cross_entropy", backend=None):
+def backward(AL, Y, caches, loss="cross_entropy", backend=None, batchnorm=False):
     """Backward propagation: the exact gradient of ``compute_cost(AL, Y, loss)``.
 
     dZ[L] = AL - Y for sigmoid + cross_entropy and for softmax + categorical_cross_entropy
@@ -159,6 +215,8 @@ def backward(AL, Y, caches, loss="cross_entropy", backend=None):
 
     Returns {"dW1", "db1", ..., "dWL", "dbL", "dA0"} with the shapes of W[l], b[l] and X.
     ("dA0" follows the same convention as every dA: m times dJ/dX.)
+    ``batchnorm=True`` (caches from ``forward(..., batchnorm=True)`` in train mode) adds
+    "dgamma1", "dbeta1", ... for the hidden layers: true gradients dJ/dgamma[l], dJ/dbeta[l].
     """
     check_choice("loss", loss, LOSSES)
     check_shape("Y", Y, AL.shape)
@@ -173,29 +231,40 @@ def backward(AL, Y, caches, loss="cross_entropy", backend=None):
         dA_prev, dW, db = linear_activation_backward(B.cost_gradient(AL, Y, loss), caches[-1], B)
     grads[f"dW{L}"], grads[f"db{L}"] = dW, db
     for l in range(L - 1, 0, -1):
-        dA_prev, grads[f"dW{l}"], grads[f"db{l}"] = linear_activation_backward(dA_prev, caches[l - 1], B)
+        if batchnorm:
+            dA_prev, grads[f"dW{l}"], grads[f"db{l}"], grads[f"dgamma{l}"], grads[f"dbeta{l}"] = \
+                linear_bn_activation_backward(dA_prev, caches[l - 1], B)
+        else:
+            dA_prev, grads[f"dW{l}"], grads[f"db{l}"] = linear_activation_backward(dA_prev, caches[l - 1], B)
     grads["dA0"] = dA_prev
     return grads
 
 
 def update_parameters(parameters, grads, learning_rate, backend=None):
-    """Gradient descent step, in place: W[l] <- W[l] - alpha dW[l];  b[l] <- b[l] - alpha db[l].
+    """Gradient descent step, in place: W[l] <- W[l] - alpha dW[l];  b[l] <- b[l] - alpha db[l]
+    (and gamma[l], beta[l] likewise when the network has batch normalization).
 
     Returns ``parameters`` (the same dict, updated).
     """
     B = get_backend(backend)
     for l in range(1, num_layers(parameters) + 1):
-        for p in ("W", "b"):
+        for p in ("W", "b", "gamma", "beta"):
+            if p in ("gamma", "beta") and f"{p}{l}" not in parameters:
+                continue
             check_shape(f"d{p}{l}", grads[f"d{p}{l}"], parameters[f"{p}{l}"].shape)
             B.update(parameters[f"{p}{l}"], grads[f"d{p}{l}"], learning_rate)
     return parameters
 
 
-def predict(X, parameters, hidden_activation="relu", output_activation="sigmoid", backend=None):
+def predict(X, parameters, hidden_activation="relu", output_activation="sigmoid", backend=None, bn_params=None):
     """Inference: class predictions (n[L]=1 sigmoid: AL > 0.5 as (1, m); softmax: argmax as (m,)),
-    or AL itself for a linear output."""
+    or AL itself for a linear output. With ``bn_params`` (a batch-normalized network), batch norm
+    runs in eval mode with the running statistics."""
     B = get_backend(backend)
-    AL, _ = forward(X, parameters, hidden_activation, output_activation, backend=B)
+    if bn_params is not None:
+        bn_params = [dict(p, mode="eval") for p in bn_params]
+    AL, _ = forward(X, parameters, hidden_activation, output_activation, backend=B,
+                    batchnorm=bn_params is not None, bn_params=bn_params)
     AL = B.to_host(AL)
     if output_activation == "softmax":
         return AL.argmax(axis=0)
@@ -204,9 +273,9 @@ def predict(X, parameters, hidden_activation="relu", output_activation="sigmoid"
     return AL
 
 
-def accuracy(X, Y, parameters, hidden_activation="relu", output_activation="sigmoid", backend=None):
+def accuracy(X, Y, parameters, hidden_activation="relu", output_activation="sigmoid", backend=None, bn_params=None):
     """Fraction of samples classified correctly; Y is (1, m) of 0/1 or (n[L], m) one-hot."""
-    pred = predict(X, parameters, hidden_activation, output_activation, backend)
+    pred = predict(X, parameters, hidden_activation, output_activation, backend, bn_params)
     Y = np.asarray(Y)
     if output_activation == "softmax":
         return float((pred == Y.argmax(axis=0)).mean())

@@ -1,0 +1,99 @@
+"""Batch normalization [Batch normalization] (Ioffe & Szegedy 2015, the slide's Algorithm 1).
+
+For a layer's pre-activation Z[l] of shape (n[l], m), each unit (row) is normalized over the m
+samples of the mini-batch, then scaled and shifted by learned gamma[l], beta[l] of shape (n[l], 1):
+
+    mu    = (1/m) sum_i z_i                      mini-batch mean        (n[l], 1)
+    var   = (1/m) sum_i (z_i - mu)^2             mini-batch variance    (n[l], 1)
+    z_hat = (z_i - mu) / sqrt(var + eps)         normalize              (n[l], m)
+    out   = gamma z_hat + beta                   scale and shift        (n[l], m)
+
+Backward, for an upstream gradient dout = dJ/dout (n[l], m):
+
+    dbeta  = sum_i dout_i                                   dgamma = sum_i dout_i z_hat_i
+    dZ     = gamma / sqrt(var + eps) * (dout - dbeta / m - z_hat * dgamma / m)
+
+``bn_param`` is a dict holding the layer's settings and state:
+
+    "mode":         "train" (batch statistics; running averages updated) or "eval" (running statistics)
+    "eps":          epsilon (default 1e-5)
+    "momentum":     running = momentum * running + (1 - momentum) * batch   (default 0.9)
+    "running_mean", "running_var":  (n[l], 1) arrays, created (0 and 1) on first use
+
+The arithmetic runs in ``nn_ref.kernels`` (``batchnorm_forward/backward/eval``); the running averages
+are updated in place with the backend's ``update`` op, so on the cuda backend they stay on the GPU.
+"""
+import numpy as np
+
+from nn_ref._checks import check_choice, check_shape
+from nn_ref.kernels import get_backend
+
+MODES = ("train", "eval")
+
+
+def init_bn_params(layer_dims, eps=1e-5, momentum=0.9, dtype=np.float64):
+    """One ``bn_param`` dict per hidden layer l = 1 .. L-1 (BN sits between the linear part and the
+    activation of every hidden layer): mode "train", running_mean zeros and running_var ones (n[l], 1)."""
+    return [{"mode": "train", "eps": float(eps), "momentum": float(momentum),
+             "running_mean": np.zeros((n, 1), dtype=dtype), "running_var": np.ones((n, 1), dtype=dtype)}
+            for n in list(layer_dims)[1:-1]]
+
+
+def eval_mode(bn_params):
+    """Copies of the bn_param dicts with mode "eval" (sharing the running statistics)."""
+    return [dict(p, mode="eval") for p in bn_params]
+
+
+def _running_average(running, batch, momentum, B):
+    """running <- momentum * running + (1 - momentum) * batch, in place, with two ``update`` ops:
+    running -= (1 - momentum) * running;  running -= -(1 - momentum) * batch."""
+    B.update(running, running, 1.0 - momentum)
+    B.update(running, batch, -(1.0 - momentum))
+
+
+def batchnorm_forward(Z, gamma, beta, bn_param, backend=None):
+    """out = gamma * (Z - mu) / sqrt(var + eps) + beta  (batch statistics in "train" mode, running
+    statistics in "eval" mode). Z: (n[l], m); gamma, beta: (n[l], 1).
+
+    Returns (out, cache): out (n[l], m); cache = (Z_hat, gamma, var, eps) for ``batchnorm_backward``
+    (None in eval mode: there is no backward through the running statistics here).
+    """
+    check_shape("Z", Z, (None, None))
+    n = Z.shape[0]
+    check_shape("gamma", gamma, (n, 1))
+    check_shape("beta", beta, (n, 1))
+    mode = bn_param.get("mode", "train")
+    check_choice("bn_param['mode']", mode, MODES)
+    eps = float(bn_param.get("eps", 1e-5))
+    momentum = float(bn_param.get("momentum", 0.9))
+    B = get_backend(backend)
+    if "running_mean" not in bn_param:
+        bn_param["running_mean"] = B.to_device(np.zeros((n, 1), dtype=Z.dtype))
+        bn_param["running_var"] = B.to_device(np.ones((n, 1), dtype=Z.dtype))
+    check_shape("bn_param['running_mean']", bn_param["running_mean"], (n, 1))
+    check_shape("bn_param['running_var']", bn_param["running_var"], (n, 1))
+    if mode == "eval":
+        out = B.batchnorm_eval(Z, gamma, beta, bn_param["running_mean"], bn_param["running_var"], eps)
+        return out, None
+    if Z.shape[1] < 2:
+        raise ValueError(f"Z: batch normalization in train mode needs m >= 2 samples, got shape {Z.shape}")
+    out, Z_hat, mu, var = B.batchnorm_forward(Z, gamma, beta, eps)
+    _running_average(bn_param["running_mean"], mu, momentum, B)
+    _running_average(bn_param["running_var"], var, momentum, B)
+    return out, (Z_hat, gamma, var, eps)
+
+
+def batchnorm_backward(dout, cache, backend=None):
+    """dbeta = sum_i dout_i;  dgamma = sum_i dout_i z_hat_i;
+    dZ = gamma / sqrt(var + eps) * (dout - dbeta / m - z_hat * dgamma / m).
+
+    dout: (n[l], m) = dJ/dout; cache from ``batchnorm_forward`` in train mode.
+    Returns (dZ (n[l], m), dgamma (n[l], 1), dbeta (n[l], 1)) -- the exact gradients for the J whose
+    upstream gradient is dout.
+    """
+    if cache is None:
+        raise ValueError("batchnorm_backward: the cache is None -- the forward pass ran in eval mode; "
+                         "run it with bn_param['mode'] = 'train' to backpropagate")
+    Z_hat, gamma, var, eps = cache
+    check_shape("dout", dout, Z_hat.shape)
+    return get_backend(backend).batchnorm_backward(dout, Z_hat, gamma, var, eps)
