@@ -168,10 +168,14 @@ class Value:
     def backward(self, grad=1.0):
         """Reverse-mode autograd from this node with upstream gradient ``grad`` (default 1.0).
 
-        Adds ``grad`` to ``self.grad`` and d(self)/d(node) * grad to every ``node.grad`` of the
-        graph. Gradients accumulate across calls, as in PyTorch: call ``zero_grad()`` in between.
+        Every node of the graph gets d(self)/d(node) * grad. As in PyTorch, the leaves (inputs)
+        accumulate across calls -- call ``zero_grad()`` in between -- while the intermediate
+        nodes hold this call's gradient (they are reset to 0 before it).
         """
         order = self.topological_order()
+        for node in order:
+            if node._parents:
+                node.grad = 0.0
         self.grad += float(grad)
         for node in reversed(order):
             node._backward()
