@@ -21,3 +21,16 @@ def test_flat_vs_sharp_minima():
     gap_flat = flat["f_test"] - flat["f_train"]
     gap_sharp = sharp["f_test"] - sharp["f_train"]
     assert gap_flat > 0 and gap_sharp >= 5 * gap_flat
+
+
+def test_noise_scale_equals_the_formula_and_the_measurement():
+    _, data = run_figure("noise_scale")
+    N, B_grid = data["N"], data["B_grid"]
+    assert N == 100
+    for eps in data["epsilons"]:
+        np.testing.assert_allclose(data["g"][eps], eps * (N / B_grid - 1), rtol=1e-12)
+        np.testing.assert_allclose(data["g_approx"][eps], eps * N / B_grid, rtol=1e-12)
+        small = B_grid < N / 20                     # g ~ eps N / B when B << N
+        np.testing.assert_allclose(data["g"][eps][small], data["g_approx"][eps][small], rtol=0.06)
+    # the noise measured from nn-ref's mini-batch gradients follows (N/B - 1) (sampling error of the draws)
+    np.testing.assert_allclose(data["measured_g_over_eps"], N / data["B"] - 1, rtol=0.25)

@@ -8,7 +8,7 @@ Every number is computed with nn-ref: gradient descent by ``nn_ref.optim``, grad
 import numpy as np
 
 from nn_ref import optim
-from nn_ref.figures._registry import figure, new_figure
+from nn_ref.figures._registry import figure, new_figure, to_numpy
 
 
 # --------------------------------------------------------------------------------------------
@@ -65,3 +65,68 @@ def flat_vs_sharp_minima(quick=False, shift=0.25, x0_flat=-3.0, x0_sharp=2.2, le
            for name, m in minima.items()}
     key["gap_ratio_sharp_over_flat"] = minima["sharp"]["gap"] / minima["flat"]["gap"]
     return fig, {"minima": minima, "key_numbers": key}
+
+
+# --------------------------------------------------------------------------------------------
+# Learning rate and Batch size relationship (Smith et al. 2017: noise scale)
+# --------------------------------------------------------------------------------------------
+
+def _linear_gradient(X, Y, parameters):
+    """The MSE gradient (dW1, db1) of the linear model on the columns X, Y, flattened to (2,),
+    from ``network.forward/backward``."""
+    from nn_ref import network
+    AL, caches = network.forward(X, parameters, output_activation="linear")
+    g = network.backward(AL, Y, caches, loss="mse")
+    return np.concatenate([to_numpy(g["dW1"]).ravel(), to_numpy(g["db1"]).ravel()])
+
+
+@figure("noise_scale", slide="Learning rate and Batch size relationship",
+        params={"epsilons": [0.01, 0.1, 1.0], "batch_sizes": [1, 2, 4, 8, 16, 32, 64], "draws": 2000},
+        seed=42)
+def noise_scale(quick=False, epsilons=(0.01, 0.1, 1.0), batch_sizes=(1, 2, 4, 8, 16, 32, 64), draws=2000, seed=42):
+    """g = eps (N/B - 1) against B (and g ~ eps N / B) on the seed-42 linear data (N = 100), with
+    the noise scale *measured*: mini-batch gradients of the linear model's MSE (``network.backward``)
+    over ``draws`` random batches drawn without replacement, at the initial parameters W = b = 0.
+    Smith et al.'s g is eps N Var[g_B] / F; for sampling without replacement
+    Var[g_B] = (sigma^2 / B) (N - B) / (N - 1), so eps (N - 1) Var[g_B] / sigma^2 = eps (N/B - 1),
+    sigma^2 = the per-example gradient variance. quick: 600 draws."""
+    from nn_ref import datasets, network
+    if quick:
+        draws = 600
+    X, Y = datasets.linear(m=100, seed=seed)
+    N = X.shape[1]
+    parameters = network.initialize_parameters([1, 1], init="zeros")
+    G = _linear_gradient(X, Y, parameters)                                   # full-batch gradient
+    per_example = np.array([_linear_gradient(X[:, [i]], Y[:, [i]], parameters) for i in range(N)])
+    sigma2 = float(np.mean(np.sum((per_example - G) ** 2, axis=1)))          # trace of the covariance
+    rng = np.random.default_rng(seed)
+    measured_var = []
+    for B in batch_sizes:
+        sq = [np.sum((_linear_gradient(X[:, idx], Y[:, idx], parameters) - G) ** 2)
+              for idx in (rng.choice(N, B, replace=False) for _ in range(draws))]
+        measured_var.append(float(np.mean(sq)))
+    B_arr = np.asarray(batch_sizes, dtype=float)
+    measured_unit = (N - 1) * np.asarray(measured_var) / sigma2             # measured g / eps
+    formula_unit = N / B_arr - 1.0
+
+    fig, ax = new_figure(1, 1, width=7.5, height=4.8)
+    B_grid = np.logspace(0, np.log10(N / 1.05), 200)
+    for eps, color in zip(epsilons, ("#1f77b4", "#d62728", "#2ca02c")):
+        ax.plot(B_grid, eps * (N / B_grid - 1), color=color, label=f"g = ε(N/B − 1), ε = {eps:g}")
+        ax.plot(B_grid, eps * N / B_grid, color=color, ls="--", lw=1.2, label=f"g ≈ εN/B, ε = {eps:g}")
+        ax.plot(B_arr, eps * measured_unit, "o", color=color, ms=5, mfc="white")
+    ax.plot([], [], "o", color="0.3", mfc="white", label=f"measured: ε(N−1)Var[ĝ_B]/σ², {draws} batches")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(f"Batch size B (N = {N} training points)")
+    ax.set_ylabel("Noise scale g")
+    ax.set_title("Learning rate and Batch size relationship: noise scale g = ε(N/B − 1) (Smith et al. 2017)")
+    ax.legend(loc="lower left", fontsize=8, ncol=2)
+    key = {"N": N, "batch_sizes": list(map(int, batch_sizes)), "epsilons": list(epsilons), "draws": draws,
+           "per_example_variance": sigma2, "measured_g_over_eps": measured_unit.tolist(),
+           "formula_g_over_eps": formula_unit.tolist(),
+           "max_relative_error_measured": float(np.max(np.abs(measured_unit / formula_unit - 1)))}
+    return fig, {"N": N, "B": B_arr, "epsilons": list(epsilons), "B_grid": B_grid,
+                 "g": {eps: eps * (N / B_grid - 1) for eps in epsilons},
+                 "g_approx": {eps: eps * N / B_grid for eps in epsilons},
+                 "measured_g_over_eps": measured_unit, "key_numbers": key}

@@ -1,0 +1,31 @@
+"""Honesty checks of the normalization figures (figures.md), on the data each figure returns."""
+import numpy as np
+import pytest
+from _figcache import run_figure
+
+
+def test_normalization_scalers_use_training_statistics():
+    _, data = run_figure("normalization")
+    X_train, X_test = data["X_train"], data["X_test"]
+    mm_train, mm_test = data["versions"]["min-max"]
+    st_train, st_test = data["versions"]["standardized"]
+    lo, hi = X_train.min(axis=1, keepdims=True), X_train.max(axis=1, keepdims=True)
+    mu, sd = X_train.mean(axis=1, keepdims=True), X_train.std(axis=1, keepdims=True)
+    np.testing.assert_allclose(mm_train, (X_train - lo) / (hi - lo), rtol=1e-12)
+    np.testing.assert_allclose(mm_test, (X_test - lo) / (hi - lo), rtol=1e-12)     # train parameters on test
+    np.testing.assert_allclose(st_test, (X_test - mu) / sd, rtol=1e-12)
+    np.testing.assert_allclose(st_train.mean(axis=1), 0, atol=1e-12)
+    np.testing.assert_allclose(st_train.std(axis=1), 1, rtol=1e-12)
+
+
+def test_normalization_standardized_converges_in_fewer_steps():
+    _, data = run_figure("normalization")
+    runs = data["runs"]
+    for run in runs.values():                     # every run starts from the same cost and descends
+        assert run["costs"][0] == pytest.approx(runs["raw"]["costs"][0])
+        assert np.all(np.diff(run["costs"]) <= 1e-12)
+    std_steps = runs["standardized"]["steps_to_tol"]
+    raw_steps = runs["raw"]["steps_to_tol"]
+    assert std_steps is not None
+    assert raw_steps is None or std_steps < raw_steps
+    assert raw_steps is None or raw_steps > 10 * std_steps
