@@ -34,3 +34,17 @@ def test_noise_scale_equals_the_formula_and_the_measurement():
         np.testing.assert_allclose(data["g"][eps][small], data["g_approx"][eps][small], rtol=0.06)
     # the noise measured from nn-ref's mini-batch gradients follows (N/B - 1) (sampling error of the draws)
     np.testing.assert_allclose(data["measured_g_over_eps"], N / data["B"] - 1, rtol=0.25)
+
+
+def test_sgd_paths_lengths_and_updates():
+    _, data = run_figure("sgd_paths")
+    paths = data["paths"]
+    length = {k: np.sum(np.linalg.norm(np.diff(p, axis=0), axis=1)) for k, p in paths.items()}
+    assert length["Stochastic"] > length["Mini-batch"] > length["Batch"]
+    for p in paths.values():                                         # one start for all three
+        np.testing.assert_array_equal(p[0], paths["Batch"][0])
+    m = 100                                                          # updates: epochs * ceil(m / batch)
+    assert (len(paths["Stochastic"]) - 1) % m == 0
+    assert (len(paths["Mini-batch"]) - 1) % (m // 20) == 0
+    # batch GD with a constant step reaches the least-squares solution
+    np.testing.assert_allclose(paths["Batch"][-1], data["theta_star"], atol=1e-3)

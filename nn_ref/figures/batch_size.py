@@ -130,3 +130,78 @@ def noise_scale(quick=False, epsilons=(0.01, 0.1, 1.0), batch_sizes=(1, 2, 4, 8,
                  "g": {eps: eps * (N / B_grid - 1) for eps in epsilons},
                  "g_approx": {eps: eps * N / B_grid for eps in epsilons},
                  "measured_g_over_eps": measured_unit, "key_numbers": key}
+
+
+# --------------------------------------------------------------------------------------------
+# Stochastic Gradient Descent with Mini-batch (Geron's parameter-space paths)
+# --------------------------------------------------------------------------------------------
+
+def _sgd_path(X, Y, start, batch_size, schedule, epochs, seed):
+    """Mini-batch SGD (``optim.minibatches`` + ``optim.SGD``) on the linear model y = w x + b with the
+    MSE cost, the learning rate ``schedule(t)`` at update t; returns the (b, w) after every update,
+    start first: (updates + 1, 2)."""
+    from nn_ref import network
+    parameters = {k: v.copy() for k, v in start.items()}
+    opt, rng = optim.SGD(), np.random.default_rng(seed)
+    path, t = [(parameters["b1"][0, 0], parameters["W1"][0, 0])], 0
+    for _ in range(epochs):
+        for X_batch, Y_batch in optim.minibatches(X, Y, batch_size, rng):
+            AL, caches = network.forward(X_batch, parameters, output_activation="linear")
+            grads = network.backward(AL, Y_batch, caches, loss="mse")
+            opt.step(parameters, grads, schedule(t))
+            t += 1
+            path.append((to_numpy(parameters["b1"])[0, 0], to_numpy(parameters["W1"])[0, 0]))
+    return np.array(path)
+
+
+@figure("sgd_paths", slide="Stochastic Gradient Descent with Mini-batch",
+        params={"batch_lr": 0.1, "batch_epochs": 1000, "sgd_t0": 5, "sgd_t1": 50, "sgd_epochs": 50,
+                "minibatch_size": 20, "minibatch_t0": 200, "minibatch_t1": 1000, "minibatch_epochs": 50},
+        seed=42)
+def sgd_paths(quick=False, batch_lr=0.1, batch_epochs=1000, sgd_t0=5, sgd_t1=50, sgd_epochs=50,
+              minibatch_size=20, minibatch_t0=200, minibatch_t1=1000, minibatch_epochs=50, seed=42):
+    """Geron's figure: the paths of (b, w) = (theta0, theta1) on the seed-42 linear data y = 4 + 3x + noise
+    under batch GD (constant eta), SGD (eta_t = t0 / (t + t1), one sample per update) and mini-batch
+    SGD (batches of 20, eta_t = t0 / (t + t1)), all from the same start; the schedules are
+    ``schedules.inverse(t0 / t1, 1 / t1)``. Each epoch visits every sample once in a seeded shuffled
+    order (Geron's SGD draws indices with replacement). quick: 10 / 10 / 200 epochs."""
+    from nn_ref import datasets, network, schedules
+    if quick:
+        batch_epochs, sgd_epochs, minibatch_epochs = 200, 10, 10
+    X, Y = datasets.linear(m=100, seed=seed)
+    start = network.initialize_parameters([1, 1], init="normal", sigma=1.0, seed=seed)
+    runs = {
+        "Stochastic": _sgd_path(X, Y, start, 1, schedules.inverse(sgd_t0 / sgd_t1, 1.0 / sgd_t1), sgd_epochs, seed),
+        "Mini-batch": _sgd_path(X, Y, start, minibatch_size,
+                                schedules.inverse(minibatch_t0 / minibatch_t1, 1.0 / minibatch_t1),
+                                minibatch_epochs, seed),
+        "Batch": _sgd_path(X, Y, start, None, schedules.constant(batch_lr), batch_epochs, seed),
+    }
+    X1 = np.vstack([np.ones_like(X), X])
+    theta_star = np.linalg.lstsq(X1.T, Y.ravel(), rcond=None)[0]              # (b*, w*) least squares
+    lengths = {name: float(np.sum(np.linalg.norm(np.diff(p, axis=0), axis=1))) for name, p in runs.items()}
+
+    styles = {"Stochastic": dict(color="#d62728", marker="s", ms=3, lw=1),
+              "Mini-batch": dict(color="#2ca02c", marker="+", ms=6, lw=1.5),
+              "Batch": dict(color="#1f77b4", marker="o", ms=3, lw=2.5)}
+    fig, axes = new_figure(1, 2, width=12.0, height=4.8)
+    for ax, zoom in zip(axes, (False, True)):
+        for name, p in runs.items():
+            ax.plot(p[:, 0], p[:, 1], label=f"{name} ({len(p) - 1} updates, path length {lengths[name]:.1f})",
+                    markevery=max(1, (len(p) - 1) // 300), **styles[name])
+        ax.plot(*theta_star, "*", color="black", ms=12, label="least squares (b*, w*)", zorder=5)
+        ax.set_xlabel("θ₀ (bias b)")
+        ax.set_ylabel("θ₁ (weight w)")
+        if zoom:          # Geron's window around the least-squares solution
+            ax.set_xlim(theta_star[0] - 1.7, theta_star[0] + 0.3)
+            ax.set_ylim(theta_star[1] - 0.47, theta_star[1] + 1.13)
+            ax.set_title("Zoom near the least-squares solution")
+        else:
+            ax.plot(*runs["Batch"][0], "o", color="black", ms=7, zorder=5)
+            ax.annotate("start", runs["Batch"][0], xytext=(8, -4), textcoords="offset points")
+            ax.set_title("Paths in parameter space")
+            ax.legend(loc="best", fontsize=8)
+    fig.suptitle("Stochastic Gradient Descent with Mini-batch: linear data y = 4 + 3x + noise (seed 42, m = 100)")
+    key = {"path_length": lengths, "updates": {name: len(p) - 1 for name, p in runs.items()},
+           "final": {name: p[-1].tolist() for name, p in runs.items()}, "least_squares": theta_star.tolist()}
+    return fig, {"paths": runs, "theta_star": theta_star, "key_numbers": key}
