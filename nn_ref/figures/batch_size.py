@@ -164,10 +164,10 @@ def sgd_paths(quick=False, batch_lr=0.1, batch_epochs=1000, sgd_t0=5, sgd_t1=50,
     under batch GD (constant eta), SGD (eta_t = t0 / (t + t1), one sample per update) and mini-batch
     SGD (batches of 20, eta_t = t0 / (t + t1)), all from the same start; the schedules are
     ``schedules.inverse(t0 / t1, 1 / t1)``. Each epoch visits every sample once in a seeded shuffled
-    order (Geron's SGD draws indices with replacement). quick: 10 / 10 / 200 epochs."""
+    order (Geron's SGD draws indices with replacement). quick: 10 / 10 / 300 epochs."""
     from nn_ref import datasets, network, schedules
     if quick:
-        batch_epochs, sgd_epochs, minibatch_epochs = 200, 10, 10
+        batch_epochs, sgd_epochs, minibatch_epochs = 300, 10, 10
     X, Y = datasets.linear(m=100, seed=seed)
     start = network.initialize_parameters([1, 1], init="normal", sigma=1.0, seed=seed)
     runs = {
