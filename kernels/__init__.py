@@ -24,6 +24,17 @@ Every backend module provides::
     cost_gradient(AL, Y, loss) -> dAL
     output_delta(AL, Y) -> AL - Y
     update(param, grad, learning_rate)          in place
+    batchnorm_forward(Z, gamma, beta, eps) -> (out, Z_hat, mu, var)
+    batchnorm_backward(dout, Z_hat, gamma, var, eps) -> (dZ, dgamma, dbeta)
+    batchnorm_eval(Z, gamma, beta, running_mean, running_var, eps) -> out
+    train_step(X, Y, theta, layer_dims, hidden_activation, output_activation, loss,
+               learning_rate, alpha) -> cost      one fused gradient-descent step (theta in place)
+
+``train_step`` works on the parameters packed into one flat array ``theta`` = W1, b1, ..., WL, bL
+(``pack_parameters``; ``parameter_views`` gives W[l], b[l] back as views into it). It computes
+exactly what ``network.forward``, ``compute_cost``, ``backward`` and ``update_parameters`` compute,
+in one call: the per-layer functions cost several microseconds of Python per layer, more than the
+whole step of a small net.
     batchnorm_forward(Z, gamma, beta, eps) -> (out, Z_hat, mu, var) / batchnorm_backward(dout, Z_hat, gamma, var, eps) -> (dZ, dgamma, dbeta) / batchnorm_eval(Z, gamma, beta, running_mean, running_var, eps) -> out
 
 The backend is chosen once: ``get_backend("cpu")``, else the environment variable
@@ -117,3 +128,63 @@ def get_backend(name=None):
     if name is not None and not isinstance(name, str):
         return name  # already a backend module
     return _import(resolve_name(name))
+
+
+def pack_parameters(parameters, dtype=None):
+    """theta: one flat host array holding W1, b1, W2, b2, ..., WL, bL (each in C order), and
+    layer_dims = (n[0], ..., n[L]), for ``train_step``. ``parameters`` is {"W1": (n[1], n[0]), ...}."""
+    import numpy as np
+    L = 0
+    while f"W{L + 1}" in parameters:
+        L += 1
+    if L == 0:
+        raise ValueError("parameters: expected keys W1, b1, ..., WL, bL; found no 'W1'")
+    dims = [parameters["W1"].shape[1]] + [parameters[f"W{l}"].shape[0] for l in range(1, L + 1)]
+    for l in range(1, L + 1):
+        for key, shape in ((f"W{l}", (dims[l], dims[l - 1])), (f"b{l}", (dims[l], 1))):
+            if tuple(parameters[key].shape) != shape:
+                raise ValueError(f"{key}: expected shape {shape}, got {tuple(parameters[key].shape)}")
+    dtype = dtype or np.result_type(*[parameters[f"{p}{l}"] for l in range(1, L + 1) for p in "Wb"])
+    theta = np.concatenate([np.asarray(parameters[f"{p}{l}"], dtype=dtype).ravel()
+                            for l in range(1, L + 1) for p in "Wb"])
+    return theta, tuple(dims)
+
+
+def parameter_views(theta, layer_dims):
+    """{"W1": ..., "b1": ..., ...}: views into ``theta`` (host or device array) with the shapes
+    W[l]: (n[l], n[l-1]), b[l]: (n[l], 1). Writing to a view writes into ``theta``."""
+    views, p = {}, 0
+    for l in range(1, len(layer_dims)):
+        n, n_prev = int(layer_dims[l]), int(layer_dims[l - 1])
+        views[f"W{l}"] = theta[p:p + n * n_prev].reshape(n, n_prev)
+        p += n * n_prev
+        views[f"b{l}"] = theta[p:p + n].reshape(n, 1)
+        p += n
+    if p != theta.shape[0]:
+        raise ValueError(f"theta: expected {p} values for layer_dims {tuple(layer_dims)}, got {theta.shape[0]}")
+    return views
+
+
+def info():
+    """A dict describing what can run here: backends, versions, CUDA device (or why none),
+    numba's threading layer and thread counts. ``nn-ref info`` prints it."""
+    import numba
+    out = {"numba": numba.__version__}
+    try:
+        from importlib.metadata import version
+        out["numba-cuda"] = version("numba-cuda")
+    except Exception as exc:  # pragma: no cover - numba-cuda is a dependency
+        out["numba-cuda"] = f"not installed ({exc})"
+    out["backends_available"] = available_backends()
+    out["default_backend"] = resolve_name("auto")
+    ok, why = cuda_available()
+    out["cuda"] = why if ok else f"none: {why}"
+    out["cuda_simulator"] = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
+    try:
+        layer, threads = _import("cpu").threading_info()
+        out["numba_threading_layer"] = layer
+        out["numba_threads"] = threads
+    except Exception as exc:  # pragma: no cover - reported, not hidden
+        out["numba_threading_layer"] = f"unavailable ({exc})"
+    out["cpus"] = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return out

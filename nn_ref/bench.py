@@ -1,0 +1,273 @@
+"""Benchmark: microseconds per training step, nn-ref's backends against PyTorch (``nn-ref bench``,
+``scripts/bench.py``). A script, never a test: speed is measured and reported, not asserted.
+
+Cases (the lecture's examples; float32 throughout, PyTorch's default):
+
+- ``x2``:      the x^2 regression net 1-10-1, 100 points, full batch, ReLU + linear output, MSE.
+- ``slide``:   the slide's autograd example, 64 x 1000 -> 100 -> 10, ReLU, sum of squares.
+- ``mlp32``, ``mlp256``, ``mlp1024``: MLP 784-256-128-10, ReLU, softmax + cross-entropy, batch 32/256/1024.
+- ``mlp_gpu``: (only with ``--gpu-cases``) MLP 784-1024-1024-10 at batch 4096.
+
+Rows: ``numpy`` (the oracle's fused step), ``cpu`` (numba, fused ``train_step``), ``cpu-layers``
+(numba through the per-layer functions of ``nn_ref.network``: the Python cost of the layered API),
+``cuda`` (only on a real GPU), ``torch`` (when installed: nn.Sequential, its loss, ``backward()``,
+``optim.SGD``, ``loss.item()``; torch.compile is not used). Each round times every row once, rows
+interleaved, so drift in the machine's speed hits all rows alike; the table gives the median, min and
+max over the rounds. One step = forward, cost (returned as a float), backward, parameter update.
+
+numba compile time is measured apart, in fresh subprocesses: ``cold`` with an empty cache directory
+(compile everything the cpu ``train_step`` of a case needs), ``cached`` a second process that loads
+the same cache (import + first step).
+"""
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+CASES = {
+    "x2": dict(dims=(1, 10, 1), m=100, hidden="relu", output="linear", loss="mse", lr=0.2),
+    "slide": dict(dims=(1000, 100, 10), m=64, hidden="relu", output="linear", loss="mse", lr=1e-4),
+    "mlp32": dict(dims=(784, 256, 128, 10), m=32, hidden="relu", output="softmax",
+                  loss="categorical_cross_entropy", lr=0.1),
+    "mlp256": dict(dims=(784, 256, 128, 10), m=256, hidden="relu", output="softmax",
+                   loss="categorical_cross_entropy", lr=0.1),
+    "mlp1024": dict(dims=(784, 256, 128, 10), m=1024, hidden="relu", output="softmax",
+                    loss="categorical_cross_entropy", lr=0.1),
+}
+GPU_CASES = {
+    "mlp_gpu": dict(dims=(784, 1024, 1024, 10), m=4096, hidden="relu", output="softmax",
+                    loss="categorical_cross_entropy", lr=0.1),
+}
+DTYPE = np.float32
+
+
+def _data(case, seed=0):
+    """X (n0, m), Y (nL, m) and the He-initialised parameters, as host float32 arrays."""
+    rng = np.random.default_rng(seed)
+    dims, m = case["dims"], case["m"]
+    if dims == (1, 10, 1):
+        X = np.linspace(-1, 1, m).reshape(1, m)
+        Y = X ** 2 + 0.2 * rng.random((1, m))
+    else:
+        X = rng.standard_normal((dims[0], m))
+        if case["output"] == "softmax":
+            Y = np.eye(dims[-1])[:, rng.integers(0, dims[-1], m)]
+        else:
+            Y = rng.standard_normal((dims[-1], m))
+    params = {}
+    for l in range(1, len(dims)):
+        params[f"W{l}"] = rng.standard_normal((dims[l], dims[l - 1])) * np.sqrt(2.0 / dims[l - 1])
+        params[f"b{l}"] = np.zeros((dims[l], 1))
+    return X.astype(DTYPE), Y.astype(DTYPE), {k: v.astype(DTYPE) for k, v in params.items()}
+
+
+def _fused_runner(backend_name, case):
+    from nn_ref.kernels import get_backend, pack_parameters
+    B = get_backend(backend_name)
+    X, Y, params = _data(case)
+    theta, dims = pack_parameters(params)
+    X, Y, theta = B.to_device(X), B.to_device(Y), B.to_device(theta)
+    h, o, loss, lr = case["hidden"], case["output"], case["loss"], case["lr"]
+    train_step = B.train_step
+
+    def step():
+        return train_step(X, Y, theta, dims, h, o, loss, lr)
+    return step
+
+
+def _layers_runner(backend_name, case):
+    from nn_ref import network
+    from nn_ref.kernels import get_backend
+    B = get_backend(backend_name)
+    X, Y, params = _data(case)
+    params = {k: B.to_device(v) for k, v in params.items()}
+    X, Y = B.to_device(X), B.to_device(Y)
+    h, o, loss, lr = case["hidden"], case["output"], case["loss"], case["lr"]
+
+    def step():
+        AL, caches = network.forward(X, params, h, o, backend=B)
+        cost = network.compute_cost(AL, Y, loss, backend=B)
+        grads = network.backward(AL, Y, caches, loss, backend=B)
+        network.update_parameters(params, grads, lr, backend=B)
+        return cost
+    return step
+
+
+def _torch_runner(case, device="cpu"):
+    import torch
+    X, Y, params = _data(case)
+    dims = case["dims"]
+    layers = []
+    for l in range(1, len(dims)):
+        lin = torch.nn.Linear(dims[l - 1], dims[l])
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(params[f"W{l}"]))
+            lin.bias.copy_(torch.from_numpy(params[f"b{l}"].ravel()))
+        layers.append(lin)
+        if l < len(dims) - 1:
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers).to(device)
+    x = torch.from_numpy(np.ascontiguousarray(X.T)).to(device)   # torch's layout: (m, n0)
+    if case["output"] == "softmax":
+        y = torch.from_numpy(Y.argmax(axis=0)).to(device)
+        loss_fn = torch.nn.CrossEntropyLoss()                      # softmax + cross-entropy, mean
+    else:
+        y = torch.from_numpy(np.ascontiguousarray(Y.T)).to(device)
+        loss_fn = torch.nn.MSELoss(reduction="sum")                # the slides' sum of squares
+    opt = torch.optim.SGD(model.parameters(), lr=case["lr"])
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()                                         # the cost comes out, as ours
+    return step
+
+
+def _time_round(step, budget_s):
+    """Mean microseconds per call of ``step`` over a batch of calls lasting about budget_s."""
+    n, t = 1, 0.0
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(n):
+            step()
+        t = time.perf_counter() - t0
+        if t >= budget_s or n >= 1 << 20:
+            return t / n * 1e6
+        n = max(n * 2, int(n * budget_s / max(t, 1e-9) * 1.1))
+
+
+def _compile_times(case_name, backend="cpu"):
+    """(cold_s, cached_s): first-step times in fresh processes, empty cache then warm cache."""
+    code = ("import time, sys; t0 = time.perf_counter(); "
+            "from nn_ref import bench; step = bench._fused_runner(sys.argv[1], bench.CASES[sys.argv[2]]); "
+            "step(); print(time.perf_counter() - t0)")
+    out = []
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        for _ in range(2):
+            r = subprocess.run([sys.executable, "-c", code, backend, case_name], env=env,
+                               capture_output=True, text=True, check=True)
+            out.append(float(r.stdout.strip().splitlines()[-1]))
+    return tuple(out)
+
+
+def run(cases=None, rounds=7, budget_s=0.15, with_layers=True, gpu_cases=False, compile_times=True, log=print):
+    """Run the benchmark; returns the result dict (also what ``--json`` saves)."""
+    from nn_ref.kernels import real_gpu_available
+    all_cases = dict(CASES, **(GPU_CASES if gpu_cases else {}))
+    cases = cases or list(CASES) + (list(GPU_CASES) if gpu_cases else [])
+    try:
+        import torch
+        torch_version = torch.__version__
+    except ImportError:
+        torch = None
+        torch_version = None
+    gpu = real_gpu_available()
+    import numba
+    result = {"machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+                          "cpus": os.cpu_count(), "python": platform.python_version(),
+                          "numpy": np.__version__, "numba": numba.__version__, "torch": torch_version,
+                          "torch_threads": torch.get_num_threads() if torch else None,
+                          "numba_threads": numba.get_num_threads(), "gpu": gpu},
+              "dtype": "float32", "rounds": rounds, "cases": {}}
+    if gpu:
+        from numba import cuda
+        name = cuda.get_current_device().name
+        result["machine"]["gpu_name"] = name.decode() if isinstance(name, bytes) else str(name)
+    for cname in cases:
+        case = all_cases[cname]
+        runners = {}
+        if case["m"] * sum(case["dims"]) <= 4096 * 1000 or not gpu:
+            runners["numpy"] = _fused_runner("numpy", case)
+            runners["cpu"] = _fused_runner("cpu", case)
+            if with_layers:
+                runners["cpu-layers"] = _layers_runner("cpu", case)
+            if torch is not None:
+                runners["torch"] = _torch_runner(case)
+        if gpu:
+            runners["cuda"] = _fused_runner("cuda", case)
+            if torch is not None and torch.cuda.is_available():
+                torch.backends.cuda.matmul.allow_tf32 = False
+                torch.backends.cudnn.allow_tf32 = False
+                tstep = _torch_runner(case, "cuda")
+                runners["torch-cuda"] = tstep
+        for step in runners.values():        # warm up: compile, allocate, fill caches
+            step()
+            step()
+        samples = {k: [] for k in runners}
+        for _ in range(rounds):
+            for k, step in runners.items():
+                samples[k].append(_time_round(step, budget_s))
+        rows = {}
+        for k, s in samples.items():
+            rows[k] = {"median_us": statistics.median(s), "min_us": min(s), "max_us": max(s)}
+        for k, row in rows.items():
+            if "torch" in rows:
+                row["speedup_vs_torch"] = rows["torch"]["median_us"] / row["median_us"]
+            if "torch-cuda" in rows:
+                row["speedup_vs_torch_cuda"] = rows["torch-cuda"]["median_us"] / row["median_us"]
+            if "numpy" in rows:
+                row["speedup_vs_numpy"] = rows["numpy"]["median_us"] / row["median_us"]
+        entry = {"config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in case.items()}, "rows": rows}
+        if compile_times and "cpu" in runners:
+            cold, cached = _compile_times(cname)
+            entry["cpu_compile_s"] = {"cold": cold, "cached": cached}
+        result["cases"][cname] = entry
+        log(format_case(cname, entry))
+    return result
+
+
+def format_case(cname, entry):
+    c = entry["config"]
+    lines = [f"{cname}: dims {'-'.join(map(str, c['dims']))}, m={c['m']}, {c['hidden']}/{c['output']}, {c['loss']}"]
+    lines.append(f"  {'backend':<12}{'median us':>12}{'min us':>12}{'max us':>12}{'x torch':>9}{'x numpy':>9}")
+    for k, r in entry["rows"].items():
+        vt = f"{r['speedup_vs_torch']:.2f}" if "speedup_vs_torch" in r else "-"
+        vn = f"{r['speedup_vs_numpy']:.2f}" if "speedup_vs_numpy" in r else "-"
+        lines.append(f"  {k:<12}{r['median_us']:>12.1f}{r['min_us']:>12.1f}{r['max_us']:>12.1f}{vt:>9}{vn:>9}")
+    if "cpu_compile_s" in entry:
+        cc = entry["cpu_compile_s"]
+        lines.append(f"  cpu numba compile: cold {cc['cold']:.2f} s, cached start {cc['cached']:.2f} s")
+    return "\n".join(lines)
+
+
+def add_arguments(p):
+    p.add_argument("--cases", nargs="+", choices=list(CASES) + list(GPU_CASES), help="cases to run (default: all CPU cases)")
+    p.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds (default 7)")
+    p.add_argument("--budget", type=float, default=0.15, help="seconds per row per round (default 0.15)")
+    p.add_argument("--no-layers", action="store_true", help="skip the per-layer cpu row")
+    p.add_argument("--no-compile", action="store_true", help="skip the compile-time subprocesses")
+    p.add_argument("--gpu-cases", action="store_true", help="add the large GPU case (MLP 784-1024-1024-10, batch 4096)")
+    p.add_argument("--json", metavar="FILE", help="save the results as JSON")
+
+
+def main_args(args):
+    result = run(args.cases, args.rounds, args.budget, not args.no_layers, args.gpu_cases, not args.no_compile)
+    m = result["machine"]
+    print(f"machine: {m['processor']}, {m['cpus']} CPUs, {m['platform']}; numba {m['numba']} "
+          f"({m['numba_threads']} threads), torch {m['torch']} ({m['torch_threads']} threads)"
+          + (f", GPU {m.get('gpu_name')}" if m["gpu"] else ", no GPU"))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=2)
+        print(f"saved {args.json}")
+    return 0
+
+
+def main(argv=None):
+    import argparse
+    p = argparse.ArgumentParser(prog="bench", description=__doc__.splitlines()[0])
+    add_arguments(p)
+    return main_args(p.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
