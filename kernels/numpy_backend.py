@@ -256,3 +256,47 @@ def batchnorm_eval(Z, gamma, beta, running_mean, running_var, eps):
     Z: (n[l], m); gamma, beta, running_mean, running_var: (n[l], 1). Returns out: (n[l], m).
     """
     return gamma * ((Z - running_mean) / np.sqrt(running_var + eps)) + beta
+
+
+# ----------------------------------------------------------------------------- fused training step
+def train_step(X, Y, theta, layer_dims, hidden_activation, output_activation, loss, learning_rate, alpha=0.01):
+    """One gradient-descent step of the L-layer net whose parameters W1, b1, ..., WL, bL lie flat in
+    ``theta`` (updated in place; see ``nn_ref.kernels.pack_parameters``). Returns the cost J before
+    the update. The oracle of the fused ``train_step`` of the other backends: the lecture's steps
+    one after the other -- forward, cost, backward (dZ[L] = AL - Y where the chain rule collapses),
+    W[l] <- W[l] - learning_rate dW[l], b[l] <- b[l] - learning_rate db[l].
+    X: (n[0], m), Y: (n[L], m), layer_dims: (n[0], ..., n[L]).
+    """
+    L = len(layer_dims) - 1
+    params, p = [], 0
+    for l in range(1, L + 1):
+        n, n_prev = layer_dims[l], layer_dims[l - 1]
+        W = theta[p:p + n * n_prev].reshape(n, n_prev)
+        p += n * n_prev
+        params.append((W, theta[p:p + n].reshape(n, 1)))
+        p += n
+    A, caches = X, []
+    for l, (W, b) in enumerate(params, start=1):
+        g = output_activation if l == L else hidden_activation
+        Z, A_next = linear_forward(A, W, b, g, alpha)
+        caches.append((A, Z, A_next, g))
+        A = A_next
+    AL = A
+    cost = globals()[f"{loss}_cost"](AL, Y)
+    if (output_activation, loss) in (("sigmoid", "cross_entropy"), ("softmax", "categorical_cross_entropy")):
+        dZ = output_delta(AL, Y)
+    else:
+        dA = cost_gradient(AL, Y, loss)
+        dZ = softmax_backward(dA, AL) if output_activation == "softmax" else \
+            activation_backward(dA, caches[-1][1], output_activation, alpha)
+    grads = [None] * L
+    for l in range(L, 0, -1):
+        A_prev, _, _, _ = caches[l - 1]
+        dA_prev, dW, db = linear_backward(dZ, A_prev, params[l - 1][0])
+        grads[l - 1] = (dW, db)
+        if l > 1:
+            dZ = activation_backward(dA_prev, caches[l - 2][1], hidden_activation, alpha)
+    for (W, b), (dW, db) in zip(params, grads):
+        update(W, dW, learning_rate)
+        update(b, db, learning_rate)
+    return cost
