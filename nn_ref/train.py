@@ -1,0 +1,340 @@
+"""Training a network: epochs of mini-batches with any optimizer and learning-rate schedule
+[Stochastic Gradient Descent with Mini-batch, Effective Mini-batch, Learning rate schedule,
+Batch normalization, Hyperparameters].
+
+One update (t counts updates, from 0), with k = ``batch_multiplier`` mini-batches per update::
+
+    for each of the k mini-batches (X_b, Y_b) of the shuffled epoch:
+        AL, caches = forward(X_b)                      # A[l] = g(Z[l]), with BN if asked
+        J_b        = compute_cost(AL, Y_b)             # mean over the b samples
+        grads_b    = backward(AL, Y_b, caches)
+        accumulate grads_b with weight m_b / M         # M = samples in the k batches
+    optimizer.step(parameters, grads, lr(t))           # SGD, momentum or Adam
+
+    trainer = Trainer([64, 128, 10], output_activation="softmax", optimizer="adam",
+                      learning_rate=1e-3, batch_size=64, progress=False)
+    history = trainer.fit(X_train, Y_train, epochs=20, X_val=X_test, Y_val=Y_test)
+    trainer.save("model.npz");  Trainer.load("model.npz").evaluate(X_test, Y_test)
+
+The backend is chosen once (``backend=``). Parameters, optimizer state, batch-norm statistics and
+accumulated gradients live in the backend for the whole run (``to_device`` once); per update only
+the mini-batch goes in and the cost (and the batch's predictions, for the accuracy) come out.
+A non-finite cost stops training with a ``DivergenceError`` naming the update, the learning rate
+and the first layer whose values are non-finite.
+"""
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from nn_ref import batchnorm as bn, network, optim, schedules
+from nn_ref._checks import check_choice, check_shape
+from nn_ref.kernels import get_backend
+
+DEFAULT_LOSS = {"sigmoid": "cross_entropy", "softmax": "categorical_cross_entropy", "linear": "mse"}
+FORMAT = "nn-ref-model-1"
+
+
+class DivergenceError(FloatingPointError):
+    """The cost became non-finite (NaN or inf) during training."""
+
+
+def _as_schedule(learning_rate):
+    if callable(learning_rate):
+        return learning_rate
+    return schedules.constant(learning_rate)
+
+
+def _batch_accuracy(AL, Y, output_activation):
+    """Fraction correct for one batch (host arrays): argmax for softmax, AL > 0.5 for sigmoid."""
+    if output_activation == "softmax":
+        return float((AL.argmax(axis=0) == Y.argmax(axis=0)).mean())
+    if output_activation == "sigmoid":
+        return float(((AL > 0.5) == (Y > 0.5)).mean())
+    return float("nan")  # regression: no accuracy
+
+
+class Trainer:
+    """Trains the lecture's L-layer network.
+
+    layer_dims [n[0], ..., n[L]]; hidden_activation / output_activation as in ``network.forward``;
+    loss defaults to the output's natural one (sigmoid: cross_entropy, softmax: categorical,
+    linear: mse); optimizer "sgd" | "momentum" | "adam" or an ``nn_ref.optim`` object;
+    learning_rate a number or a schedule ``lr(t)`` (``nn_ref.schedules``); batch_size b (None: all
+    samples, batch gradient descent; 1: SGD); batch_multiplier k (gradient accumulation: one update
+    per k mini-batches); batchnorm (BN between the linear part and the activation of every hidden
+    layer); seed (initialization and shuffling); backend (chosen once); progress (a tqdm bar).
+    """
+
+    def __init__(self, layer_dims, hidden_activation="relu", output_activation="sigmoid", loss=None,
+                 optimizer="sgd", learning_rate=0.01, batch_size=64, batch_multiplier=1, batchnorm=False,
+                 init="he", seed=0, backend=None, dtype=np.float64, alpha=0.01, bn_momentum=0.9, bn_eps=1e-5,
+                 progress=True, optimizer_options=None):
+        check_choice("hidden_activation", hidden_activation, network.HIDDEN_ACTIVATIONS)
+        check_choice("output_activation", output_activation, network.OUTPUT_ACTIVATIONS)
+        self.loss = DEFAULT_LOSS[output_activation] if loss is None else loss
+        check_choice("loss", self.loss, network.LOSSES)
+        if batch_size is not None and int(batch_size) < 1:
+            raise ValueError(f"batch_size: expected a positive integer or None, got {batch_size!r}")
+        self.layer_dims = [int(n) for n in layer_dims]
+        self.hidden_activation, self.output_activation = hidden_activation, output_activation
+        self.batch_size = None if batch_size is None else int(batch_size)
+        self.batch_multiplier = int(batch_multiplier)
+        self.accumulator = optim.GradientAccumulator(self.batch_multiplier)
+        self.batchnorm, self.alpha, self.seed, self.progress = bool(batchnorm), float(alpha), int(seed), progress
+        self.dtype = np.dtype(dtype)
+        self.lr = _as_schedule(learning_rate)
+        self.optimizer = optim.make_optimizer(optimizer, **(optimizer_options or {}))
+        self.B = get_backend(backend)
+        self.backend = self.B.name
+        host = network.initialize_parameters(self.layer_dims, init=init, seed=seed, dtype=self.dtype,
+                                             batchnorm=self.batchnorm)
+        self.parameters = {k: self.B.to_device(v) for k, v in host.items()}
+        self.bn_params = None
+        if self.batchnorm:
+            self.bn_params = bn.init_bn_params(self.layer_dims, bn_eps, bn_momentum, self.dtype)
+            for p in self.bn_params:
+                p["running_mean"] = self.B.to_device(p["running_mean"])
+                p["running_var"] = self.B.to_device(p["running_var"])
+        self.rng = np.random.default_rng(seed)       # shuffling: one permutation per epoch
+        self.t = 0                                   # updates made so far
+        self.epoch = 0
+        self.history = {"cost": [], "accuracy": [], "lr": [], "epoch_cost": [], "val_cost": [], "val_accuracy": []}
+
+    # ------------------------------------------------------------------------- the pieces
+    def _forward(self, X, mode="train"):
+        bn_params = None
+        if self.batchnorm:
+            bn_params = self.bn_params if mode == "train" else bn.eval_mode(self.bn_params)
+        return network.forward(X, self.parameters, self.hidden_activation, self.output_activation, self.alpha,
+                               self.B, batchnorm=self.batchnorm, bn_params=bn_params)
+
+    def _check_data(self, X, Y, name="X"):
+        X = np.asarray(X, dtype=self.dtype)
+        Y = np.asarray(Y, dtype=self.dtype)
+        check_shape(name, X, (self.layer_dims[0], None))
+        check_shape("Y" if name == "X" else "Y_val", Y, (self.layer_dims[-1], X.shape[1]))
+        return X, Y
+
+    def _first_nonfinite_layer(self, caches, AL):
+        """'layer l (what)' for the first layer l whose parameters or output A[l] are not finite."""
+        L = len(self.layer_dims) - 1
+        for l in range(1, L + 1):
+            for key in (f"W{l}", f"b{l}", f"gamma{l}", f"beta{l}"):
+                if key in self.parameters and not np.all(np.isfinite(self.B.to_host(self.parameters[key]))):
+                    return f"layer {l} ({key} has non-finite values)"
+            A = AL if l == L else caches[l][0][0]          # A[l] is the next layer's A_prev
+            if not np.all(np.isfinite(self.B.to_host(A))):
+                return f"layer {l} (A{l} has non-finite values)"
+        return "no layer (parameters and activations are finite; the cost itself overflowed)"
+
+    def _update(self, group):
+        """One update from a group of k mini-batches. Returns (cost, accuracy, lr) of the update."""
+        B, lr = self.B, float(self.lr(self.t))
+        M = sum(Xb.shape[1] for Xb, _ in group)
+        cost = acc = 0.0
+        grads = None
+        for Xb, Yb in group:
+            AL, caches = self._forward(Xb)
+            J = network.compute_cost(AL, Yb, self.loss, B)
+            if not np.isfinite(J):
+                previous = f"update {self.t - 1} used learning rate {self._last_lr:g}" if self.t else "no update yet"
+                raise DivergenceError(
+                    f"training diverged at update {self.t} (epoch {self.epoch + 1}, learning rate {lr:g}): "
+                    f"the cost is {J} ({previous}); first non-finite values: "
+                    f"{self._first_nonfinite_layer(caches, AL)}. Lower the learning rate.")
+            grads = network.backward(AL, Yb, caches, self.loss, B, batchnorm=self.batchnorm)
+            weight = Xb.shape[1] / M
+            if len(group) > 1:
+                self.accumulator.add(grads, weight, B)
+            cost += weight * J
+            acc += weight * _batch_accuracy(B.to_host(AL), Yb, self.output_activation)
+        if len(group) > 1:
+            grads = self.accumulator.take()
+        self.optimizer.step(self.parameters, {k: v for k, v in grads.items() if k != "dA0"}, lr, B)
+        self.t += 1
+        self._last_lr = lr
+        return cost, acc, lr
+
+    # ------------------------------------------------------------------------- the loop
+    def fit(self, X, Y, epochs=1, X_val=None, Y_val=None, early_stopping=None, min_delta=0.0, restore_best=True):
+        """Train for ``epochs`` epochs on X (n[0], m), Y (n[L], m); returns the history dict:
+
+        per update: "cost" (the mini-batch cost before the update), "accuracy" (of that batch),
+        "lr"; per epoch: "epoch_cost" (sample-weighted mean of the batch costs) and, with validation
+        data, "val_cost", "val_accuracy" (eval mode). ``early_stopping=p``: stop when the validation
+        cost has not fallen by more than ``min_delta`` for p epochs, restoring the best parameters
+        (``restore_best``); "stopped_epoch" is then set in the history.
+        """
+        X, Y = self._check_data(X, Y)
+        validate = X_val is not None
+        if validate:
+            X_val, Y_val = self._check_data(X_val, Y_val, "X_val")
+        elif early_stopping is not None:
+            raise ValueError("early_stopping: needs validation data (X_val, Y_val)")
+        best, best_state, wait = np.inf, None, 0
+        h = self.history
+        bar = tqdm(total=int(epochs), desc="train", unit="epoch", disable=not self.progress, leave=False)
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # divergence is checked below
+                for _ in range(int(epochs)):
+                    batches = list(optim.minibatches(X, Y, self.batch_size, self.rng))
+                    k = self.batch_multiplier
+                    epoch_cost = 0.0
+                    for start in range(0, len(batches), k):
+                        group = batches[start:start + k]
+                        cost, acc, lr = self._update(group)
+                        h["cost"].append(cost)
+                        h["accuracy"].append(acc)
+                        h["lr"].append(lr)
+                        epoch_cost += cost * sum(Xb.shape[1] for Xb, _ in group) / X.shape[1]
+                    h["epoch_cost"].append(epoch_cost)
+                    self.epoch += 1
+                    postfix = {"cost": f"{epoch_cost:.4g}"}
+                    if validate:
+                        metrics = self.evaluate(X_val, Y_val)
+                        h["val_cost"].append(metrics["cost"])
+                        h["val_accuracy"].append(metrics["accuracy"])
+                        postfix["val_acc"] = f"{metrics['accuracy']:.4f}"
+                        if metrics["cost"] < best - min_delta:
+                            best, wait = metrics["cost"], 0
+                            if early_stopping is not None and restore_best:
+                                best_state = self._host_state()
+                        else:
+                            wait += 1
+                    bar.set_postfix(postfix)
+                    bar.update(1)
+                    if early_stopping is not None and wait >= int(early_stopping):
+                        h["stopped_epoch"] = self.epoch
+                        if best_state is not None:
+                            self._set_host_state(best_state)
+                        break
+        finally:
+            bar.close()
+        return h
+
+    def evaluate(self, X, Y):
+        """{"cost", "accuracy"} on X, Y in eval mode (BN with running statistics); accuracy is NaN
+        for a linear (regression) output."""
+        X, Y = self._check_data(X, Y)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            AL, _ = self._forward(X, mode="eval")
+            cost = network.compute_cost(AL, Y, self.loss, self.B)
+        return {"cost": cost, "accuracy": _batch_accuracy(self.B.to_host(AL), Y, self.output_activation)}
+
+    def predict(self, X):
+        """Class predictions (softmax: (m,) indices; sigmoid: (1, m) of 0/1) or AL for a linear output."""
+        return network.predict(np.asarray(X, dtype=self.dtype), self.parameters, self.hidden_activation,
+                               self.output_activation, self.B, self.bn_params)
+
+    # ------------------------------------------------------------------------- save / load
+    def _host_state(self):
+        state = {k: self.B.to_host(v).copy() for k, v in self.parameters.items()}
+        for l, p in enumerate(self.bn_params or [], start=1):
+            state[f"running_mean{l}"] = self.B.to_host(p["running_mean"]).copy()
+            state[f"running_var{l}"] = self.B.to_host(p["running_var"]).copy()
+        return state
+
+    def _set_host_state(self, state):
+        for k in self.parameters:
+            self.parameters[k] = self.B.to_device(np.array(state[k], dtype=self.dtype))
+        for l, p in enumerate(self.bn_params or [], start=1):
+            p["running_mean"] = self.B.to_device(np.array(state[f"running_mean{l}"], dtype=self.dtype))
+            p["running_var"] = self.B.to_device(np.array(state[f"running_var{l}"], dtype=self.dtype))
+
+    def save(self, path):
+        """Write parameters, layer dims, activations, loss and BN statistics to ``path`` (.npz),
+        atomically: a temporary file in the same folder, renamed into place."""
+        meta = {"format": FORMAT, "layer_dims": np.array(self.layer_dims, dtype=np.int64),
+                "hidden_activation": self.hidden_activation, "output_activation": self.output_activation,
+                "loss": self.loss, "alpha": self.alpha, "batchnorm": self.batchnorm,
+                "bn_eps": self.bn_params[0]["eps"] if self.bn_params else 1e-5,
+                "bn_momentum": self.bn_params[0]["momentum"] if self.bn_params else 0.9}
+        save_model(path, self._host_state(), meta)
+
+    @classmethod
+    def load(cls, path, backend=None, **options):
+        """A Trainer rebuilt from a file written by ``save`` (options such as ``progress`` pass through)."""
+        state, meta = load_model(path)
+        trainer = cls(meta["layer_dims"], meta["hidden_activation"], meta["output_activation"], meta["loss"],
+                      alpha=meta["alpha"], batchnorm=meta["batchnorm"], bn_eps=meta["bn_eps"],
+                      bn_momentum=meta["bn_momentum"], backend=backend, dtype=state["W1"].dtype, **options)
+        trainer._set_host_state(state)
+        return trainer
+
+    def load_parameters(self, path):
+        """Replace this trainer's parameters by those in ``path``; the file must have the same layer
+        dims, activations and batch-norm setting."""
+        state, meta = load_model(path, layer_dims=self.layer_dims)
+        for key in ("hidden_activation", "output_activation", "batchnorm"):
+            if meta[key] != getattr(self, key):
+                raise ValueError(f"{path}: {key} is {meta[key]!r} in the file, {getattr(self, key)!r} in this trainer")
+        self._set_host_state(state)
+
+
+def save_model(path, state, meta):
+    """np.savez of ``state`` (arrays) and ``meta`` (numbers, strings, arrays) into ``path``, atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {f"meta_{k}": np.asarray(v) for k, v in meta.items()}
+    arrays.update(state)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def load_model(path, layer_dims=None):
+    """(state, meta) from a file written by ``save_model``; checks the format, that every array is
+    present with the shape the layer dims imply, and (if given) that the layer dims are ``layer_dims``.
+    A corrupt or foreign file raises ValueError naming the file and what is wrong."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such model file")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
+        raise ValueError(f"{path}: not a readable nn-ref model file ({type(exc).__name__}: {exc})") from None
+    if str(arrays.get("meta_format", "")) != FORMAT:
+        raise ValueError(f"{path}: not an nn-ref model file (expected format {FORMAT!r}, "
+                         f"got {str(arrays['meta_format']) if 'meta_format' in arrays else 'none'})")
+    try:
+        meta = {"layer_dims": [int(n) for n in arrays["meta_layer_dims"]],
+                "hidden_activation": str(arrays["meta_hidden_activation"]),
+                "output_activation": str(arrays["meta_output_activation"]), "loss": str(arrays["meta_loss"]),
+                "alpha": float(arrays["meta_alpha"]), "batchnorm": bool(arrays["meta_batchnorm"]),
+                "bn_eps": float(arrays["meta_bn_eps"]), "bn_momentum": float(arrays["meta_bn_momentum"])}
+    except KeyError as exc:
+        raise ValueError(f"{path}: model file lacks the entry {exc}") from None
+    dims = meta["layer_dims"]
+    if layer_dims is not None and [int(n) for n in layer_dims] != dims:
+        raise ValueError(f"{path}: layer dims {dims} in the file, expected {list(layer_dims)}")
+    expected = {}
+    for l in range(1, len(dims)):
+        expected[f"W{l}"], expected[f"b{l}"] = (dims[l], dims[l - 1]), (dims[l], 1)
+        if meta["batchnorm"] and l < len(dims) - 1:
+            for key in ("gamma", "beta", "running_mean", "running_var"):
+                expected[f"{key}{l}"] = (dims[l], 1)
+    state = {}
+    for key, shape in expected.items():
+        if key not in arrays:
+            raise ValueError(f"{path}: model file lacks {key} (expected shape {shape})")
+        if arrays[key].shape != shape:
+            raise ValueError(f"{path}: {key} has shape {arrays[key].shape}, expected {shape} for layer dims {dims}")
+        state[key] = arrays[key]
+    return state, meta
+
+
+def fit(X, Y, layer_dims, epochs=1, X_val=None, Y_val=None, early_stopping=None, **trainer_options):
+    """Build a ``Trainer(layer_dims, **trainer_options)`` and fit it; returns (trainer, history)."""
+    trainer = Trainer(layer_dims, **trainer_options)
+    history = trainer.fit(X, Y, epochs, X_val, Y_val, early_stopping=early_stopping)
+    return trainer, history
