@@ -53,9 +53,7 @@ STYLE = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "lines.linewidth": 1.8,
-    "axes.prop_cycle": matplotlib.cycler(color=["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
-                                                "#9467bd", "#8c564b", "#17becf", "#7f7f7f"]),
-}
+}  # colours: matplotlib's default cycle C0..C9 (so "C1" means the same colour at draw and at save time)
 
 
 class FigureSpec:
@@ -137,14 +135,24 @@ def use_backend(name):
             os.environ["NN_REF_BACKEND"] = old
 
 
-def new_figure(nrows=1, ncols=1, width=6.4, height=4.0, **kwargs):
-    """A figure in the house style: ``fig, axes = new_figure(1, 2)`` (constrained layout).
+def new_figure(nrows=1, ncols=1, width=6.4, height=4.0, mosaic=None, **kwargs):
+    """A figure in the house style: ``fig, axes = new_figure(1, 2)`` (constrained layout);
+    with ``mosaic=[["a", "a"], ["b", "c"]]`` the axes are a dict, as ``Figure.subplot_mosaic``.
 
     The figure is a plain ``matplotlib.figure.Figure`` (not registered with pyplot)."""
     with plt.rc_context(STYLE):
         fig = Figure(figsize=(width, height), layout="constrained")
-        axes = fig.subplots(nrows, ncols, **kwargs)
+        axes = fig.subplot_mosaic(mosaic, **kwargs) if mosaic is not None else fig.subplots(nrows, ncols, **kwargs)
     return fig, axes
+
+
+def diagram_axes(ax, xlim, ylim):
+    """Turn ``ax`` into a blank canvas for a diagram: no grid, ticks or spines, equal aspect."""
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
 
 
 def to_numpy(x):

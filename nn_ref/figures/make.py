@@ -10,10 +10,11 @@ import json
 import os
 import time
 
+import matplotlib.pyplot as plt
 from tqdm import tqdm
 
 from nn_ref.figures import FIGURES
-from nn_ref.figures._registry import DEFAULT_BACKEND, to_jsonable
+from nn_ref.figures._registry import DEFAULT_BACKEND, STYLE, to_jsonable
 
 DEFAULT_OUT = "plots"
 DEFAULT_DPI = 150
@@ -57,8 +58,9 @@ def write_manifest(out, entries):
 
 
 def make_figures(only=None, out=DEFAULT_OUT, dpi=DEFAULT_DPI, quick=False, backend=DEFAULT_BACKEND,
-                 progress=True):
-    """Make the figures; returns ``[(id, seconds, path)]``. ``quick`` uses the tests' small sizes."""
+                 progress=True, runner=None):
+    """Make the figures; returns ``[(id, seconds, path)]``. ``quick`` uses the tests' small sizes.
+    ``runner(spec) -> (fig, data)`` replaces ``spec.run(quick, backend)`` (the tests pass a cached one)."""
     specs = select(only)
     os.makedirs(out, exist_ok=True)
     entries = read_manifest(out)
@@ -67,9 +69,10 @@ def make_figures(only=None, out=DEFAULT_OUT, dpi=DEFAULT_DPI, quick=False, backe
     for spec in bar:
         bar.set_postfix_str(spec.id)
         start = time.perf_counter()
-        fig, data = spec.run(quick=quick, backend=backend)
+        fig, data = runner(spec) if runner is not None else spec.run(quick=quick, backend=backend)
         path = os.path.join(out, f"{spec.id}.png")
-        fig.savefig(path, dpi=dpi, metadata={"Software": None})
+        with plt.rc_context(STYLE):
+            fig.savefig(path, dpi=dpi, metadata={"Software": None})
         seconds = time.perf_counter() - start
         entries[spec.id] = manifest_entry(spec, data)
         write_manifest(out, entries)  # after each figure: a crash keeps what was done
