@@ -129,7 +129,10 @@ class Trainer:
             A = AL if l == L else caches[l][0][0]          # A[l] is the next layer's A_prev
             if not np.all(np.isfinite(self.B.to_host(A))):
                 return f"layer {l} (A{l} has non-finite values)"
-        return "no layer (parameters and activations are finite; the cost itself overflowed)"
+        # nothing is NaN/inf yet, but the cost overflowed: name the layer holding the largest value
+        sizes = [(float(np.max(np.abs(self.B.to_host(AL if l == L else caches[l][0][0])))), l) for l in range(1, L + 1)]
+        biggest, l = max(sizes)
+        return f"none yet, but the cost overflowed: layer {l} holds the largest activation, |A{l}| = {biggest:.3g}"
 
     def _update(self, group):
         """One update from a group of k mini-batches. Returns (cost, accuracy, lr) of the update."""
@@ -299,7 +302,7 @@ def load_model(path, layer_dims=None):
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such model file")
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as data:   # our handle: closed on any error
             arrays = {k: data[k] for k in data.files}
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
         raise ValueError(f"{path}: not a readable nn-ref model file ({type(exc).__name__}: {exc})") from None
