@@ -20,6 +20,8 @@ def _data(n, m, seed, noise=0.1):
 @settings(max_examples=20, deadline=None)
 @given(n=st.integers(1, 6), m=st.integers(1, 16), seed=seeds, which=st.sampled_from(["l2", "l1", "logistic"]))
 def test_cost_gradients_match_central_differences(n, m, seed, which):
+    if which == "l1":
+        m |= 1    # odd m: db = mean of +-1 signs is never exactly 0 (0 vs rounding noise has no relative error)
     X, Y, _, _, rng = _data(n, m, seed)
     W, b = rng.standard_normal((1, n)), rng.standard_normal((1, 1))
     if which == "logistic":
