@@ -87,6 +87,60 @@ def _add_trace(sub):
     p.set_defaults(func=run)
 
 
+def _add_data_options(p):
+    from nn_ref.train import CLI_DATASETS
+    p.add_argument("--dataset", choices=CLI_DATASETS, default="digits", help="data set (default digits)")
+    p.add_argument("--data-dir", default=None, metavar="DIR", help="folder with the MNIST IDX files (--dataset mnist)")
+    p.add_argument("--test-fraction", type=float, default=0.2, help="held-out fraction of the fixed split (default 0.2)")
+    p.add_argument("--split-seed", type=int, default=0, help="seed of the fixed train/test split (default 0)")
+    p.add_argument("--backend", choices=("numpy", "cpu", "cuda", "auto"), default=None,
+                   help="kernel backend (default: $NN_REF_BACKEND, else auto)")
+
+
+def _add_train(sub):
+    from nn_ref.train import CLI_SCHEDULES
+    p = sub.add_parser("train", help="train a network on a data set; print the final train/test accuracy",
+                       description="Mini-batch training of the lecture's network on a fixed, seeded 80/20 split, "
+                                   "e.g. nn-ref train --dataset digits --layers 64,128,10 --output softmax "
+                                   "--optimizer adam --lr 1e-3 --epochs 20 --batch-size 64")
+    _add_data_options(p)
+    p.add_argument("--layers", type=_int_list, default=None, help="layer_dims n0,...,nL (default n0,64,nL)")
+    p.add_argument("--hidden", choices=("relu", "tanh", "sigmoid", "leaky_relu"), default="relu",
+                   help="hidden activation (default relu)")
+    p.add_argument("--output", choices=("sigmoid", "softmax", "linear"), default=None,
+                   help="output activation (default: the data set's: softmax, sigmoid or linear)")
+    p.add_argument("--optimizer", choices=("sgd", "momentum", "adam"), default="sgd", help="optimizer (default sgd)")
+    p.add_argument("--lr", type=float, default=0.01, help="(initial) learning rate (default 0.01)")
+    p.add_argument("--schedule", choices=CLI_SCHEDULES, default="none",
+                   help="learning-rate schedule over the run's updates (default none)")
+    p.add_argument("--gamma", type=float, default=None, help="decay constant of inverse/exponential/multistep")
+    p.add_argument("--epochs", type=int, default=20, help="epochs (default 20)")
+    p.add_argument("--batch-size", type=int, default=64, help="mini-batch size b (0: the whole set; default 64)")
+    p.add_argument("--batch-multiplier", type=int, default=1, help="k: accumulate k mini-batches per update")
+    p.add_argument("--batchnorm", action="store_true", help="batch norm in every hidden layer")
+    p.add_argument("--seed", type=int, default=0, help="seed for initialization and shuffling (default 0)")
+    p.add_argument("--save", default=None, metavar="FILE.npz", help="save the trained model here")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    def run(args):
+        from nn_ref.train import cli_train
+        return cli_train(args)
+    p.set_defaults(func=run)
+
+
+def _add_evaluate(sub):
+    p = sub.add_parser("evaluate", help="print a saved model's accuracy on a data set's fixed split",
+                       description="Load a model saved by 'nn-ref train --save' and print its train/test "
+                                   "accuracy on the same fixed, seeded split.")
+    p.add_argument("--load", required=True, metavar="FILE.npz", help="the saved model")
+    _add_data_options(p)
+
+    def run(args):
+        from nn_ref.train import cli_evaluate
+        return cli_evaluate(args)
+    p.set_defaults(func=run)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="nn-ref", description="nn-ref: the lecture's neural network, step by step")
     sub = parser.add_subparsers(dest="command", required=True, metavar="VERB")
@@ -94,6 +148,8 @@ def main(argv=None):
     _add_trace(sub)
     _add_figures(sub)
     _add_gradcheck(sub)
+    _add_train(sub)
+    _add_evaluate(sub)
     args = parser.parse_args(argv)
     return args.func(args) or 0
 

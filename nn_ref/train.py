@@ -341,3 +341,99 @@ def fit(X, Y, layer_dims, epochs=1, X_val=None, Y_val=None, early_stopping=None,
     trainer = Trainer(layer_dims, **trainer_options)
     history = trainer.fit(X, Y, epochs, X_val, Y_val, early_stopping=early_stopping)
     return trainer, history
+
+
+# ============================================================================= the command line
+# ``nn-ref train`` and ``nn-ref evaluate`` (argparse in nn_ref/cli.py) call these two functions.
+BINARY_SETS = ("blobs", "moons", "flower", "ball")
+REGRESSION_SETS = ("square", "linear")
+CLI_DATASETS = ("digits", "mnist", "spirals") + BINARY_SETS + REGRESSION_SETS
+
+
+def load_split(name, test_fraction=0.2, split_seed=0, data_dir=None):
+    """(X_train, Y_train, X_test, Y_test, output_activation) for a CLI data set: the fixed seeded split
+    (``datasets.train_test_split``), or MNIST's own train/test files from ``data_dir``."""
+    from nn_ref import datasets
+    check_choice("dataset", name, CLI_DATASETS)
+    if name == "mnist":
+        if data_dir is None:
+            raise ValueError("dataset mnist: pass --data-dir DIR with the four IDX files "
+                             "(nn_ref.datasets.download_mnist(DIR) fetches them)")
+        return (*datasets.load_mnist(data_dir, "train"), *datasets.load_mnist(data_dir, "test"), "softmax")
+    X, Y = datasets.LOADERS[name]()
+    output = "linear" if name in REGRESSION_SETS else ("softmax" if Y.shape[0] > 1 else "sigmoid")
+    return (*datasets.train_test_split(X, Y, test_fraction, split_seed), output)
+
+
+def cli_schedule(name, lr, total_updates, updates_per_epoch, gamma=None):
+    """The CLI's schedules, sized to the run (T = total updates): inverse (gamma = 10/T: lr/11 at the end),
+    exponential (gamma = ln(100)/T: lr/100 at the end), polynomial (power 1, to 0 at T), multistep
+    (x0.1 at T/2 and 3T/4), cosine (to 0 at T), cyclical (triangular2, base lr/10, max lr, step = 2 epochs).
+    ``gamma`` overrides the decay constant of inverse, exponential, multistep."""
+    T = max(int(total_updates), 1)
+    if name in (None, "none", "constant"):
+        return schedules.constant(lr)
+    if name == "inverse":
+        return schedules.inverse(lr, gamma if gamma is not None else 10.0 / T)
+    if name == "exponential":
+        return schedules.exponential(lr, gamma if gamma is not None else np.log(100.0) / T)
+    if name == "polynomial":
+        return schedules.polynomial(lr, T)
+    if name == "multistep":
+        return schedules.multistep(lr, sorted({T // 2, (3 * T) // 4}), gamma if gamma is not None else 0.1)
+    if name == "cosine":
+        return schedules.cosine(lr, T)
+    if name == "cyclical":
+        return schedules.cyclical(lr / 10, lr, 2 * max(int(updates_per_epoch), 1), mode="triangular2")
+    raise ValueError(f"schedule: expected one of {CLI_SCHEDULES}, got {name!r}")
+
+
+CLI_SCHEDULES = ("none", "inverse", "exponential", "polynomial", "multistep", "cosine", "cyclical")
+
+
+def _report(trainer, X_tr, Y_tr, X_te, Y_te):
+    tr, te = trainer.evaluate(X_tr, Y_tr), trainer.evaluate(X_te, Y_te)
+    if trainer.output_activation == "linear":
+        print(f"train cost {tr['cost']:.6g}   test cost {te['cost']:.6g}")
+    else:
+        print(f"train accuracy {tr['accuracy']:.4f}   test accuracy {te['accuracy']:.4f}   "
+              f"(train cost {tr['cost']:.4g}, test cost {te['cost']:.4g})")
+    return tr, te
+
+
+def cli_train(args):
+    """``nn-ref train``: train on a data set's fixed split, print the final train/test accuracy, save."""
+    X_tr, Y_tr, X_te, Y_te, default_output = load_split(args.dataset, args.test_fraction, args.split_seed,
+                                                        args.data_dir)
+    output = args.output or default_output
+    layers = args.layers or [X_tr.shape[0], 64, Y_tr.shape[0]]
+    if layers[0] != X_tr.shape[0] or layers[-1] != Y_tr.shape[0]:
+        raise SystemExit(f"nn-ref train: --layers {','.join(map(str, layers))} does not fit {args.dataset}: "
+                         f"expected n0 = {X_tr.shape[0]} inputs and nL = {Y_tr.shape[0]} outputs")
+    m, b, k = X_tr.shape[1], args.batch_size or X_tr.shape[1], args.batch_multiplier
+    updates_per_epoch = -(-(-(-m // b)) // k)
+    lr = cli_schedule(args.schedule, args.lr, args.epochs * updates_per_epoch, updates_per_epoch, args.gamma)
+    trainer = Trainer(layers, args.hidden, output, optimizer=args.optimizer, learning_rate=lr,
+                      batch_size=args.batch_size or None, batch_multiplier=k, batchnorm=args.batchnorm, seed=args.seed,
+                      backend=args.backend, progress=not args.no_progress)
+    print(f"nn-ref train: {args.dataset} ({m} train / {X_te.shape[1]} test samples), layers {layers}, "
+          f"{args.hidden}/{output}, {args.optimizer} lr {args.lr:g} schedule {args.schedule}, batch {b} x {k}, "
+          f"batchnorm {args.batchnorm}, backend {trainer.backend}, {args.epochs} epochs")
+    trainer.fit(X_tr, Y_tr, args.epochs)
+    _report(trainer, X_tr, Y_tr, X_te, Y_te)
+    if args.save:
+        trainer.save(args.save)
+        print(f"saved {args.save}")
+    return 0
+
+
+def cli_evaluate(args):
+    """``nn-ref evaluate``: load a saved model and print its accuracy on the data set's fixed split."""
+    trainer = Trainer.load(args.load, backend=args.backend, progress=False)
+    X_tr, Y_tr, X_te, Y_te, _ = load_split(args.dataset, args.test_fraction, args.split_seed, args.data_dir)
+    if trainer.layer_dims[0] != X_tr.shape[0] or trainer.layer_dims[-1] != Y_tr.shape[0]:
+        raise SystemExit(f"nn-ref evaluate: the model's layers {trainer.layer_dims} do not fit {args.dataset} "
+                         f"({X_tr.shape[0]} inputs, {Y_tr.shape[0]} outputs)")
+    print(f"nn-ref evaluate: {args.load} (layers {trainer.layer_dims}) on {args.dataset}")
+    _report(trainer, X_tr, Y_tr, X_te, Y_te)
+    return 0

@@ -191,3 +191,35 @@ def test_bad_data_shapes_are_named():
         tr.fit(np.zeros((2, 5)), np.zeros((1, 5)))
     with pytest.raises(ValueError, match=r"Y: expected shape \(1, 5\), got \(5,\)"):
         tr.fit(np.zeros((3, 5)), np.zeros(5))
+
+
+def test_cli_train_then_evaluate(tmp_path, capsys):
+    from nn_ref import cli
+    model = tmp_path / "m.npz"
+    assert cli.main(["train", "--dataset", "blobs", "--layers", "2,8,1", "--optimizer", "momentum", "--lr", "0.1",
+                     "--epochs", "3", "--batch-size", "16", "--batch-multiplier", "2", "--schedule", "cosine",
+                     "--backend", "numpy", "--no-progress", "--save", str(model)]) == 0
+    out = capsys.readouterr().out
+    assert "test accuracy" in out and model.exists()
+    trained = train.Trainer.load(model, backend="numpy", progress=False)
+    X_tr, Y_tr, X_te, Y_te, output = train.load_split("blobs")
+    assert output == "sigmoid"
+    expected = trained.evaluate(X_te, Y_te)["accuracy"]
+    assert f"test accuracy {expected:.4f}" in out
+    assert expected >= 0.9
+    assert cli.main(["evaluate", "--load", str(model), "--dataset", "blobs", "--backend", "numpy"]) == 0
+    assert f"test accuracy {expected:.4f}" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="do not fit ball"):
+        cli.main(["evaluate", "--load", str(model), "--dataset", "ball", "--backend", "numpy"])
+    with pytest.raises(SystemExit, match="expected n0 = 2"):
+        cli.main(["train", "--dataset", "moons", "--layers", "3,1", "--no-progress", "--backend", "numpy"])
+
+
+@pytest.mark.parametrize("name", ["none", "inverse", "exponential", "polynomial", "multistep", "cosine", "cyclical"])
+def test_cli_schedules_are_sized_to_the_run(name):
+    s = train.cli_schedule(name, 0.1, total_updates=100, updates_per_epoch=10)
+    assert s(0) == pytest.approx(0.01 if name == "cyclical" else 0.1, rel=1e-12)
+    end = {"none": 0.1, "inverse": 0.1 / 11, "exponential": 0.001, "polynomial": 0.0, "multistep": 0.001,
+           "cosine": 0.0, "cyclical": 0.01 + 0.09 / 2 ** 4}
+    at = 100 if name != "cyclical" else 20 + 40 * 4      # cyclical: the peak of the 5th cycle (step 20)
+    assert s(at) == pytest.approx(end[name], rel=1e-12, abs=1e-15)
