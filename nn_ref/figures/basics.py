@@ -179,8 +179,8 @@ def _fit(X, Y, loss, stages):
 
 
 @figure("loss_l1_vs_l2", slide="Loss Function",
-        params={"n": 20, "outlier": [9.0, -15.0], "stages": [[0.01, 3000], [0.001, 3000], [0.0001, 3000]]}, seed=0)
-def loss_l1_vs_l2(quick=False, n=20, outlier=(9.0, -15.0), stages=((0.01, 3000), (0.001, 3000), (0.0001, 3000)),
+        params={"n": 20, "outlier": [9.0, -15.0], "stages": [[0.02, 2000], [0.002, 2000], [0.0002, 1000]]}, seed=0)
+def loss_l1_vs_l2(quick=False, n=20, outlier=(9.0, -15.0), stages=((0.02, 2000), (0.002, 2000), (0.0002, 1000)),
                   seed=0):
     """The Linear Regression data plus one outlier; lines fitted by gradient descent under the mean L1
     and the mean L2 cost (``regression.linear_gd``), with and without the outlier. At the outlier's x,
@@ -209,7 +209,7 @@ def loss_l1_vs_l2(quick=False, n=20, outlier=(9.0, -15.0), stages=((0.01, 3000),
     ax.set_ylabel("y")
     ax.set_title("Loss function: L1 vs L2 fit with one outlier")
     ax.legend(loc="upper left")
-    return fig, {"fits": fits, "shift_at_outlier": shift,
+    return fig, {"fits": fits, "shift_at_outlier": shift, "X_with_outlier": Xo, "Y_with_outlier": Yo,
                  "key_numbers": {"shift_at_outlier_l2": shift["l2"], "shift_at_outlier_l1": shift["l1"],
                                  "W_l2": float(fits["l2"][0][0, 0]), "b_l2": float(fits["l2"][1][0, 0]),
                                  "W_l1": float(fits["l1"][0][0, 0]), "b_l1": float(fits["l1"][1][0, 0])}}

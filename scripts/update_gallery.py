@@ -1,0 +1,76 @@
+#!/usr/bin/env python
+"""Rewrite the README's figure gallery from plots/MANIFEST.json.
+
+The gallery is the part of README.md between the lines ``<!-- gallery:start -->`` and
+``<!-- gallery:end -->``: a table of thumbnails (each links to the full PNG) with the slide titles,
+in the manifest's (lecture) order. Run after ``nn-ref figures``:
+
+    python scripts/update_gallery.py [--readme README.md] [--manifest plots/MANIFEST.json]
+                                     [--columns 3] [--width 260]
+
+The README is left untouched (exit status 1) when the markers are missing.
+"""
+import argparse
+import html
+import json
+import os
+import sys
+
+START, END = "<!-- gallery:start -->", "<!-- gallery:end -->"
+
+
+def gallery_table(entries, image_dir, columns=3, width=260):
+    """An HTML table (GitHub renders it in Markdown): one cell per manifest entry, ``columns`` per row,
+    a ``width``-pixel thumbnail of ``image_dir/<file>`` above the slide title and the figure id."""
+    cells = []
+    for entry in entries:
+        src = f"{image_dir}/{entry['file']}" if image_dir not in ("", ".") else entry["file"]
+        title = html.escape(entry["slide"])
+        cells.append(f'<td align="center" valign="top"><a href="{src}"><img src="{src}" width="{width}" '
+                     f'alt="{title}"></a><br><sub>{title}<br><code>{html.escape(entry["id"])}</code></sub></td>')
+    rows = ["<tr>" + "".join(cells[i:i + columns]) + "</tr>" for i in range(0, len(cells), columns)]
+    return "<table>\n" + "\n".join(rows) + "\n</table>"
+
+
+def replace_between_markers(text, block):
+    """``text`` with everything between the START and END marker lines replaced by ``block``;
+    raises ValueError when the markers are missing or out of order."""
+    start, end = text.find(START), text.find(END)
+    if start < 0 or end < 0 or end < start:
+        raise ValueError(f"README: expected the markers {START} and {END} (in that order)")
+    return text[:start + len(START)] + "\n" + block + "\n" + text[end:]
+
+
+def update_readme(readme, manifest, columns=3, width=260):
+    """Rewrite the gallery of ``readme`` from ``manifest``; returns the number of figures listed."""
+    with open(manifest, encoding="utf-8") as fh:
+        entries = json.load(fh)["figures"]
+    image_dir = os.path.relpath(os.path.dirname(os.path.abspath(manifest)),
+                                os.path.dirname(os.path.abspath(readme))).replace(os.sep, "/")
+    with open(readme, encoding="utf-8") as fh:
+        text = fh.read()
+    new = replace_between_markers(text, gallery_table(entries, image_dir, columns, width))
+    if new != text:
+        with open(readme, "w", encoding="utf-8") as fh:
+            fh.write(new)
+    return len(entries)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--readme", default="README.md")
+    parser.add_argument("--manifest", default=os.path.join("plots", "MANIFEST.json"))
+    parser.add_argument("--columns", type=int, default=3)
+    parser.add_argument("--width", type=int, default=260, help="thumbnail width in pixels")
+    args = parser.parse_args(argv)
+    try:
+        n = update_readme(args.readme, args.manifest, args.columns, args.width)
+    except (OSError, ValueError) as exc:
+        print(f"update_gallery: {exc}; README not changed")
+        return 1
+    print(f"{args.readme}: gallery of {n} figures from {args.manifest}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
