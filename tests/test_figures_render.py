@@ -42,7 +42,7 @@ def test_registry_holds_exactly_the_lecture_figures():
 
 def test_every_figure_renders_to_a_valid_png(rendered):
     out, done = rendered
-    assert [fig_id for fig_id, _, _ in done] == list(FIGURES)
+    assert [made.id for made in done] == list(FIGURES)
     for fig_id in FIGURES:
         path = out / f"{fig_id}.png"
         assert path.exists(), fig_id

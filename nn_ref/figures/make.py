@@ -6,6 +6,7 @@ its slide title, function, parameters, seed and the key numbers its honesty chec
 Entries of figures not regenerated this time are kept, so ``--only`` updates the manifest in place.
 The manifest holds no timings or dates: two runs give the same file.
 """
+import collections
 import json
 import os
 import time
@@ -19,6 +20,8 @@ from nn_ref.figures._registry import DEFAULT_BACKEND, STYLE, to_jsonable
 DEFAULT_OUT = "plots"
 DEFAULT_DPI = 150
 MANIFEST = "MANIFEST.json"
+
+Made = collections.namedtuple("Made", "id seconds cpu_seconds path")
 
 
 def select(only=None):
@@ -45,38 +48,43 @@ def read_manifest(out):
     path = os.path.join(out, MANIFEST)
     if not os.path.exists(path):
         return {}
-    with open(path) as fh:
+    with open(path, encoding="utf-8") as fh:
         return {entry["id"]: entry for entry in json.load(fh)["figures"]}
 
 
 def write_manifest(out, entries):
-    """Write the entries of registered figures, in registry order."""
+    """Write the entries of registered figures, in registry order (atomically: a reader never sees
+    half a file)."""
     ordered = [entries[fig_id] for fig_id in FIGURES if fig_id in entries]
-    with open(os.path.join(out, MANIFEST), "w") as fh:
+    path = os.path.join(out, MANIFEST)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
         json.dump({"figures": ordered}, fh, indent=1, ensure_ascii=False)
         fh.write("\n")
+    os.replace(tmp, path)
 
 
 def make_figures(only=None, out=DEFAULT_OUT, dpi=DEFAULT_DPI, quick=False, backend=DEFAULT_BACKEND,
                  progress=True, runner=None):
-    """Make the figures; returns ``[(id, seconds, path)]``. ``quick`` uses the tests' small sizes.
+    """Make the figures; returns ``[Made(id, seconds, cpu_seconds, path)]`` (wall-clock and process CPU
+    time: on a busy machine the CPU time is the steadier measure). ``quick`` uses the tests' small sizes.
     ``runner(spec) -> (fig, data)`` replaces ``spec.run(quick, backend)`` (the tests pass a cached one)."""
     specs = select(only)
     os.makedirs(out, exist_ok=True)
-    entries = read_manifest(out)
     done = []
     bar = tqdm(specs, desc="figures", unit="fig", disable=not progress)
     for spec in bar:
         bar.set_postfix_str(spec.id)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         fig, data = runner(spec) if runner is not None else spec.run(quick=quick, backend=backend)
         path = os.path.join(out, f"{spec.id}.png")
         with plt.rc_context(STYLE):
             fig.savefig(path, dpi=dpi, metadata={"Software": None})
-        seconds = time.perf_counter() - start
+        seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+        entries = read_manifest(out)  # re-read: keeps entries that another run wrote meanwhile
         entries[spec.id] = manifest_entry(spec, data)
         write_manifest(out, entries)  # after each figure: a crash keeps what was done
-        done.append((spec.id, seconds, path))
+        done.append(Made(spec.id, seconds, cpu_seconds, path))
     return done
 
 
@@ -96,10 +104,12 @@ def main(args):
     except ValueError as exc:
         print(f"nn-ref figures: {exc}")
         return 2
-    width = max(len(fig_id) for fig_id, _, _ in done) if done else 0
-    for fig_id, seconds, _ in done:
-        print(f"{fig_id:<{width}}  {seconds:7.2f} s")
-    total = sum(seconds for _, seconds, _ in done)
-    print(f"{len(done)} figure(s) in {total:.1f} s -> {args.out}/ (manifest: {os.path.join(args.out, MANIFEST)})")
+    width = max([len(m.id) for m in done] + [6])
+    print(f"{'figure':<{width}}  {'wall s':>7}  {'CPU s':>7}")
+    for m in done:
+        print(f"{m.id:<{width}}  {m.seconds:7.2f}  {m.cpu_seconds:7.2f}")
+    wall, cpu = sum(m.seconds for m in done), sum(m.cpu_seconds for m in done)
+    print(f"{len(done)} figure(s) in {wall:.1f} s wall, {cpu:.1f} s CPU -> {args.out}/ "
+          f"(manifest: {os.path.join(args.out, MANIFEST)})")
     return 0
 
