@@ -48,3 +48,38 @@ def test_sgd_paths_lengths_and_updates():
     assert (len(paths["Mini-batch"]) - 1) % (m // 20) == 0
     # batch GD with a constant step reaches the least-squares solution
     np.testing.assert_allclose(paths["Batch"][-1], data["theta_star"], atol=1e-3)
+
+
+def test_effective_minibatch_accumulation_equals_the_large_batch():
+    _, data = run_figure("effective_minibatch")
+    a, b, c = (data["runs"][k] for k in ("(a) batch 32", "(b) batch 32 × multiplier 8", "(c) batch 256"))
+    m, epochs = data["m_train"], data["key_numbers"]["epochs"]
+    assert b["updates"] == c["updates"] == epochs * -(-m // 256)
+    assert a["updates"] == epochs * -(-m // 32)
+    for key, value in c["parameters"].items():
+        assert value.dtype == np.float64
+        np.testing.assert_allclose(b["parameters"][key], value, rtol=1e-10, atol=1e-12)
+    differs = max(np.max(np.abs(a["parameters"][k] - v)) for k, v in c["parameters"].items())
+    assert differs > 1e-3
+    np.testing.assert_allclose(b["cost"], c["cost"], rtol=1e-10)       # the same loss at every update
+
+
+def test_lr_decay_vs_batch_increase_updates_and_final_losses():
+    _, data = run_figure("lr_decay_vs_batch_increase")
+    N, epochs, milestones = data["N"], data["epochs"], data["milestones"]
+    b0, factor = data["batch_size"], data["factor"]
+    decay, increase = data["runs"]["lr decay"], data["runs"]["batch increase"]
+    # the analytic update counts: ceil(N / b) updates per epoch (the last partial batch is kept)
+    batches = [min(N, b0 * factor ** sum(e >= m for m in milestones)) for e in range(epochs)]
+    assert increase["batch"].tolist() == batches
+    assert np.diff(increase["updates"]).tolist() == [-(-N // b) for b in batches]
+    assert decay["updates"][-1] == epochs * -(-N // b0)
+    assert increase["updates"][-1] < decay["updates"][-1] / 2
+    # decay: the learning rate divided by the factor at each milestone
+    lrs = [decay["lr"][0] / factor ** sum(e >= m for m in milestones) for e in range(epochs)]
+    np.testing.assert_allclose(decay["lr"], lrs, rtol=1e-12)
+    assert np.all(increase["lr"] == increase["lr"][0])
+    # final losses close (the slide: near-identical performance after the same number of epochs)
+    final_d, final_i = decay["train_cost"][-1], increase["train_cost"][-1]
+    assert abs(final_d - final_i) < 0.2 * max(final_d, final_i)
+    assert abs(decay["test_accuracy"][-1] - increase["test_accuracy"][-1]) < 0.02

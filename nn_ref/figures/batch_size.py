@@ -205,3 +205,155 @@ def sgd_paths(quick=False, batch_lr=0.1, batch_epochs=1000, sgd_t0=5, sgd_t1=50,
     key = {"path_length": lengths, "updates": {name: len(p) - 1 for name, p in runs.items()},
            "final": {name: p[-1].tolist() for name, p in runs.items()}, "least_squares": theta_star.tolist()}
     return fig, {"paths": runs, "theta_star": theta_star, "key_numbers": key}
+
+
+# --------------------------------------------------------------------------------------------
+# Effective Mini-batch (Performance): gradient accumulation
+# --------------------------------------------------------------------------------------------
+
+def _digits_split(seed=0):
+    """scikit-learn's digits (pixels / 16), the fixed seeded 80/20 split of ``datasets.train_test_split``."""
+    from nn_ref import datasets
+    X, Y = datasets.digits()
+    return datasets.train_test_split(X, Y, test_fraction=0.2, seed=seed)
+
+
+@figure("effective_minibatch", slide="Effective Mini-batch Performance",
+        params={"layer_dims": [64, 64, 10], "learning_rate": 0.1, "epochs": 40}, seed=0)
+def effective_minibatch(quick=False, layer_dims=(64, 64, 10), learning_rate=0.1, epochs=40, seed=0):
+    """One MLP (ReLU, softmax) on the digits training split, plain SGD at one learning rate, three
+    ways: (a) batch 32; (b) batch 32 x batch_multiplier 8 (``Trainer(batch_multiplier=8)``:
+    gradients of 8 mini-batches accumulated, one update); (c) a true batch of 256. Same seed, so
+    the same initial parameters and the same shuffled order in every run: (b) and (c) see the same
+    256 samples per update and must end with the same parameters. float64. quick: 5 epochs."""
+    from nn_ref.train import Trainer
+    if quick:
+        epochs = 5
+    X_train, Y_train, _, _ = _digits_split(seed)
+    setups = {"(a) batch 32": (32, 1), "(b) batch 32 × multiplier 8": (32, 8), "(c) batch 256": (256, 1)}
+    runs = {}
+    for name, (b, k) in setups.items():
+        trainer = Trainer(list(layer_dims), "relu", "softmax", optimizer="sgd", learning_rate=learning_rate,
+                          batch_size=b, batch_multiplier=k, seed=seed, progress=False)
+        history = trainer.fit(X_train, Y_train, epochs)
+        runs[name] = {"batch_size": b, "batch_multiplier": k, "cost": np.array(history["cost"]),
+                      "epoch_cost": np.array(history["epoch_cost"]), "updates": trainer.t,
+                      "parameters": {key: to_numpy(v).copy() for key, v in trainer.parameters.items()}}
+    a, b_, c = runs.values()
+    rel = {key: float(np.max(np.abs(b_["parameters"][key] - c["parameters"][key]))
+                      / np.max(np.abs(c["parameters"][key]))) for key in c["parameters"]}
+    rel_a = {key: float(np.max(np.abs(a["parameters"][key] - c["parameters"][key]))
+                        / np.max(np.abs(c["parameters"][key]))) for key in c["parameters"]}
+
+    fig, axes = new_figure(1, 2, width=12.0, height=4.6)
+    styles = {"(a) batch 32": dict(color="#1f77b4", lw=1.0, alpha=0.8),
+              "(b) batch 32 × multiplier 8": dict(color="#d62728", lw=3.0, alpha=0.6),
+              "(c) batch 256": dict(color="black", lw=1.2, ls="--")}
+    for name, run in runs.items():
+        axes[0].plot(np.arange(1, run["updates"] + 1), run["cost"], label=f"{name}: {run['updates']} updates",
+                     **styles[name])
+        axes[1].plot(np.arange(1, epochs + 1), run["epoch_cost"], label=name, **styles[name])
+    axes[0].set_xscale("log")
+    axes[0].set_xlabel("Update (optimizer step), log scale")
+    axes[0].set_ylabel("Mini-batch cross-entropy before the update")
+    axes[0].set_title("Loss against updates")
+    axes[0].legend(loc="upper right", fontsize=8)
+    axes[1].set_xlabel("Epoch")
+    axes[1].set_ylabel("Mean training cross-entropy of the epoch")
+    axes[1].set_yscale("log")
+    axes[1].set_title("Loss against epochs (same samples seen)")
+    axes[1].text(0.97, 0.97, f"max relative parameter difference\n(b) vs (c): {max(rel.values()):.1e}\n"
+                             f"(a) vs (c): {max(rel_a.values()):.1e}",
+                 transform=axes[1].transAxes, ha="right", va="top", fontsize=8.5,
+                 bbox=dict(boxstyle="round", fc="white", ec="0.8"))
+    fig.suptitle(f"Effective Mini-batch: digits, MLP {'-'.join(map(str, layer_dims))}, SGD α = {learning_rate:g}, "
+                 f"{epochs} epochs, float64")
+    key = {"epochs": epochs, "updates": {name: run["updates"] for name, run in runs.items()},
+           "final_epoch_cost": {name: float(run["epoch_cost"][-1]) for name, run in runs.items()},
+           "max_rel_param_diff_b_vs_c": max(rel.values()), "max_rel_param_diff_a_vs_c": max(rel_a.values()),
+           "m_train": int(X_train.shape[1])}
+    return fig, {"runs": runs, "m_train": int(X_train.shape[1]), "key_numbers": key}
+
+
+# --------------------------------------------------------------------------------------------
+# Learning rate decrease vs batch size increase (Smith et al. 2017, "Don't decay the learning rate,
+# increase the batch size")
+# --------------------------------------------------------------------------------------------
+
+@figure("lr_decay_vs_batch_increase", slide="Learning rate decrease Vs Batch size increase",
+        params={"N": 8192, "layer_dims": [10, 64, 64, 1], "learning_rate": 0.5, "batch_size": 32,
+                "factor": 5, "milestones": [12, 24, 32], "epochs": 40}, seed=0)
+def lr_decay_vs_batch_increase(quick=False, N=8192, layer_dims=(10, 64, 64, 1), learning_rate=0.5, batch_size=32,
+                               factor=5, milestones=(12, 24, 32), epochs=40, seed=0):
+    """Two runs of the same MLP (ReLU, sigmoid output, plain SGD) on N points of the 10-D ball
+    (``datasets.ball``; a further N/4 held out): "decay" divides the learning rate by ``factor`` at
+    each milestone epoch at batch 32 (``schedules.multistep`` on update counts); "increase" keeps
+    the learning rate and multiplies the batch size by ``factor`` instead (32 -> 160 -> 800 -> 4000;
+    capped at N). The trainer keeps the last partial batch, so an epoch of batch b is ceil(N / b)
+    updates. quick: N = 2048, milestones 3/6/8 of 10 epochs."""
+    from nn_ref import datasets, schedules
+    from nn_ref.train import Trainer
+    if quick:
+        N, milestones, epochs = 2048, (3, 6, 8), 10
+    X, Y = datasets.ball(m=N + N // 4, n=layer_dims[0], seed=seed)
+    X_train, Y_train, X_test, Y_test = X[:, :N], Y[:, :N], X[:, N:], Y[:, N:]
+    per_epoch = -(-N // batch_size)
+
+    def batch_at(epoch):                     # epoch counted from 0
+        return min(N, batch_size * factor ** sum(epoch >= m for m in milestones))
+
+    decay_lr = schedules.multistep(learning_rate, [m * per_epoch for m in milestones], 1.0 / factor)
+    trainers = {"lr decay": Trainer(list(layer_dims), "relu", "sigmoid", optimizer="sgd", learning_rate=decay_lr,
+                                    batch_size=batch_size, seed=seed, progress=False),
+                "batch increase": Trainer(list(layer_dims), "relu", "sigmoid", optimizer="sgd",
+                                          learning_rate=learning_rate, batch_size=batch_size, seed=seed,
+                                          progress=False)}
+    runs = {name: {"lr": [], "batch": [], "updates": [0], "train_cost": [], "test_cost": [], "test_accuracy": []}
+            for name in trainers}
+    for epoch in range(epochs):
+        trainers["batch increase"].batch_size = batch_at(epoch)
+        for name, trainer in trainers.items():
+            runs[name]["lr"].append(float(trainer.lr(trainer.t)))
+            runs[name]["batch"].append(trainer.batch_size)
+            history = trainer.fit(X_train, Y_train, 1, X_test, Y_test)
+            runs[name]["updates"].append(trainer.t)
+            runs[name]["train_cost"].append(history["epoch_cost"][-1])
+            runs[name]["test_cost"].append(history["val_cost"][-1])
+            runs[name]["test_accuracy"].append(history["val_accuracy"][-1])
+    for run in runs.values():
+        for k in run:
+            run[k] = np.array(run[k])
+    analytic = {"lr decay": epochs * per_epoch,
+                "batch increase": int(sum(-(-N // batch_at(e)) for e in range(epochs)))}
+
+    ep = np.arange(1, epochs + 1)
+    fig, axes = new_figure(2, 2, width=11.5, height=7.6)
+    styles = {"lr decay": dict(color="#1f77b4", lw=2.2), "batch increase": dict(color="#d62728", lw=1.6, ls="--")}
+    for name, run in runs.items():
+        axes[0, 0].step(np.arange(epochs + 1), np.r_[run["lr"], run["lr"][-1]], where="post", label=name,
+                        **styles[name])
+        axes[0, 1].step(np.arange(epochs + 1), np.r_[run["batch"], run["batch"][-1]], where="post", label=name,
+                        **styles[name])
+        axes[1, 0].plot(ep, run["train_cost"], label=f"{name}: final {run['train_cost'][-1]:.4f}", **styles[name])
+        axes[1, 1].plot(run["updates"][1:], run["train_cost"],
+                        label=f"{name}: {run['updates'][-1]} updates", **styles[name])
+    axes[0, 0].set_yscale("log")
+    axes[0, 0].set(xlabel="Epoch", ylabel="Learning rate", title="Learning rate")
+    axes[0, 1].set_yscale("log")
+    axes[0, 1].set(xlabel="Epoch", ylabel="Batch size", title="Batch size")
+    for ax in axes[1]:
+        ax.set_yscale("log")
+        ax.set_ylabel("Training cross-entropy (epoch mean)")
+    axes[1, 0].set(xlabel="Epoch", title="Loss against epochs")
+    axes[1, 1].set(xlabel="Number of parameter updates", title="Loss against updates")
+    for ax in axes.ravel():
+        ax.legend(loc="best", fontsize=8)
+    fig.suptitle(f"Learning rate decrease vs batch size increase: ball data N = {N}, MLP "
+                 f"{'-'.join(map(str, layer_dims))}, SGD, ÷{factor} or ×{factor} at epochs "
+                 f"{'/'.join(map(str, milestones))}")
+    key = {name: {"updates": int(run["updates"][-1]), "analytic_updates": analytic[name],
+                  "final_train_cost": float(run["train_cost"][-1]), "final_test_cost": float(run["test_cost"][-1]),
+                  "final_test_accuracy": float(run["test_accuracy"][-1])} for name, run in runs.items()}
+    key["N"], key["epochs"], key["milestones"] = N, epochs, list(milestones)
+    return fig, {"runs": runs, "N": N, "epochs": epochs, "milestones": list(milestones), "batch_size": batch_size,
+                 "factor": factor, "key_numbers": key}
