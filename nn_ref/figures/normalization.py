@@ -118,3 +118,87 @@ def normalization(quick=False, m=200, steps=300, seed=0):
                                   "mean": Xtr.mean(axis=1).tolist(), "std": Xtr.std(axis=1).tolist()}
                            for name, (Xtr, _) in versions.items()}
     return fig, {"X_train": X_train, "X_test": X_test, "versions": versions, "runs": runs, "key_numbers": key}
+
+
+# --------------------------------------------------------------------------------------------
+# Batch normalization
+# --------------------------------------------------------------------------------------------
+
+def _hidden_inputs(X, parameters, batchnorm):
+    """The input of every hidden layer's sigmoid for the samples X, and the BN caches: with BN the
+    normalized-scaled-shifted Z~[l] = gamma x_hat + beta with the statistics of this batch
+    (train-mode forward with fresh ``bn_param`` dicts, so the trainer's running statistics are not
+    touched); without BN Z[l]. Returns (list of (n[l], m) arrays, list of x_hat arrays or None)."""
+    from nn_ref import network
+    L = network.num_layers(parameters)
+    bn_params = [{"mode": "train"} for _ in range(L - 1)] if batchnorm else None
+    _, caches = network.forward(X, parameters, "sigmoid", "softmax", batchnorm=batchnorm, bn_params=bn_params)
+    if batchnorm:   # cache = (linear_cache, bn_cache = (Z_hat, gamma, var, eps), Z_tilde, activation, alpha)
+        return [to_numpy(c[2]) for c in caches[:-1]], [to_numpy(c[1][0]) for c in caches[:-1]]
+    return [to_numpy(c[1]) for c in caches[:-1]], None     # cache = (linear_cache, Z, A, activation, alpha)
+
+
+@figure("batchnorm", slide="Batch normalization",
+        params={"layer_dims": [64, 100, 100, 100, 10], "learning_rate": 0.5, "batch_size": 60, "epochs": 50,
+                "unit": 0}, seed=0)
+def batchnorm(quick=False, layer_dims=(64, 100, 100, 100, 10), learning_rate=0.5, batch_size=60, epochs=50,
+              unit=0, seed=0):
+    """Ioffe & Szegedy's Figure 1 on the digits: the same MLP (3 hidden layers of 100 sigmoid units,
+    softmax output, Xavier init, plain SGD, batch 60) trained with and without batch normalization
+    (``Trainer(batchnorm=True)``: BN between the linear part and the sigmoid of every hidden layer).
+    After every epoch: the test accuracy (eval mode), and the 15th/50th/85th percentiles over the
+    test set of the sigmoid input of one unit of the last hidden layer. The x_hat of one training
+    mini-batch per epoch is kept to check the normalization. quick: 12 epochs."""
+    from nn_ref.train import Trainer
+    if quick:
+        epochs = 12
+    X_train, Y_train, X_test, Y_test = datasets.train_test_split(*datasets.digits(), test_fraction=0.2, seed=seed)
+    probe = X_train[:, np.random.default_rng(seed).permutation(X_train.shape[1])[:batch_size]]
+    runs = {}
+    for name, use_bn in (("without BN", False), ("with BN", True)):
+        trainer = Trainer(list(layer_dims), "sigmoid", "softmax", optimizer="sgd", learning_rate=learning_rate,
+                          batch_size=batch_size, batchnorm=use_bn, init="xavier", seed=seed, progress=False)
+        steps, accuracy, percentiles, xhat_mean, xhat_var = [0], [trainer.evaluate(X_test, Y_test)["accuracy"]], [], [], []
+        percentiles.append(np.percentile(_hidden_inputs(X_test, trainer.parameters, use_bn)[0][-1][unit], [15, 50, 85]))
+        for _ in range(epochs):
+            history = trainer.fit(X_train, Y_train, 1, X_test, Y_test)
+            steps.append(trainer.t)
+            accuracy.append(history["val_accuracy"][-1])
+            inputs, _ = _hidden_inputs(X_test, trainer.parameters, use_bn)
+            percentiles.append(np.percentile(inputs[-1][unit], [15, 50, 85]))
+            if use_bn:
+                _, xhats = _hidden_inputs(probe, trainer.parameters, True)
+                xhat_mean.append(max(float(np.max(np.abs(x.mean(axis=1)))) for x in xhats))
+                xhat_var.append(max(float(np.max(np.abs(x.var(axis=1) - 1))) for x in xhats))
+        runs[name] = {"steps": np.array(steps), "test_accuracy": np.array(accuracy),
+                      "percentiles": np.array(percentiles), "xhat_max_abs_mean": np.array(xhat_mean),
+                      "xhat_max_abs_var_minus_1": np.array(xhat_var)}
+        runs[name]["drift"] = float(np.mean(np.ptp(runs[name]["percentiles"], axis=0)))
+
+    fig, axes = new_figure(1, 3, width=14.0, height=4.4)
+    colors = {"without BN": "#1f77b4", "with BN": "#d62728"}
+    for name, run in runs.items():
+        axes[0].plot(run["steps"], run["test_accuracy"], color=colors[name], label=name)
+    axes[0].set(xlabel="Training steps (updates)", ylabel="Test accuracy", title="(a) Test accuracy\n(eval mode)",
+                ylim=(0, 1.02))
+    axes[0].legend(loc="center right")
+    ymin = min(run["percentiles"].min() for run in runs.values())
+    ymax = max(run["percentiles"].max() for run in runs.values())
+    pad = 0.08 * (ymax - ymin)
+    styles = ((15, ":"), (50, "-"), (85, "--"))
+    for ax, (name, run), tag in zip(axes[1:], runs.items(), ("(b)", "(c)")):
+        for j, (q, ls) in enumerate(styles):
+            ax.plot(run["steps"], run["percentiles"][:, j], color=colors[name], ls=ls)
+        ax.set(xlabel="Training steps (updates)", ylim=(ymin - pad, ymax + pad),
+               title=f"{tag} {name}: sigmoid input of unit {unit} of h{len(layer_dims) - 2}\n"
+                     f"(mean range of the three percentiles: {run['drift']:.2f})")
+    handles = [axes[1].plot([], [], color="0.3", ls=ls)[0] for _, ls in styles]
+    fig.legend(handles, [f"{q}th percentile" for q, _ in styles], loc="outside lower center", ncol=3)
+    axes[1].set_ylabel("Input of the sigmoid (over the test set)")
+    fig.suptitle(f"Batch normalization: digits, MLP {'-'.join(map(str, layer_dims))} (sigmoid), SGD α = "
+                 f"{learning_rate:g}, batch {batch_size}, {epochs} epochs")
+    key = {name: {"final_test_accuracy": float(run["test_accuracy"][-1]), "percentile_drift": run["drift"],
+                  "steps": int(run["steps"][-1])} for name, run in runs.items()}
+    key["with BN"]["xhat_max_abs_mean"] = float(runs["with BN"]["xhat_max_abs_mean"].max())
+    key["with BN"]["xhat_max_abs_var_minus_1"] = float(runs["with BN"]["xhat_max_abs_var_minus_1"].max())
+    return fig, {"runs": runs, "key_numbers": key}
