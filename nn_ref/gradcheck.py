@@ -17,7 +17,8 @@ Resolution: each J is rounded to ~1e-16 |J|, and the difference quotient divides
 the two-point estimate with eps = 1e-6 carries an absolute noise of ~1e-10 |J|; an array whose
 gradient is below ~1e-3 |J| can then miss 1e-7 with a correct backprop (about 2% of random small
 nets do). The five-point stencil with eps = 1e-4 has ~100x less noise and negligible truncation
-error, so ``check_network`` and ``nn-ref gradcheck`` use it by default. An array whose true
+error (arrays down to ~1e-5 |J| resolve), so ``check_network`` and ``nn-ref gradcheck`` use it by
+default. The report gives J (``report.cost``) so that the resolution can be judged. An array whose true
 gradient is exactly 0 (e.g. the output bias under L1 when the residual signs cancel, which needs
 an even m) has no meaningful relative difference: rounding noise alone gives difference 1.
 
@@ -79,11 +80,12 @@ class ArrayCheck:
 
 
 class GradCheckReport:
-    """The per-array results (``rows``, a list of ``ArrayCheck``); ``passed`` when all pass.
+    """The per-array results (``rows``, a list of ``ArrayCheck``); ``passed`` when all pass;
+    ``cost``, J at the unperturbed parameters.
     ``str(report)`` is a table; ``report[name]`` is the row of that array."""
 
-    def __init__(self, rows, eps, threshold, order=2):
-        self.rows, self.eps, self.threshold, self.order = rows, eps, threshold, order
+    def __init__(self, rows, eps, threshold, order=2, cost=None):
+        self.rows, self.eps, self.threshold, self.order, self.cost = rows, eps, threshold, order, cost
 
     @property
     def passed(self):
@@ -112,7 +114,8 @@ class GradCheckReport:
         out.insert(1, "  ".join("-" * w for w in widths))
         verdict = "all pass" if self.passed else f"{sum(not r.passed for r in self.rows)} FAIL"
         stencil = "two-point" if self.order == 2 else "five-point"
-        out.append(f"{stencil} central differences, eps={self.eps:g}; pass: difference < {self.threshold:g}; {verdict}")
+        cost = "" if self.cost is None else f"J = {self.cost:.6g}; "
+        out.append(f"{cost}{stencil} central differences, eps={self.eps:g}; pass: difference < {self.threshold:g}; {verdict}")
         return "\n".join(out)
 
     __repr__ = __str__
@@ -152,11 +155,12 @@ def gradient_check(f, parameters, grads=None, eps=1e-6, max_entries_per_array=No
     Returns a ``GradCheckReport``.
     """
     params = {k: np.array(v, dtype=np.float64) for k, v in parameters.items()}
+    value = f(params)
     if grads is None:
-        value = f(params)
         if not (isinstance(value, tuple) and len(value) == 2):
             raise ValueError("gradient_check: grads=None needs f(parameters) to return (J, grads)")
         grads = value[1]
+    cost = _cost(value)
     check_choice("order", order, (2, 4))
     steps = (1, -1) if order == 2 else (2, 1, -1, -2)
     rng = np.random.default_rng(seed)
@@ -195,7 +199,7 @@ def gradient_check(f, parameters, grads=None, eps=1e-6, max_entries_per_array=No
                           f"{row.difference:.2e} may fail for that reason, not a wrong gradient",
                           KinkCrossingWarning, stacklevel=2)
         rows.append(row)
-    return GradCheckReport(rows, eps, threshold, order)
+    return GradCheckReport(rows, eps, threshold, order, cost)
 
 
 def make_data(layer_dims, output_activation, m, rng):
