@@ -137,6 +137,7 @@ def linear_bn_activation_backward(dA, cache, backend=None):
     """Backward of ``linear_bn_activation_forward`` in the network's convention (dA, dZ are m times
     dJ/dA, dJ/dZ): dZ_tilde = dA * g'(Z_tilde); (dZ, dgamma, dbeta) = batchnorm_backward(dZ_tilde);
     dgamma and dbeta are divided by m to be the true dJ/dgamma, dJ/dbeta; then ``linear_backward``.
+    db is exactly 0: b[l] is subtracted back out with the batch mean.
 
     Returns (dA_prev, dW, db, dgamma, dbeta).
     """
@@ -149,6 +150,10 @@ def linear_bn_activation_backward(dA, cache, backend=None):
     B.update(dgamma, dgamma, 1.0 - 1.0 / m)          # in place: dgamma <- dgamma / m
     B.update(dbeta, dbeta, 1.0 - 1.0 / m)            # in place: dbeta  <- dbeta / m
     dA_prev, dW, db = linear_backward(dZ, linear_cache, B)
+    # J does not depend on b[l] at all: the batch mean mu contains b[l] and Z - mu removes it. The
+    # computed db is rounding noise (~1e-17), which Adam would blow up to lr-sized steps; use the
+    # exact gradient, 0 (db <- db - db, in place on any backend).
+    B.update(db, db, 1.0)
     return dA_prev, dW, db, dgamma, dbeta
 
 

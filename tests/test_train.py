@@ -223,3 +223,39 @@ def test_cli_schedules_are_sized_to_the_run(name):
            "cosine": 0.0, "cyclical": 0.01 + 0.09 / 2 ** 4}
     at = 100 if name != "cyclical" else 20 + 40 * 4      # cyclical: the peak of the 5th cycle (step 20)
     assert s(at) == pytest.approx(end[name], rel=1e-12, abs=1e-15)
+
+
+_CUDASIM_SCRIPT = """
+import numpy as np
+from nn_ref import datasets, train
+X, Y = datasets.spirals(m=40, n_classes=3, seed=0)
+states = {}
+for backend in ("numpy", "cuda"):
+    tr = train.Trainer([2, 4, 3], "tanh", "softmax", optimizer="momentum", learning_rate=0.1, batch_size=10,
+                       batch_multiplier=2, batchnorm=True, seed=0, backend=backend, progress=False)
+    tr.fit(X, Y, epochs=1)
+    states[backend] = tr._host_state()
+    if backend == "cuda":    # parameters and BN statistics stayed on the device
+        arrays = list(tr.parameters.values()) + [p[k] for p in tr.bn_params for k in ("running_mean", "running_var")]
+        assert not any(isinstance(a, np.ndarray) for a in arrays), [type(a) for a in arrays]
+for key in states["numpy"]:
+    np.testing.assert_allclose(states["cuda"][key], states["numpy"][key], rtol=1e-10, atol=1e-13, err_msg=key)
+print("OK", len(states["numpy"]))
+"""
+
+
+def test_cuda_backend_training_on_the_simulator_matches_numpy():
+    """The cuda backend (numba's CUDA simulator: a fresh process with NUMBA_ENABLE_CUDASIM=1) keeps the
+    parameters on the device and gives numpy's parameters after accumulated, batch-normalized updates."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    probe = subprocess.run([sys.executable, "-c", "import nn_ref.kernels.cuda_backend"], env=env,
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"cuda backend does not import on the simulator: {probe.stderr.strip().splitlines()[-1:]}")
+    run = subprocess.run([sys.executable, "-c", _CUDASIM_SCRIPT], env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.startswith("OK 8")
