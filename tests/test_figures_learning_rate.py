@@ -64,3 +64,36 @@ def test_clr_triangular():
     x = np.abs(t / step - 2 * cycle + 1)
     want = base + (top - base) * np.maximum(0, 1 - x) * 0.99994 ** t
     np.testing.assert_allclose(curves["exp_range"], want, rtol=1e-12)
+
+
+def test_clr_table_rows_come_from_the_runs():
+    _, data = run_figure("clr_table")
+    runs, rows, budget = data["runs"], data["rows"], data["budget"]
+    lecture = {(d, p, i): a for d, p, i, a in data["lecture_rows"]}
+    assert len(data["lecture_rows"]) == 14
+    assert lecture[("CIFAR-10", "triangular2", 25_000)] == 81.4 and lecture[("GoogLeNet", "exp_range", 240_000)] == 60.2
+    assert [r["policy"] for r in rows] == ["fixed", "triangular2", "exp", "exp_range"]
+    # each run followed its policy: the lr of every update equals the closed form at t
+    base, top, step, gamma = data["base_lr"], data["max_lr"], data["step"], data["gamma"]
+    for policy, run in runs.items():
+        t = np.arange(run["updates"], dtype=float)
+        cycle = np.floor(1 + t / (2 * step))
+        tri = np.maximum(0, 1 - np.abs(t / step - 2 * cycle + 1))
+        want = {"fixed": np.full_like(t, base), "triangular2": base + (top - base) * tri / 2 ** (cycle - 1),
+                "exp": base * gamma ** t, "exp_range": base + (top - base) * tri * gamma ** t}[policy]
+        np.testing.assert_allclose(run["lr"], want, rtol=1e-9)
+        assert run["updates"] == budget == run["iterations"][-1]
+    # the rows recomputed from the saved test-accuracy histories
+    target = runs["fixed"]["test_accuracy"][-1]
+    assert data["target"] == target
+    for row in rows:
+        acc, its = runs[row["policy"]]["test_accuracy"], runs[row["policy"]]["iterations"]
+        hits = np.flatnonzero(acc >= target)
+        if row["policy"] != "fixed" and hits.size:
+            assert row["iterations"] == its[hits[0]] and row["accuracy"] == acc[hits[0]] >= target
+        else:
+            assert row["iterations"] == budget and row["accuracy"] == acc[-1]
+        assert row["final_accuracy"] == acc[-1]
+    for cells, row in zip(data["table_cells"], rows):      # the drawn table shows these numbers
+        assert cells[1] == row["policy"] and cells[2].startswith(f"{row['iterations']:,}")
+        assert cells[3] == f"{100 * row['accuracy']:.1f}"

@@ -165,3 +165,148 @@ def clr_triangular(quick=False, base_lr=0.001, max_lr=0.006, step_size=2000, ite
                   "lr_2step": float(curves[mode][int(2 * step_size)]), "cycle_peaks": peaks[mode]}
            for mode in curves}
     return fig, {"t": t, "curves": curves, "key_numbers": key}
+
+
+# --------------------------------------------------------------------------------------------
+# Cyclical Learning Rate (table): the lecture's rows beside nn-ref's own runs on the digits
+# --------------------------------------------------------------------------------------------
+
+# Smith 2015, Table 1, as the lecture's slide quotes it: (dataset, LR policy, iterations, accuracy %).
+LECTURE_CLR_TABLE = (
+    ("CIFAR-10", "fixed", 70_000, 81.4), ("CIFAR-10", "triangular2", 25_000, 81.4),
+    ("CIFAR-10", "decay", 25_000, 78.5), ("CIFAR-10", "exp", 70_000, 79.1),
+    ("CIFAR-10", "exp_range", 42_000, 82.2),
+    ("AlexNet", "fixed", 400_000, 58.0), ("AlexNet", "triangular2", 400_000, 58.4),
+    ("AlexNet", "exp", 300_000, 56.0), ("AlexNet", "exp", 460_000, 56.5),
+    ("AlexNet", "exp_range", 300_000, 56.5),
+    ("GoogLeNet", "fixed", 420_000, 63.0), ("GoogLeNet", "triangular2", 420_000, 64.4),
+    ("GoogLeNet", "exp", 240_000, 58.2), ("GoogLeNet", "exp_range", 240_000, 60.2),
+)
+
+
+def clr_rows(runs, budget):
+    """Smith's table rows from the runs: the target is the fixed policy's final test accuracy; a
+    policy's "iterations" is the first evaluated iteration whose test accuracy reaches the target
+    (its accuracy there), or the whole budget and its final accuracy when it never does. The fixed
+    row is the budget and its final accuracy, as in Smith's table."""
+    target = float(runs["fixed"]["test_accuracy"][-1])
+    rows = []
+    for policy, run in runs.items():
+        acc, its = run["test_accuracy"], run["iterations"]
+        reached = np.flatnonzero(acc >= target) if policy != "fixed" else np.array([], dtype=int)
+        if reached.size:
+            i = int(reached[0])
+            rows.append({"policy": policy, "iterations": int(its[i]), "accuracy": float(acc[i]), "reached": True,
+                         "final_accuracy": float(acc[-1])})
+        else:
+            rows.append({"policy": policy, "iterations": int(budget), "accuracy": float(acc[-1]),
+                         "reached": policy == "fixed", "final_accuracy": float(acc[-1])})
+    return target, rows
+
+
+def _draw_table(ax, header, cells, title, highlight=None, col_widths=None):
+    ax.axis("off")
+    table = ax.table(cellText=cells, colLabels=header, loc="upper center", cellLoc="center", colWidths=col_widths)
+    table.auto_set_font_size(False)
+    table.set_fontsize(9)
+    table.scale(1.0, 1.25)
+    for (r, _), cell in table.get_celld().items():
+        cell.set_edgecolor("0.75")
+        if r == 0:
+            cell.set_facecolor("#e8e8e8")
+            cell.set_text_props(weight="bold")
+        elif highlight is not None and highlight(r - 1):
+            cell.set_facecolor("#fdf1d8")
+    ax.set_title(title, fontsize=10.5)
+
+
+@figure("clr_table", slide="Cyclical Learning Rate",
+        params={"layer_dims": [64, 64, 10], "batch_size": 32, "epochs": 40, "base_lr": 0.05, "max_lr": 0.3,
+                "step_epochs": 4, "smith_gamma": 0.99994, "smith_step": 2000}, seed=0)
+def clr_table(quick=False, layer_dims=(64, 64, 10), batch_size=32, epochs=40, base_lr=0.05, max_lr=0.3,
+              step_epochs=4, smith_gamma=0.99994, smith_step=2000, seed=0):
+    """Smith 2015's Table 1 (as the lecture quotes it) beside nn-ref's own runs on the digits (fixed
+    seeded 80/20 split), with Smith's CIFAR-10 recipe scaled to this data: plain SGD, the fixed
+    policy at base_lr, triangular2 and exp_range between base_lr and max_lr = 6 base_lr with a step
+    of 4 epochs (Smith: 2000 iterations = 4 epochs of CIFAR-10), exp = base_lr gamma^t; gamma per
+    iteration such that gamma^step = 0.99994^2000, as in Smith's exp_range. Test accuracy after every
+    epoch; iterations to reach the fixed policy's final accuracy (``clr_rows``). quick: 8 epochs."""
+    from nn_ref import schedules
+    from nn_ref.train import Trainer
+    if quick:
+        epochs = 8
+    X_train, Y_train, X_test, Y_test = _digits_split(seed)
+    per_epoch = -(-X_train.shape[1] // batch_size)
+    step = step_epochs * per_epoch
+    gamma = smith_gamma ** (smith_step / step)
+    policies = {"fixed": schedules.constant(base_lr),
+                "triangular2": schedules.cyclical(base_lr, max_lr, step, "triangular2"),
+                "exp": schedules.exponential(base_lr, -np.log(gamma)),
+                "exp_range": schedules.cyclical(base_lr, max_lr, step, "exp_range", gamma=gamma)}
+    runs = {}
+    for policy, schedule in policies.items():
+        trainer = Trainer(list(layer_dims), "relu", "softmax", optimizer="sgd", learning_rate=schedule,
+                          batch_size=batch_size, seed=seed, progress=False)
+        history = trainer.fit(X_train, Y_train, epochs, X_test, Y_test)
+        runs[policy] = {"test_accuracy": np.array(history["val_accuracy"]), "lr": np.array(history["lr"]),
+                        "iterations": per_epoch * np.arange(1, epochs + 1), "updates": trainer.t,
+                        "schedule": repr(schedule)}
+    budget = epochs * per_epoch
+    target, rows = clr_rows(runs, budget)
+
+    fig = new_figure(1, 1, width=13.0, height=9.0)[0]
+    fig.clear()
+    grid = fig.add_gridspec(2, 2, height_ratios=[1.15, 1.0])
+    ax_lec, ax_own = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
+    ax_acc, ax_lr = fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])
+    _draw_table(ax_lec, ["Dataset", "LR policy", "Iterations", "Accuracy (%)"],
+                [[d, p, f"{i:,}", f"{a:.1f}"] for d, p, i, a in LECTURE_CLR_TABLE],
+                "The lecture's table (Smith 2015, Table 1)")
+    own = [["digits (nn-ref)", r["policy"], f"{r['iterations']:,}" + ("" if r["reached"] else " †"),
+            f"{100 * r['accuracy']:.1f}", f"{100 * r['final_accuracy']:.1f}"] for r in rows]
+    _draw_table(ax_own, ["Dataset", "LR policy", "Iterations", "Accuracy (%)", f"At {budget:,} its (%)"], own,
+                f"nn-ref, computed now: MLP {'-'.join(map(str, layer_dims))}, SGD, batch {batch_size}\n"
+                f"iterations to reach the fixed policy's final test accuracy {100 * target:.1f}%",
+                highlight=lambda i: rows[i]["reached"] and rows[i]["policy"] != "fixed",
+                col_widths=[0.22, 0.18, 0.17, 0.19, 0.24])
+    ax_own.text(0.0, 0.52, "Iterations: the first epoch end whose test accuracy reaches the target\n(highlighted); "
+                           "† not reached: the budget and the final accuracy, as in Smith's table.\n\n"
+                           f"Smith's CIFAR-10 recipe scaled to {X_train.shape[1]} training images\n"
+                           f"({per_epoch} iterations per epoch):\n"
+                           f"  fixed: α = {base_lr:g}\n"
+                           f"  triangular2, exp_range: between {base_lr:g} and {max_lr:g},\n"
+                           f"    step {step} iterations ({step_epochs} epochs)\n"
+                           f"  exp: {base_lr:g}·γ^t; exp_range: amplitude × γ^t;\n"
+                           f"    γ = {gamma:.5f} (γ^step = {smith_gamma}^{smith_step})\n"
+                           f"  budget: {budget:,} iterations ({epochs} epochs), seed {seed}, float64",
+                transform=ax_own.transAxes, ha="left", va="top", fontsize=8.5, wrap=False,
+                bbox=dict(boxstyle="round", fc="#f7f7f7", ec="0.8"))
+    colors = {"fixed": "#1f77b4", "triangular2": "#d62728", "exp": "#2ca02c", "exp_range": "#ff7f0e"}
+    for policy, run in runs.items():
+        ax_acc.plot(run["iterations"], 100 * run["test_accuracy"], color=colors[policy], label=policy)
+        ax_lr.plot(np.arange(run["updates"]), run["lr"], color=colors[policy], label=policy,
+                   lw=1.2 if policy != "fixed" else 2.0)
+    for r in rows:
+        if r["reached"] and r["policy"] != "fixed":
+            ax_acc.plot(r["iterations"], 100 * r["accuracy"], "o", color=colors[r["policy"]], ms=7, mfc="white")
+    ax_acc.axhline(100 * target, color="0.4", ls=":", lw=1, label=f"target {100 * target:.1f}% (fixed, final)")
+    lo = min(100 * run["test_accuracy"][min(2, epochs - 1)] for run in runs.values())
+    ax_acc.set(xlabel="Iteration", ylabel="Test accuracy (%)", title="Test accuracy after every epoch",
+               ylim=(max(0, lo - 2), 100))
+    ax_acc.legend(loc="lower right", fontsize=8)
+    ax_lr.set(xlabel="Iteration", ylabel="Learning rate", title=f"Learning-rate policies (step size {step} iterations)")
+    ax_lr.legend(loc="upper right", fontsize=8)
+    fig.suptitle("Cyclical Learning Rate: Smith's table beside nn-ref's own runs on the digits data", fontsize=12)
+    key = {"target_accuracy": target, "budget_iterations": budget, "iterations_per_epoch": per_epoch,
+           "step_size": step, "gamma": gamma,
+           "rows": [{k: r[k] for k in ("policy", "iterations", "accuracy", "reached", "final_accuracy")} for r in rows]}
+    return fig, {"runs": runs, "rows": rows, "target": target, "budget": budget, "lecture_rows": LECTURE_CLR_TABLE,
+                 "policies": policies, "base_lr": base_lr, "max_lr": max_lr, "step": step, "gamma": gamma,
+                 "table_cells": own, "key_numbers": key}
+
+
+def _digits_split(seed=0):
+    """scikit-learn's digits (pixels / 16), the fixed seeded 80/20 split of ``datasets.train_test_split``."""
+    from nn_ref import datasets
+    X, Y = datasets.digits()
+    return datasets.train_test_split(X, Y, test_fraction=0.2, seed=seed)

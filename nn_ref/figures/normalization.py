@@ -148,10 +148,10 @@ def batchnorm(quick=False, layer_dims=(64, 100, 100, 100, 10), learning_rate=0.5
     (``Trainer(batchnorm=True)``: BN between the linear part and the sigmoid of every hidden layer).
     After every epoch: the test accuracy (eval mode), and the 15th/50th/85th percentiles over the
     test set of the sigmoid input of one unit of the last hidden layer. The x_hat of one training
-    mini-batch per epoch is kept to check the normalization. quick: 12 epochs."""
+    mini-batch per epoch is kept to check the normalization. quick: 8 epochs."""
     from nn_ref.train import Trainer
     if quick:
-        epochs = 12
+        epochs = 8
     X_train, Y_train, X_test, Y_test = datasets.train_test_split(*datasets.digits(), test_fraction=0.2, seed=seed)
     probe = X_train[:, np.random.default_rng(seed).permutation(X_train.shape[1])[:batch_size]]
     runs = {}
