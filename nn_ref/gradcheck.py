@@ -255,21 +255,22 @@ def check_network(layer_dims, output_activation="sigmoid", loss=None, m=5, seed=
     def f(P):
         AL, caches = run(P)
         if (output_activation, loss) == ("sigmoid", "cross_entropy"):
-            return losses.binary_cross_entropy_with_logits(get_backend(backend).to_host(caches[-1][1]), Y)[0]
+            return losses.binary_cross_entropy_with_logits(host(caches[-1][1]), Y)[0]
         if (output_activation, loss) == ("softmax", "categorical_cross_entropy"):
-            return losses.softmax_cross_entropy(get_backend(backend).to_host(caches[-1][1]), Y)[0]
+            return losses.softmax_cross_entropy(host(caches[-1][1]), Y)[0]
         return network.compute_cost(AL, Y, loss, backend=backend)
 
+    host = get_backend(backend).to_host
     kinked = hidden_activation in ("relu", "leaky_relu") and L > 1
     pre = None
     if kinked or loss == "l1":
         def pre(P):
             AL, caches = run(P)
-            zs = [c[1] for c in caches[:-1]] if kinked else []
-            return zs + ([AL - Y] if loss == "l1" else [])
+            zs = [host(c[1]) for c in caches[:-1]] if kinked else []
+            return zs + ([host(AL) - Y] if loss == "l1" else [])
 
     AL, caches = run(parameters)
-    grads = dict(network.backward(AL, Y, caches, loss, backend=backend))
+    grads = {k: host(v) for k, v in network.backward(AL, Y, caches, loss, backend=backend).items()}
     names = [f"{p}{l}" for l in range(1, L + 1) for p in ("W", "b")]
     checked = dict(parameters)
     if check_input:
