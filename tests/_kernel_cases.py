@@ -1,0 +1,190 @@
+"""Shared checks: a backend's ops against the NumPy oracle (used by test_kernels_cpu.py, and by the
+CUDA tests in tests/cuda/ that run in a separate pytest process under the simulator).
+
+Tolerances (the project's rule): float64 1e-10, float32 1e-5, relative, in the 2-norm over the
+whole array (so a sum that cancels is judged against the size of its result, not of one entry).
+"""
+import numpy as np
+from hypothesis import strategies as st
+
+from nn_ref import network
+from nn_ref.kernels import get_backend, pack_parameters, parameter_views
+
+TOL = {np.dtype(np.float64): 1e-10, np.dtype(np.float32): 1e-5}
+DTYPES = (np.float64, np.float32)
+ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "leaky_relu")
+LOSSES = ("cross_entropy", "categorical_cross_entropy", "mse", "l1")
+ORACLE = get_backend("numpy")
+
+# sizes that are not multiples of a tile (1, 15, 17, 33) next to small ones
+SIZES = st.sampled_from([1, 2, 15, 17, 33])
+
+
+def host(x):
+    return x.copy_to_host() if hasattr(x, "copy_to_host") else np.asarray(x)
+
+
+def assert_same(actual, expected, what="", ref_norm=None):
+    """``ref_norm``: judge the error against this norm instead of |expected| -- for results that
+    are a cancellation of larger terms (batch-norm's dZ is exactly 0 at m = 2), whose rounding
+    error is relative to the terms, not to the result."""
+    a, e = host(actual), np.asarray(expected)
+    assert a.shape == e.shape, f"{what}: shape {a.shape} != oracle {e.shape}"
+    assert a.dtype == e.dtype, f"{what}: dtype {a.dtype} != oracle {e.dtype}"
+    tol = TOL[e.dtype]
+    a64, e64 = a.astype(np.float64), e.astype(np.float64)
+    s = max(float(np.abs(e64).max(initial=0.0)), 1e-300)  # scale first: 1/tiny entries must not overflow the norm
+    err = s * float(np.linalg.norm(((a64 - e64) / s).ravel()))
+    ref = s * float(np.linalg.norm((e64 / s).ravel())) if ref_norm is None else ref_norm
+    assert err <= tol * max(ref, np.finfo(e.dtype).tiny), f"{what}: |a - e| = {err:.3e}, |e| = {ref:.3e}, tol {tol}"
+
+
+def assert_same_float(actual, expected, dtype, what=""):
+    assert isinstance(actual, float), f"{what}: expected a Python float, got {type(actual).__name__}"
+    tol = TOL[np.dtype(dtype)]
+    assert abs(actual - expected) <= tol * max(abs(expected), 1e-300), f"{what}: {actual!r} != oracle {expected!r}"
+
+
+def draw_arrays(seed, dtype, *shapes, scale=3.0):
+    rng = np.random.default_rng(seed)
+    return [(scale * rng.standard_normal(s)).astype(dtype) for s in shapes]
+
+
+def probabilities(seed, dtype, shape, edges=True):
+    """AL in (0, 1), with exact 0 and 1 entries when ``edges`` (the log(tiny) clamp), and 0/1 labels."""
+    rng = np.random.default_rng(seed)
+    AL = rng.uniform(0.01, 0.99, shape)
+    if edges and AL.size >= 4:
+        AL.flat[0], AL.flat[-1] = 0.0, 1.0
+    Y = (rng.random(shape) > 0.5).astype(float)
+    return AL.astype(dtype), Y.astype(dtype)
+
+
+# ----------------------------------------------------------------------------- per-op checks
+def check_linear_forward(B, n, n_prev, m, activation, dtype, seed):
+    A_prev, W, b = draw_arrays(seed, dtype, (n_prev, m), (n, n_prev), (n, 1), scale=1.0)
+    Z0, A0 = ORACLE.linear_forward(A_prev, W, b, activation, 0.05)
+    Z1, A1 = B.linear_forward(B.to_device(A_prev), B.to_device(W), B.to_device(b), activation, 0.05)
+    assert_same(Z1, Z0, f"Z ({activation})")
+    assert_same(A1, A0, f"A ({activation})")
+
+
+def check_linear_backward(B, n, n_prev, m, dtype, seed):
+    dZ, A_prev, W = draw_arrays(seed, dtype, (n, m), (n_prev, m), (n, n_prev), scale=1.0)
+    expected = ORACLE.linear_backward(dZ, A_prev, W)
+    actual = B.linear_backward(B.to_device(dZ), B.to_device(A_prev), B.to_device(W))
+    for a, e, what in zip(actual, expected, ("dA_prev", "dW", "db")):
+        assert_same(a, e, what)
+
+
+def check_activations(B, n, m, dtype, seed):
+    Z, dA = draw_arrays(seed, dtype, (n, m), (n, m))
+    dZ_, dA_ = B.to_device(Z), B.to_device(dA)
+    for g in ACTIVATIONS:
+        assert_same(B.activation_forward(dZ_, g, 0.05), ORACLE.activation_forward(Z, g, 0.05), f"g={g}")
+        # g'(Z) of tanh and sigmoid cancels (1 - t^2, s (1 - s)) where |Z| is large: judge against |dA| / 4
+        assert_same(B.activation_backward(dA_, dZ_, g, 0.05), ORACLE.activation_backward(dA, Z, g, 0.05), f"g'={g}",
+                    ref_norm=0.25 * float(np.linalg.norm(dA.astype(np.float64))))
+    A = ORACLE.softmax(Z)
+    assert_same(B.softmax(dZ_), A, "softmax")
+    assert_same(B.softmax_backward(dA_, B.to_device(A)), ORACLE.softmax_backward(dA, A), "softmax_backward")
+    assert_same(B.sum_over_samples(dA_), ORACLE.sum_over_samples(dA), "sum_over_samples")
+
+
+def check_costs(B, n, m, dtype, seed):
+    AL, Y = probabilities(seed, dtype, (n, m))
+    dAL, dY = B.to_device(AL), B.to_device(Y)
+    for loss in LOSSES:
+        assert_same_float(getattr(B, f"{loss}_cost")(dAL, dY), getattr(ORACLE, f"{loss}_cost")(AL, Y), dtype, loss)
+        assert_same(B.cost_gradient(dAL, dY, loss), ORACLE.cost_gradient(AL, Y, loss), f"d{loss}")
+    assert_same(B.output_delta(dAL, dY), ORACLE.output_delta(AL, Y), "output_delta")
+
+
+def check_update(B, n, m, dtype, seed):
+    P, G = draw_arrays(seed, dtype, (n, m), (n, m))
+    expected = ORACLE.update(P.copy(), G, 0.37)
+    param = B.to_device(P.copy())
+    out = B.update(param, B.to_device(G), 0.37)
+    assert out is param                       # in place, the same array returned
+    assert_same(param, expected, "update")
+
+
+def check_batchnorm(B, n, m, dtype, seed):
+    Z, gamma, beta, dout = draw_arrays(seed, dtype, (n, m), (n, 1), (n, 1), (n, m))
+    eps = 1e-5
+    exp = ORACLE.batchnorm_forward(Z, gamma, beta, eps)
+    act = B.batchnorm_forward(B.to_device(Z), B.to_device(gamma), B.to_device(beta), eps)
+    for a, e, what in zip(act, exp, ("out", "Z_hat", "mu", "var")):
+        assert_same(a, e, f"batchnorm_forward {what}")
+    _, Z_hat, _, var = exp
+    expb = ORACLE.batchnorm_backward(dout, Z_hat, gamma, var, eps)
+    actb = B.batchnorm_backward(B.to_device(dout), B.to_device(Z_hat), B.to_device(gamma), B.to_device(var), eps)
+    terms = float(np.linalg.norm((gamma / np.sqrt(var + eps)).astype(np.float64) * np.abs(dout)))
+    for a, e, what in zip(actb, expb, ("dZ", "dgamma", "dbeta")):
+        assert_same(a, e, f"batchnorm_backward {what}", ref_norm=terms if what == "dZ" else None)
+    rm, rv = Z.mean(axis=1, keepdims=True), Z.var(axis=1, keepdims=True) + np.asarray(0.5, dtype)
+    assert_same(B.batchnorm_eval(B.to_device(Z), B.to_device(gamma), B.to_device(beta), B.to_device(rm),
+                                 B.to_device(rv), eps),
+                ORACLE.batchnorm_eval(Z, gamma, beta, rm, rv, eps), "batchnorm_eval")
+
+
+# ----------------------------------------------------------------------------- training
+TRAIN_CONFIGS = [  # (hidden, output, loss): collapsed output deltas, and the general chain rule
+    ("relu", "sigmoid", "cross_entropy"),
+    ("tanh", "softmax", "categorical_cross_entropy"),
+    ("leaky_relu", "linear", "mse"),
+    ("sigmoid", "softmax", "mse"),
+]
+
+
+def train_data(layer_dims, m, output, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((layer_dims[0], m))
+    if output == "softmax":
+        Y = np.eye(layer_dims[-1])[:, rng.integers(0, layer_dims[-1], m)]
+    elif output == "sigmoid":
+        Y = (rng.random((layer_dims[-1], m)) > 0.5).astype(float)
+    else:
+        Y = rng.standard_normal((layer_dims[-1], m))
+    params = network.initialize_parameters(layer_dims, init="xavier", seed=seed)
+    return X, Y, params
+
+
+def train_layers(backend, layer_dims, m, config, steps=5, lr=0.1):
+    """``steps`` steps through nn_ref.network's per-layer API; returns (host parameters, costs)."""
+    hidden, output, loss = config
+    B = get_backend(backend)
+    X, Y, params = train_data(layer_dims, m, output)
+    params = {k: B.to_device(v) for k, v in params.items()}
+    Xd, Yd = B.to_device(X), B.to_device(Y)
+    costs = []
+    for _ in range(steps):
+        AL, caches = network.forward(Xd, params, hidden, output, backend=B)
+        costs.append(network.compute_cost(AL, Yd, loss, backend=B))
+        grads = network.backward(AL, Yd, caches, loss, backend=B)
+        network.update_parameters(params, grads, lr, backend=B)
+    return {k: host(v) for k, v in params.items()}, costs
+
+
+def train_fused(backend, layer_dims, m, config, steps=5, lr=0.1):
+    """``steps`` fused ``train_step`` calls; returns (host parameters, costs)."""
+    hidden, output, loss = config
+    B = get_backend(backend)
+    X, Y, params = train_data(layer_dims, m, output)
+    theta, dims = pack_parameters(params)
+    theta_d, Xd, Yd = B.to_device(theta), B.to_device(X), B.to_device(Y)
+    costs = [B.train_step(Xd, Yd, theta_d, dims, hidden, output, loss, lr) for _ in range(steps)]
+    return {k: host(v) for k, v in parameter_views(host(theta_d), dims).items()}, costs
+
+
+def assert_same_training(result, expected, what):
+    (p1, c1), (p0, c0) = result, expected
+    assert set(p1) == set(p0)
+    for k in p0:
+        assert_same(p1[k], p0[k], f"{what}: {k}")
+    for a, e in zip(c1, c0):
+        assert_same_float(a, e, np.float64, f"{what}: cost")
+    # the parameters moved: the comparison is not between two untouched initialisations
+    dims = [p0["W1"].shape[1]] + [p0[f"W{l}"].shape[0] for l in range(1, len(p0) // 2 + 1)]
+    init = network.initialize_parameters(dims, init="xavier", seed=0)
+    assert all(not np.allclose(p0[f"W{l}"], init[f"W{l}"]) for l in range(1, len(dims)))
