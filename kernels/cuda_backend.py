@@ -32,9 +32,14 @@ elementwise and reduction kernels are launched with few threads there (grid-stri
 any launch size correct); the GEMM's block shape is part of its design and stays as on a GPU.
 """
 import math
+import os
 
 import numpy as np
 from numba import config, cuda, float32, float64, int64
+
+if "NUMBA_CUDA_LOW_OCCUPANCY_WARNINGS" not in os.environ:
+    # a small net's layers are small grids by nature; numba would warn at each such launch
+    config.CUDA_LOW_OCCUPANCY_WARNINGS = 0
 
 name = "cuda"
 

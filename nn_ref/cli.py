@@ -141,6 +141,43 @@ def _add_evaluate(sub):
     p.set_defaults(func=run)
 
 
+def _add_info(sub):
+    p = sub.add_parser("info", help="backends available, numba/numba-cuda versions, CUDA device, threads",
+                       description="Print which kernel backends can run here (numpy, cpu, cuda), the numba and "
+                                   "numba-cuda versions, the CUDA device or why there is none, and numba's "
+                                   "threading layer and thread count.")
+    p.add_argument("--json", action="store_true", help="print the same as a JSON object")
+
+    def run(args):
+        import json
+        from nn_ref.kernels import info
+        d = info()
+        if args.json:
+            print(json.dumps(d, indent=2))
+            return 0
+        print(f"backends available:     {', '.join(d['backends_available'])} (auto -> {d['default_backend']})")
+        print(f"numba:                  {d['numba']}")
+        print(f"numba-cuda:             {d['numba-cuda']}")
+        print(f"CUDA:                   {d['cuda']}")
+        print(f"numba threading layer:  {d['numba_threading_layer']}, {d.get('numba_threads', '?')} threads "
+              f"({d['cpus']} CPUs)")
+    p.set_defaults(func=run)
+
+
+def _add_bench(sub):
+    p = sub.add_parser("bench", help="microseconds per training step: numpy, cpu, cuda, PyTorch",
+                       description="Time training steps of the lecture's examples on every backend (and PyTorch "
+                                   "when installed: the 'bench' extra); median/min/max over interleaved rounds, "
+                                   "numba compile time apart. Same as scripts/bench.py.")
+    from nn_ref.bench import add_arguments
+    add_arguments(p)
+
+    def run(args):
+        from nn_ref.bench import main_args
+        return main_args(args)
+    p.set_defaults(func=run)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="nn-ref", description="nn-ref: the lecture's neural network, step by step")
     sub = parser.add_subparsers(dest="command", required=True, metavar="VERB")
@@ -150,6 +187,8 @@ def main(argv=None):
     _add_gradcheck(sub)
     _add_train(sub)
     _add_evaluate(sub)
+    _add_info(sub)
+    _add_bench(sub)
     args = parser.parse_args(argv)
     return args.func(args) or 0
 
