@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 
 from nn_ref import batchnorm as bn, network, optim, schedules
 from nn_ref._checks import check_choice, check_shape
-from nn_ref.kernels import get_backend
+from nn_ref.kernels import get_backend, pack_parameters, parameter_views
 
 DEFAULT_LOSS = {"sigmoid": "cross_entropy", "softmax": "categorical_cross_entropy", "linear": "mse"}
 FORMAT = "nn-ref-model-1"
@@ -67,12 +67,18 @@ class Trainer:
     samples, batch gradient descent; 1: SGD); batch_multiplier k (gradient accumulation: one update
     per k mini-batches); batchnorm (BN between the linear part and the activation of every hidden
     layer); seed (initialization and shuffling); backend (chosen once); progress (a tqdm bar).
+
+    ``fused=True`` runs each update as the backend's one-call ``train_step`` (forward, cost, backward
+    and the SGD update fused; parameters packed in one flat array ``theta``, ``self.parameters`` are
+    views into it). It computes the same update; it applies only to plain SGD without gradient
+    accumulation or batch norm, and the per-update "accuracy" in the history is then NaN (the fused
+    step returns only the cost).
     """
 
     def __init__(self, layer_dims, hidden_activation="relu", output_activation="sigmoid", loss=None,
                  optimizer="sgd", learning_rate=0.01, batch_size=64, batch_multiplier=1, batchnorm=False,
                  init="he", seed=0, backend=None, dtype=np.float64, alpha=0.01, bn_momentum=0.9, bn_eps=1e-5,
-                 progress=True, optimizer_options=None):
+                 progress=True, optimizer_options=None, fused=False):
         check_choice("hidden_activation", hidden_activation, network.HIDDEN_ACTIVATIONS)
         check_choice("output_activation", output_activation, network.OUTPUT_ACTIVATIONS)
         self.loss = DEFAULT_LOSS[output_activation] if loss is None else loss
@@ -92,7 +98,16 @@ class Trainer:
         self.backend = self.B.name
         host = network.initialize_parameters(self.layer_dims, init=init, seed=seed, dtype=self.dtype,
                                              batchnorm=self.batchnorm)
-        self.parameters = {k: self.B.to_device(v) for k, v in host.items()}
+        self.fused = bool(fused)
+        if self.fused:
+            why = [reason for bad, reason in (
+                (not isinstance(self.optimizer, optim.SGD), f"optimizer {self.optimizer.name!r} (only sgd)"),
+                (self.batch_multiplier != 1, f"batch_multiplier {self.batch_multiplier} (only 1)"),
+                (self.batchnorm, "batchnorm"),
+                (not hasattr(self.B, "train_step"), f"backend {self.backend!r} has no train_step")) if bad]
+            if why:
+                raise ValueError(f"fused=True: the fused train_step does not apply to {', '.join(why)}")
+        self._set_parameters(host)
         self.bn_params = None
         if self.batchnorm:
             self.bn_params = bn.init_bn_params(self.layer_dims, bn_eps, bn_momentum, self.dtype)
@@ -105,6 +120,15 @@ class Trainer:
         self.history = {"cost": [], "accuracy": [], "lr": [], "epoch_cost": [], "val_cost": [], "val_accuracy": []}
 
     # ------------------------------------------------------------------------- the pieces
+    def _set_parameters(self, host):
+        """Put host parameters on the backend, once (packed into one flat theta when fused)."""
+        if self.fused:
+            theta, self._dims = pack_parameters(host)
+            self.theta = self.B.to_device(theta)
+            self.parameters = parameter_views(self.theta, self._dims)
+        else:
+            self.parameters = {k: self.B.to_device(np.asarray(v, dtype=self.dtype)) for k, v in host.items()}
+
     def _forward(self, X, mode="train"):
         bn_params = None
         if self.batchnorm:
@@ -137,6 +161,8 @@ class Trainer:
     def _update(self, group):
         """One update from a group of k mini-batches. Returns (cost, accuracy, lr) of the update."""
         B, lr = self.B, float(self.lr(self.t))
+        if self.fused:
+            return self._fused_update(group[0], lr)
         M = sum(Xb.shape[1] for Xb, _ in group)
         cost = acc = 0.0
         grads = None
@@ -144,11 +170,7 @@ class Trainer:
             AL, caches = self._forward(Xb)
             J = network.compute_cost(AL, Yb, self.loss, B)
             if not np.isfinite(J):
-                previous = f"update {self.t - 1} used learning rate {self._last_lr:g}" if self.t else "no update yet"
-                raise DivergenceError(
-                    f"training diverged at update {self.t} (epoch {self.epoch + 1}, learning rate {lr:g}): "
-                    f"the cost is {J} ({previous}); first non-finite values: "
-                    f"{self._first_nonfinite_layer(caches, AL)}. Lower the learning rate.")
+                self._diverged(J, lr, caches, AL)
             grads = network.backward(AL, Yb, caches, self.loss, B, batchnorm=self.batchnorm)
             weight = Xb.shape[1] / M
             if len(group) > 1:
@@ -161,6 +183,27 @@ class Trainer:
         self.t += 1
         self._last_lr = lr
         return cost, acc, lr
+
+    def _diverged(self, J, lr, caches, AL):
+        previous = f"update {self.t - 1} used learning rate {self._last_lr:g}" if self.t else "no update yet"
+        raise DivergenceError(
+            f"training diverged at update {self.t} (epoch {self.epoch + 1}, learning rate {lr:g}): "
+            f"the cost is {J} ({previous}); first non-finite values: "
+            f"{self._first_nonfinite_layer(caches, AL)}. Lower the learning rate.")
+
+    def _fused_update(self, batch, lr):
+        """One update with the backend's fused ``train_step`` (SGD, theta in place)."""
+        Xb, Yb = batch
+        B = self.B
+        J = B.train_step(B.to_device(Xb), B.to_device(Yb), self.theta, self._dims, self.hidden_activation,
+                         self.output_activation, self.loss, lr, self.alpha)
+        if not np.isfinite(J):
+            # train_step has already applied the update: name the layer from a forward pass as it is now
+            AL, caches = self._forward(Xb)
+            self._diverged(J, lr, caches, AL)
+        self.t += 1
+        self._last_lr = lr
+        return J, float("nan"), lr
 
     # ------------------------------------------------------------------------- the loop
     def fit(self, X, Y, epochs=1, X_val=None, Y_val=None, early_stopping=None, min_delta=0.0, restore_best=True):
@@ -242,8 +285,7 @@ class Trainer:
         return state
 
     def _set_host_state(self, state):
-        for k in self.parameters:
-            self.parameters[k] = self.B.to_device(np.array(state[k], dtype=self.dtype))
+        self._set_parameters({k: np.array(state[k], dtype=self.dtype) for k in self.parameters})
         for l, p in enumerate(self.bn_params or [], start=1):
             p["running_mean"] = self.B.to_device(np.array(state[f"running_mean{l}"], dtype=self.dtype))
             p["running_var"] = self.B.to_device(np.array(state[f"running_var{l}"], dtype=self.dtype))

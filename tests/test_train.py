@@ -259,3 +259,25 @@ def test_cuda_backend_training_on_the_simulator_matches_numpy():
                          timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.startswith("OK 8")
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cpu"])
+def test_fused_train_step_gives_the_same_run(backend, tmp_path):
+    _require(backend)
+    X, Y = datasets.spirals(m=120, n_classes=3, seed=1)
+    runs = []
+    for fused in (False, True):
+        tr = train.Trainer([2, 8, 3], "tanh", "softmax", optimizer="sgd", learning_rate=schedules.inverse(0.5, 0.01),
+                           batch_size=25, seed=2, backend=backend, progress=False, fused=fused)
+        h = tr.fit(X, Y, epochs=3)
+        runs.append((tr, h))
+    (plain, hp), (fused, hf) = runs
+    np.testing.assert_allclose(hf["cost"], hp["cost"], rtol=1e-10)
+    assert hf["lr"] == hp["lr"] and np.all(np.isnan(hf["accuracy"]))
+    for key in plain.parameters:
+        np.testing.assert_allclose(fused._host_state()[key], plain._host_state()[key], rtol=1e-10, atol=1e-14)
+    fused.save(tmp_path / "f.npz")                     # views into theta save and load like any parameters
+    back = train.Trainer.load(tmp_path / "f.npz", backend=backend, progress=False, fused=True)
+    np.testing.assert_array_equal(back.predict(X), plain.predict(X))
+    with pytest.raises(ValueError, match="optimizer 'adam'.*batch_multiplier 2.*batchnorm"):
+        train.Trainer([2, 3, 1], optimizer="adam", batch_multiplier=2, batchnorm=True, fused=True, backend=backend)
