@@ -121,6 +121,8 @@ def _add_train(sub):
     p.add_argument("--seed", type=int, default=0, help="seed for initialization and shuffling (default 0)")
     p.add_argument("--save", default=None, metavar="FILE.npz", help="save the trained model here")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--fused", action="store_true",
+                   help="use the backend's fused train_step (plain sgd only, no --batch-multiplier/--batchnorm)")
 
     def run(args):
         from nn_ref.train import cli_train

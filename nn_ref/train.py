@@ -457,7 +457,7 @@ def cli_train(args):
     lr = cli_schedule(args.schedule, args.lr, args.epochs * updates_per_epoch, updates_per_epoch, args.gamma)
     trainer = Trainer(layers, args.hidden, output, optimizer=args.optimizer, learning_rate=lr,
                       batch_size=args.batch_size or None, batch_multiplier=k, batchnorm=args.batchnorm, seed=args.seed,
-                      backend=args.backend, progress=not args.no_progress)
+                      backend=args.backend, progress=not args.no_progress, fused=args.fused)
     print(f"nn-ref train: {args.dataset} ({m} train / {X_te.shape[1]} test samples), layers {layers}, "
           f"{args.hidden}/{output}, {args.optimizer} lr {args.lr:g} schedule {args.schedule}, batch {b} x {k}, "
           f"batchnorm {args.batchnorm}, backend {trainer.backend}, {args.epochs} epochs")

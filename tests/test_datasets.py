@@ -20,7 +20,7 @@ def test_synthetic_shapes_and_seeding(name, n0, nL, m):
     np.testing.assert_array_equal(Y, Y2)
     if name not in ("square", "linear"):           # classification: both classes present
         labels = datasets.labels_of(Y)
-        assert len(np.unique(labels)) == nL if nL > 1 else 2
+        assert len(np.unique(labels)) == (nL if nL > 1 else 2)
         X3, _ = load(seed=1)
         assert not np.array_equal(X, X3)
 
