@@ -206,14 +206,17 @@ class Trainer:
         return J, float("nan"), lr
 
     # ------------------------------------------------------------------------- the loop
-    def fit(self, X, Y, epochs=1, X_val=None, Y_val=None, early_stopping=None, min_delta=0.0, restore_best=True):
+    def fit(self, X, Y, epochs=1, X_val=None, Y_val=None, early_stopping=None, min_delta=0.0, restore_best=True,
+            callback=None):
         """Train for ``epochs`` epochs on X (n[0], m), Y (n[L], m); returns the history dict:
 
         per update: "cost" (the mini-batch cost before the update), "accuracy" (of that batch),
         "lr"; per epoch: "epoch_cost" (sample-weighted mean of the batch costs) and, with validation
         data, "val_cost", "val_accuracy" (eval mode). ``early_stopping=p``: stop when the validation
         cost has not fallen by more than ``min_delta`` for p epochs, restoring the best parameters
-        (``restore_best``); "stopped_epoch" is then set in the history.
+        (``restore_best``); "stopped_epoch" is then set in the history. ``callback(trainer)``, if
+        given, is called after every update (``trainer.t`` updates made; ``trainer.parameters`` current),
+        e.g. to record the path of the parameters for a figure.
         """
         X, Y = self._check_data(X, Y)
         validate = X_val is not None
@@ -236,6 +239,8 @@ class Trainer:
                         h["cost"].append(cost)
                         h["accuracy"].append(acc)
                         h["lr"].append(lr)
+                        if callback is not None:
+                            callback(self)
                         epoch_cost += cost * sum(Xb.shape[1] for Xb, _ in group) / X.shape[1]
                     h["epoch_cost"].append(epoch_cost)
                     self.epoch += 1
@@ -378,10 +383,10 @@ def load_model(path, layer_dims=None):
     return state, meta
 
 
-def fit(X, Y, layer_dims, epochs=1, X_val=None, Y_val=None, early_stopping=None, **trainer_options):
+def fit(X, Y, layer_dims, epochs=1, X_val=None, Y_val=None, early_stopping=None, callback=None, **trainer_options):
     """Build a ``Trainer(layer_dims, **trainer_options)`` and fit it; returns (trainer, history)."""
     trainer = Trainer(layer_dims, **trainer_options)
-    history = trainer.fit(X, Y, epochs, X_val, Y_val, early_stopping=early_stopping)
+    history = trainer.fit(X, Y, epochs, X_val, Y_val, early_stopping=early_stopping, callback=callback)
     return trainer, history
 
 

@@ -281,3 +281,16 @@ def test_fused_train_step_gives_the_same_run(backend, tmp_path):
     np.testing.assert_array_equal(back.predict(X), plain.predict(X))
     with pytest.raises(ValueError, match="optimizer 'adam'.*batch_multiplier 2.*batchnorm"):
         train.Trainer([2, 3, 1], optimizer="adam", batch_multiplier=2, batchnorm=True, fused=True, backend=backend)
+
+
+def test_fit_function_and_per_update_callback_trace_the_sgd_path():
+    X, Y = datasets.linear()
+    path = []
+    trainer, h = train.fit(X, Y, [1, 1], epochs=2, output_activation="linear", init="zeros", optimizer="sgd",
+                           learning_rate=schedules.inverse(5 / 50, 1 / 50), batch_size=1, backend="numpy",
+                           progress=False, callback=lambda tr: path.append((tr.t, float(tr.parameters["b1"][0, 0]),
+                                                                            float(tr.parameters["W1"][0, 0]))))
+    assert [t for t, _, _ in path] == list(range(1, 201)) and len(h["cost"]) == 200
+    assert path[-1][1:] == (float(trainer.parameters["b1"][0, 0]), float(trainer.parameters["W1"][0, 0]))
+    assert abs(path[-1][1] - 4) < 0.7 and abs(path[-1][2] - 3) < 0.7       # y = 4 + 3x + noise
+    np.testing.assert_allclose(h["lr"][:3], [0.1 / (1 + t / 50) for t in range(3)], rtol=1e-14)
