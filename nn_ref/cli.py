@@ -47,10 +47,6 @@ def _add_figures(sub):
                    help="kernel backend for the computations (default numpy, the oracle)")
 
     def run(args):
-        if "numpy" not in sys.modules:  # small arrays: one BLAS thread is fastest, never oversubscribed
-            import os
-            for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-                os.environ.setdefault(var, "1")
         from nn_ref.figures import make
         return make.main(args)
     p.set_defaults(func=run)

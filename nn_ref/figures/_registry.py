@@ -23,6 +23,7 @@ A figure function computes its data with nn-ref itself, draws it, and returns bo
   no JIT start-up); ``to_numpy`` turns a backend array (a CUDA device array too) into a NumPy array.
 """
 import contextlib
+import ctypes
 import functools
 import inspect
 import json
@@ -77,10 +78,10 @@ class FigureSpec:
             kwargs["seed"] = self.seed
         return kwargs
 
-    def run(self, quick=False, backend=DEFAULT_BACKEND):
+    def run(self, quick=False, backend=DEFAULT_BACKEND, threads=1):
         """``(fig, data)`` = the function called with the registered params and seed, computing
-        with ``backend`` (None keeps $NN_REF_BACKEND / auto)."""
-        with use_backend(backend):
+        with ``backend`` (None keeps $NN_REF_BACKEND / auto) and ``threads`` BLAS threads (None: as is)."""
+        with use_backend(backend), blas_threads(threads):
             return self.function(quick=quick, **self.call_kwargs())
 
 
@@ -133,6 +134,45 @@ def use_backend(name):
             del os.environ["NN_REF_BACKEND"]
         else:
             os.environ["NN_REF_BACKEND"] = old
+
+
+def _openblas_libraries():
+    """(set_num_threads, get_num_threads) of every OpenBLAS loaded in this process (NumPy's and SciPy's
+    wheels each bundle one); Linux only (read from /proc/self/maps), else an empty list."""
+    found = []
+    try:
+        with open("/proc/self/maps") as fh:
+            paths = {line.split()[-1] for line in fh if "openblas" in line.rsplit("/", 1)[-1].lower()}
+    except OSError:
+        return found
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix, suffix in (("scipy_", "64_"), ("", "64_"), ("", "")):
+            setter = getattr(lib, f"{prefix}openblas_set_num_threads{suffix}", None)
+            getter = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}", None)
+            if setter is not None and getter is not None:
+                found.append((setter, getter))
+                break
+    return found
+
+
+@contextlib.contextmanager
+def blas_threads(n):
+    """Within the block, OpenBLAS uses ``n`` threads (``None``: unchanged). The figures' matrices are
+    small: one thread is fastest, and a busy machine is not oversubscribed (multi-threaded BLAS on small
+    products under load was 10x slower here). Results are the same; the old counts are restored."""
+    libs = _openblas_libraries() if n is not None else []
+    old = [getter() for _, getter in libs]
+    for setter, _ in libs:
+        setter(int(n))
+    try:
+        yield
+    finally:
+        for (setter, _), count in zip(libs, old):
+            setter(count)
 
 
 def new_figure(nrows=1, ncols=1, width=6.4, height=4.0, mosaic=None, **kwargs):

@@ -4,7 +4,8 @@ For every registered figure (or the ``--only`` ones): call its function with the
 parameters and seed, save ``<out>/<id>.png`` (150 dpi), and record in ``<out>/MANIFEST.json``
 its slide title, function, parameters, seed and the key numbers its honesty check uses.
 Entries of figures not regenerated this time are kept, so ``--only`` updates the manifest in place.
-The manifest holds no timings or dates: two runs give the same file.
+The manifest holds no timings or dates: two runs give the same file. The figures compute with the
+NumPy oracle backend and one BLAS thread (their arrays are small; see ``_registry.blas_threads``).
 """
 import collections
 import json
