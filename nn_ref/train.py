@@ -116,6 +116,7 @@ class Trainer:
                 p["running_var"] = self.B.to_device(p["running_var"])
         self.rng = np.random.default_rng(seed)       # shuffling: one permutation per epoch
         self.t = 0                                   # updates made so far
+        self._last_lr = None                         # the learning rate of update t - 1
         self.epoch = 0
         self.history = {"cost": [], "accuracy": [], "lr": [], "epoch_cost": [], "val_cost": [], "val_accuracy": []}
 
@@ -167,11 +168,12 @@ class Trainer:
         cost = acc = 0.0
         grads = None
         for Xb, Yb in group:
+            Yd = B.to_device(Yb)                     # the batch goes in once (a no-op on the host backends)
             AL, caches = self._forward(Xb)
-            J = network.compute_cost(AL, Yb, self.loss, B)
+            J = network.compute_cost(AL, Yd, self.loss, B)
             if not np.isfinite(J):
                 self._diverged(J, lr, caches, AL)
-            grads = network.backward(AL, Yb, caches, self.loss, B, batchnorm=self.batchnorm)
+            grads = network.backward(AL, Yd, caches, self.loss, B, batchnorm=self.batchnorm)
             weight = Xb.shape[1] / M
             if len(group) > 1:
                 self.accumulator.add(grads, weight, B)
