@@ -214,5 +214,6 @@ def format_trace(steps, precision=4, show_values=True):
                 continue
             lines.append(f"  {s.equation:<36s} {s.shapes}")
             if show_values:
-                lines.extend("      " + row for row in str(s.value).splitlines())
+                value = s.value + 0.0 if s.value.dtype.kind == "f" else s.value   # print -0.0 as 0.0
+                lines.extend("      " + row for row in str(value).splitlines())
     return "\n".join(lines)

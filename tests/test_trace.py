@@ -1,5 +1,10 @@
 """nn_ref.trace: the step-by-step forward/backward trace equals nn_ref.network's numbers and shapes."""
 import copy
+import os
+import subprocess
+import sys
+
+import re
 
 import numpy as np
 import pytest
@@ -125,3 +130,27 @@ def test_cli_trace_prints_the_steps_in_order(capsys):
     assert positions == sorted(positions)
     J = _by_name(steps, "cost")["J"].value
     assert f"= {J:.6g}" in out
+
+
+def _numbers(text):
+    return np.array([float(x) for x in re.findall(r"-?\d+\.\d*(?:e[+-]?\d+)?", text)])
+
+
+def test_trace_on_the_cpu_backend_equals_the_numpy_oracle():
+    pytest.importorskip("numba")
+    ref = trace([3, 4, 2], m=3, seed=1, output_activation="softmax", backend="numpy")
+    cpu = trace([3, 4, 2], m=3, seed=1, output_activation="softmax", backend="cpu")
+    assert [s.name for s in cpu] == [s.name for s in ref]
+    for a, b in zip(cpu, ref):
+        assert a.shapes == b.shapes
+        np.testing.assert_allclose(a.value, b.value, rtol=1e-10, atol=1e-12)
+
+
+def test_trace_on_the_cuda_simulator_prints_the_numpy_numbers():
+    """The cuda backend under NUMBA_ENABLE_CUDASIM=1 (set before numba is imported: a subprocess)."""
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    run = [sys.executable, "-m", "nn_ref.cli", "trace", "--layers", "3,4,1"]
+    cuda = subprocess.run(run + ["--backend", "cuda"], capture_output=True, text=True, env=env, check=True).stdout
+    ref = subprocess.run(run + ["--backend", "numpy"], capture_output=True, text=True, env=env, check=True).stdout
+    assert cuda.splitlines()[1:] == ref.splitlines()[1:]      # the same text, to the printed precision
+    assert "backend cuda" in cuda.splitlines()[0] and _numbers(cuda).size > 50
