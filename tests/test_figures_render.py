@@ -108,3 +108,14 @@ def test_update_gallery_rewrites_only_between_markers(tmp_path, rendered):
     no_markers.write_text("# no gallery here\n")
     assert gallery.main(["--readme", str(no_markers), "--manifest", str(out / "MANIFEST.json")]) == 1
     assert no_markers.read_text() == "# no gallery here\n"
+
+
+def test_blas_threads_sets_and_restores():
+    from nn_ref.figures._registry import _openblas_libraries, blas_threads
+    libs = _openblas_libraries()
+    if not libs:
+        pytest.skip("no OpenBLAS found in this process (not Linux, or NumPy linked to another BLAS)")
+    before = [get() for _, get in libs]
+    with blas_threads(1):
+        assert [get() for _, get in libs] == [1] * len(libs)
+    assert [get() for _, get in libs] == before
