@@ -28,7 +28,7 @@ def gallery_table(entries, image_dir, columns=3, width=260):
         title = html.escape(entry["slide"])
         cells.append(f'<td align="center" valign="top"><a href="{src}"><img src="{src}" width="{width}" '
                      f'alt="{title}"></a><br><sub>{title}<br><code>{html.escape(entry["id"])}</code></sub></td>')
-    rows = ["<tr>" + "".join(cells[i:i + columns]) + "</tr>" for i in range(0, len(cells), columns)]
+    rows = ["<tr>\n" + "\n".join(cells[i:i + columns]) + "\n</tr>" for i in range(0, len(cells), columns)]
     return "<table>\n" + "\n".join(rows) + "\n</table>"
 
 
