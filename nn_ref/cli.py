@@ -75,8 +75,12 @@ def _add_trace(sub):
         if len(args.layers) < 2 or args.m < 1:
             raise SystemExit(f"nn-ref trace: expected --layers with at least two sizes and --m >= 1, "
                              f"got --layers {args.layers} --m {args.m}")
-        steps = trace(args.layers, m=args.m, seed=args.seed, backend=args.backend, learning_rate=args.lr,
-                      hidden_activation=args.hidden, output_activation=args.output)
+        try:
+            steps = trace(args.layers, m=args.m, seed=args.seed, backend=args.backend, learning_rate=args.lr,
+                          hidden_activation=args.hidden, output_activation=args.output)
+        except (ValueError, RuntimeError) as exc:   # a bad size, or a backend that cannot run here
+            print(f"nn-ref trace: error: {exc}", file=sys.stderr)
+            return 2
         print(f"nn-ref trace: layer_dims {args.layers}, m = {args.m}, seed {args.seed}, backend {args.backend}, "
               f"hidden {args.hidden}, output {args.output}, learning rate {args.lr:g}\n")
         print(format_trace(steps, precision=args.precision, show_values=not args.no_values))

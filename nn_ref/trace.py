@@ -95,6 +95,8 @@ def trace(layer_dims=(3, 4, 1), m=2, seed=0, backend="numpy", learning_rate=0.1,
         parameters = network.initialize_parameters(layer_dims, seed=seed)
     layer_dims = network.layer_dims_of(parameters)
     L = len(layer_dims) - 1
+    if output_activation == "softmax" and layer_dims[L] < 2:
+        raise ValueError(f"layer_dims: a softmax output needs n[L] >= 2 classes, got {layer_dims}")
     rng = np.random.default_rng(seed)
     if X is None:
         X = rng.standard_normal((layer_dims[0], m))
@@ -210,7 +212,7 @@ def format_trace(steps, precision=4, show_values=True):
                 phase = s.phase
                 lines.append(("" if not lines else "\n") + _HEADINGS[phase])
             if s.phase == "cost":
-                lines.append(f"  {s.equation} = {s.value:.6g}")
+                lines.append(f"  {s.equation} = {s.value + 0.0:.6g}")
                 continue
             lines.append(f"  {s.equation:<36s} {s.shapes}")
             if show_values:

@@ -118,6 +118,13 @@ def test_trace_rejects_wrong_shapes():
         trace([3, 4, 1], X=np.zeros((3, 2)), Y=np.zeros(2))
 
 
+def test_softmax_needs_two_classes_and_the_cli_reports_errors_without_a_traceback(capsys):
+    with pytest.raises(ValueError, match=r"softmax output needs n\[L\] >= 2 classes, got \[3, 4, 1\]"):
+        trace([3, 4, 1], output_activation="softmax")
+    assert cli.main(["trace", "--layers", "3,4,1", "--output", "softmax"]) == 2
+    assert "nn-ref trace: error: layer_dims: a softmax output needs" in capsys.readouterr().err
+
+
 def test_cli_trace_prints_the_steps_in_order(capsys):
     assert cli.main(["trace", "--layers", "3,4,1", "--m", "2", "--seed", "0", "--lr", "0.1"]) == 0
     out = capsys.readouterr().out
