@@ -207,6 +207,9 @@ def loss_l1_vs_l2(quick=False, n=20, outlier=(9.0, -15.0), stages=((0.02, 2000),
                 label=f"{name}: ŷ = {W[0, 0]:.2f} x + {b[0, 0]:.2f}")
     ax.set_xlabel("x")
     ax.set_ylabel("y")
+    ax.text(0.03, 0.06, r"$L_1 = \sum_i |y_i - f(x_i)|$,   $L_2 = \sum_i (y_i - f(x_i))^2$" "\n"
+            f"the outlier moves the fit at x = {outlier[0]:g} by {shift['l2']:.2f} (L2) vs {shift['l1']:.2f} (L1)",
+            transform=ax.transAxes, fontsize=9, va="bottom", linespacing=1.6)
     ax.set_title("Loss function: L1 vs L2 fit with one outlier")
     ax.legend(loc="upper left")
     return fig, {"fits": fits, "shift_at_outlier": shift, "X_with_outlier": Xo, "Y_with_outlier": Yo,

@@ -40,9 +40,10 @@ def gd_1d_convex(quick=False, x0=-3.0, learning_rate=0.3, steps=10):
     ax2.semilogy(np.arange(len(Js)), Js, "o-", color="C0", ms=4)
     ax2.set_xlabel("step k")
     ax2.set_ylabel("$J(x_k)$")
-    ax2.set_title("J falls at every step")
+    falls = bool(np.all(np.diff(Js) < 0))
+    ax2.set_title("J falls at every step" if falls else "J per step (does not fall at every step)")
     return fig, {"path": xs, "J": Js, "key_numbers": {
-        "x": xs, "J": Js, "steps": run["steps"], "J_falls_every_step": bool(np.all(np.diff(Js) < 0))}}
+        "x": xs, "J": Js, "steps": run["steps"], "J_falls_every_step": falls}}
 
 
 def _quartic(x):
