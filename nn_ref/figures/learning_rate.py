@@ -42,7 +42,7 @@ def lr_too_small_good_large(quick=False, theta0=-3.0, learning_rates=(0.05, 0.3,
                                      max_steps=steps, f=_cost_theta_squared)
         runs[eta] = {"theta": res["path"], "J": res["f"], "steps": res["steps"]}
 
-    fig, axes = new_figure(1, len(learning_rates), width=12.0, height=4.0)
+    fig, axes = new_figure(1, len(learning_rates), width=12.0, height=4.4)
     for ax, eta, (title, caption) in zip(np.atleast_1d(axes), learning_rates, LR_PANELS):
         theta, J = runs[eta]["theta"], runs[eta]["J"]
         reach = max(abs(theta).max(), abs(theta0)) * 1.1
@@ -56,7 +56,7 @@ def lr_too_small_good_large(quick=False, theta0=-3.0, learning_rates=(0.05, 0.3,
         ax.set_title(f"{title}: η = {eta:g}\n{caption}")
         ax.set_xlabel("Weight θ")
         ax.set_ylabel("Cost J(θ)")
-        ax.legend(loc="upper center")
+    fig.legend(*np.atleast_1d(axes)[0].get_legend_handles_labels(), loc="outside lower center", ncol=3)
     fig.suptitle("Learning rate: large value vs small value (J(θ) = θ², θ₀ = %g, %d steps)" % (theta0, steps))
 
     key = {}
