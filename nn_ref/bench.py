@@ -131,8 +131,16 @@ def _torch_runner(case, device="cpu"):
     return step
 
 
-def _time_round(step, budget_s):
-    """Mean microseconds per call of ``step`` over a batch of calls lasting about budget_s."""
+def _time_round(step, budget_s, settle_s=0.0):
+    """Mean microseconds per call of ``step`` over a batch of calls lasting about budget_s.
+
+    ``settle_s``: sleep first, then one untimed call. numpy's OpenBLAS, scipy's OpenBLAS (numba's
+    np.dot) and PyTorch's OpenMP each keep their worker threads spinning for a while after use;
+    on a 2-core machine the next row would otherwise be timed against the previous row's spinning
+    threads. The pause lets every row start from idle pools, the untimed call from warm caches."""
+    if settle_s:
+        time.sleep(settle_s)
+        step()
     n, t = 1, 0.0
     while True:
         t0 = time.perf_counter()
@@ -185,7 +193,7 @@ def run(cases=None, rounds=7, budget_s=0.15, with_layers=True, gpu_cases=False, 
     for cname in cases:
         case = all_cases[cname]
         runners = {}
-        if case["m"] * sum(case["dims"]) <= 4096 * 1000 or not gpu:
+        if cname not in GPU_CASES:          # the GPU-sized case runs on the GPU rows only
             runners["numpy"] = _fused_runner("numpy", case)
             runners["cpu"] = _fused_runner("cpu", case)
             if with_layers:
@@ -195,8 +203,7 @@ def run(cases=None, rounds=7, budget_s=0.15, with_layers=True, gpu_cases=False, 
         if gpu:
             runners["cuda"] = _fused_runner("cuda", case)
             if torch is not None and torch.cuda.is_available():
-                torch.backends.cuda.matmul.allow_tf32 = False
-                torch.backends.cudnn.allow_tf32 = False
+                torch.set_float32_matmul_precision("highest")   # FP32 against FP32: TF32 off
                 tstep = _torch_runner(case, "cuda")
                 runners["torch-cuda"] = tstep
         for step in runners.values():        # warm up: compile, allocate, fill caches
@@ -205,7 +212,7 @@ def run(cases=None, rounds=7, budget_s=0.15, with_layers=True, gpu_cases=False, 
         samples = {k: [] for k in runners}
         for _ in range(rounds):
             for k, step in runners.items():
-                samples[k].append(_time_round(step, budget_s))
+                samples[k].append(_time_round(step, budget_s, settle_s=0.3))
         rows = {}
         for k, s in samples.items():
             rows[k] = {"median_us": statistics.median(s), "min_us": min(s), "max_us": max(s)}
@@ -223,6 +230,71 @@ def run(cases=None, rounds=7, budget_s=0.15, with_layers=True, gpu_cases=False, 
         result["cases"][cname] = entry
         log(format_case(cname, entry))
     return result
+
+
+def gemm_vs_cublas(sizes=(1024, 4096), reps=10, log=print):
+    """The cuda backend's tiled SGEMM (C = A B, FP32) against cuBLAS through PyTorch (TF32 off) or
+    CuPy, on n x n x n products; also checks the two results agree. Needs a real GPU."""
+    from numba import cuda
+    from nn_ref.kernels import cuda_backend
+    try:
+        import torch
+        torch.set_float32_matmul_precision("highest")     # true FP32: TF32 off
+        lib = f"torch {torch.__version__}"
+    except ImportError:
+        torch = None
+        import cupy
+        lib = f"cupy {cupy.__version__}"
+    out = {"reference": lib, "sizes": {}}
+    for n in sizes:
+        rng = np.random.default_rng(n)
+        A = rng.standard_normal((n, n), dtype=np.float32)
+        B = rng.standard_normal((n, n), dtype=np.float32)
+        dA, dB = cuda.to_device(A), cuda.to_device(B)
+        dC = cuda.device_array((n, n), np.float32)
+
+        def ours():
+            cuda_backend._gemm_launch(dC, dA, dB, False, False)
+        if torch is not None:
+            tA, tB = torch.from_numpy(A).cuda(), torch.from_numpy(B).cuda()
+
+            def ref():
+                return torch.mm(tA, tB)
+
+            def sync():
+                torch.cuda.synchronize()
+        else:
+            cA, cB = cupy.asarray(A), cupy.asarray(B)
+
+            def ref():
+                return cA @ cB
+
+            def sync():
+                cupy.cuda.Device().synchronize()
+        times = {}
+        for label, f, s in (("numba", ours, cuda.synchronize), ("cublas", ref, sync)):
+            f()
+            s()
+            best = float("inf")
+            for _ in range(reps):
+                t0 = time.perf_counter()
+                f()
+                s()
+                best = min(best, time.perf_counter() - t0)
+            times[label] = best
+        C_ref = ref()
+        sync()
+        C_ref = C_ref.cpu().numpy() if torch is not None else cupy.asnumpy(C_ref)
+        rel = float(np.linalg.norm(dC.copy_to_host() - C_ref) / np.linalg.norm(C_ref))
+        flop = 2.0 * n ** 3
+        row = {"numba_ms": times["numba"] * 1e3, "cublas_ms": times["cublas"] * 1e3,
+               "numba_tflops": flop / times["numba"] / 1e12, "cublas_tflops": flop / times["cublas"] / 1e12,
+               "numba_over_cublas": times["cublas"] / times["numba"], "rel_diff": rel}
+        out["sizes"][str(n)] = row
+        log(f"SGEMM {n}^3: numba {row['numba_ms']:.3f} ms ({row['numba_tflops']:.2f} TFLOP/s), "
+            f"cuBLAS ({lib}, TF32 off) {row['cublas_ms']:.3f} ms ({row['cublas_tflops']:.2f} TFLOP/s): "
+            f"{100 * row['numba_over_cublas']:.0f}% of cuBLAS; rel. difference {rel:.1e}")
+    return out
 
 
 def format_case(cname, entry):
@@ -246,10 +318,18 @@ def add_arguments(p):
     p.add_argument("--no-layers", action="store_true", help="skip the per-layer cpu row")
     p.add_argument("--no-compile", action="store_true", help="skip the compile-time subprocesses")
     p.add_argument("--gpu-cases", action="store_true", help="add the large GPU case (MLP 784-1024-1024-10, batch 4096)")
+    p.add_argument("--gemm", nargs="*", type=int, metavar="N",
+                   help="only compare the numba SGEMM with cuBLAS at N^3 (default 1024 4096; real GPU)")
     p.add_argument("--json", metavar="FILE", help="save the results as JSON")
 
 
 def main_args(args):
+    if args.gemm is not None:
+        result = gemm_vs_cublas(tuple(args.gemm) or (1024, 4096))
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(result, f, indent=2)
+        return 0
     result = run(args.cases, args.rounds, args.budget, not args.no_layers, args.gpu_cases, not args.no_compile)
     m = result["machine"]
     print(f"machine: {m['processor']}, {m['cpus']} CPUs, {m['platform']}; numba {m['numba']} "

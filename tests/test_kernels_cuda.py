@@ -20,7 +20,8 @@ def test_cuda_backend_tests_pass_in_their_own_process():
         env.pop("NUMBA_ENABLE_CUDASIM", None)
     else:
         env["NUMBA_ENABLE_CUDASIM"] = "1"
-    r = subprocess.run([sys.executable, "-m", "pytest", "tests/cuda", "-q", "-p", "no:cacheprovider"],
+    # -P: do not put the working directory first on sys.path (as scripts/gpu_check.sh runs it in place)
+    r = subprocess.run([sys.executable, "-P", "-m", "pytest", "tests/cuda", "-q", "-p", "no:cacheprovider"],
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     summary = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else ""
     assert r.returncode == 0, f"tests/cuda failed ({summary}):\n{r.stdout[-6000:]}\n{r.stderr[-3000:]}"
