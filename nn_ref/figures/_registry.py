@@ -17,10 +17,12 @@ A figure function computes its data with nn-ref itself, draws it, and returns bo
 - ``seed``: when not None, the function must take a ``seed`` parameter; ``FigureSpec.run`` passes the
   registered seed to it (unless ``params`` already holds the same ``"seed"``), so the manifest's seed
   is the one the data was drawn with. Draw random numbers only from ``np.random.default_rng(seed)``.
-- Draw with ``new_figure`` (a ``matplotlib.figure.Figure`` outside pyplot: nothing to close, no
-  "more than 20 figures" warning); the decorator runs the function inside the house style ``STYLE``.
+- Draw with ``new_figure`` (a ``matplotlib.figure.Figure`` outside pyplot: no display and no GUI
+  backend needed -- PNGs are written by Agg --, nothing to close, no "more than 20 figures" warning,
+  and a notebook's own backend is left alone); the decorator runs the function in the house ``STYLE``.
 - ``FigureSpec.run`` computes with the NumPy oracle backend unless told otherwise (deterministic,
-  no JIT start-up); ``to_numpy`` turns a backend array (a CUDA device array too) into a NumPy array.
+  no JIT start-up) and one OpenBLAS thread (``blas_threads``); ``to_numpy`` turns a backend array
+  (a CUDA device array too) into a NumPy array.
 """
 import contextlib
 import ctypes
@@ -30,11 +32,8 @@ import json
 import os
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import numpy as np
+from matplotlib.figure import Figure
 
 FIGURES = {}
 
@@ -110,7 +109,7 @@ def figure(fig_id, slide, params=None, seed=None):
 
         @functools.wraps(function)
         def styled(*args, **kwargs):
-            with plt.rc_context(STYLE):
+            with matplotlib.rc_context(STYLE):
                 return function(*args, **kwargs)
 
         FIGURES[fig_id] = FigureSpec(fig_id, slide, styled, params, seed)
@@ -180,7 +179,7 @@ def new_figure(nrows=1, ncols=1, width=6.4, height=4.0, mosaic=None, **kwargs):
     with ``mosaic=[["a", "a"], ["b", "c"]]`` the axes are a dict, as ``Figure.subplot_mosaic``.
 
     The figure is a plain ``matplotlib.figure.Figure`` (not registered with pyplot)."""
-    with plt.rc_context(STYLE):
+    with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(width, height), layout="constrained")
         axes = fig.subplot_mosaic(mosaic, **kwargs) if mosaic is not None else fig.subplots(nrows, ncols, **kwargs)
     return fig, axes

@@ -12,7 +12,7 @@ import json
 import os
 import time
 
-import matplotlib.pyplot as plt
+import matplotlib
 from tqdm import tqdm
 
 from nn_ref.figures import FIGURES
@@ -79,7 +79,7 @@ def make_figures(only=None, out=DEFAULT_OUT, dpi=DEFAULT_DPI, quick=False, backe
         start, cpu_start = time.perf_counter(), time.process_time()
         fig, data = runner(spec) if runner is not None else spec.run(quick=quick, backend=backend)
         path = os.path.join(out, f"{spec.id}.png")
-        with plt.rc_context(STYLE):
+        with matplotlib.rc_context(STYLE):
             fig.savefig(path, dpi=dpi, metadata={"Software": None})
         seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
         entries = read_manifest(out)  # re-read: keeps entries that another run wrote meanwhile
