@@ -1,6 +1,7 @@
 """Figures of the PyTorch slides: Tensors, the Linear Regression Example (x^2 fit) and the
 Autograd / NN examples' loss curves -- each computed with nn-ref's own network in place of PyTorch.
 """
+import matplotlib
 import numpy as np
 from matplotlib.patches import Polygon, Rectangle
 
@@ -22,7 +23,6 @@ def _cell(ax, x, y, value, vmax, cmap, w=1.0, h=1.0, text=True, fontsize=7):
 def tensors(quick=False, n=64, matrix_shape=(8, 8), tensor_shape=(4, 4, 4)):
     """One array of n elements (0 .. n-1) seen as a vector, a matrix and a 3-D tensor: the three views
     are ``reshape``s of the same buffer, and every shape and cell is read from those arrays."""
-    import matplotlib
     cmap = matplotlib.colormaps[_CMAP]
     base = np.arange(n, dtype=np.float64)
     vector = base.reshape(-1)
