@@ -28,7 +28,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from nn_ref import batchnorm as bn, network, optim, schedules
 from nn_ref._checks import check_choice, check_shape
