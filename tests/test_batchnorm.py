@@ -173,3 +173,25 @@ def test_oracle_backward_formula():
     np.testing.assert_allclose(dZ, dx_hat * inv + dvar * 2 * x_mu / 5 + dmu / 5, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(dbeta, dout.sum(axis=1, keepdims=True), rtol=1e-14)
     np.testing.assert_allclose(dgamma, (dout * Z_hat).sum(axis=1, keepdims=True), rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-10), (np.float32, 1e-5)])
+def test_cpu_backend_batchnorm_equals_the_oracle(dtype, rtol):
+    try:
+        import nn_ref.kernels.cpu_backend  # noqa: F401
+    except ImportError as exc:
+        pytest.skip(f"cpu backend does not import: {exc}")
+    rng = np.random.default_rng(2)
+    Z = rng.normal(1.0, 2.0, size=(6, 33)).astype(dtype)
+    gamma, beta = rng.normal(size=(6, 1)).astype(dtype), rng.normal(size=(6, 1)).astype(dtype)
+    dout = rng.normal(size=(6, 33)).astype(dtype)
+    results = {}
+    for backend in ("numpy", "cpu"):
+        bn_param = {"mode": "train"}
+        out, cache = batchnorm.batchnorm_forward(Z, gamma, beta, bn_param, backend)
+        grads = batchnorm.batchnorm_backward(dout, cache, backend)
+        ev, _ = batchnorm.batchnorm_forward(Z, gamma, beta, dict(bn_param, mode="eval"), backend)
+        results[backend] = (out, *grads, ev, bn_param["running_mean"], bn_param["running_var"])
+    for a, b in zip(results["numpy"], results["cpu"]):
+        assert a.dtype == b.dtype == dtype
+        np.testing.assert_allclose(b, a, rtol=rtol, atol=rtol * np.abs(a).max())
