@@ -74,7 +74,8 @@ def gradient_descent(grad_f, x0, learning_rate, criteria=1e-8, max_steps=10_000,
 #   mini-batch SGD           J over a batch of b samples (10-500)              batch_size = b
 #
 # J is always the *mean* of the per-sample losses over the batch (the network's compute_cost and
-# backward use 1/m), so a gradient does not grow with the batch size.
+# backward use 1/m), so a gradient does not grow with the batch size. (The slide writes the mini-batch
+# update with a sum over the batch; the mean is that sum times 1/b, folded into the learning rate.)
 #
 # Optimizers keep their state (velocity, moments) per parameter array, keyed by the parameter's own
 # name ("W1", "b1", "gamma1", ...), which no two arrays share. Their arithmetic runs in the backend:
