@@ -137,3 +137,12 @@ def test_idx_reader_rejects_bad_files(tmp_path):
     (tmp_path / "short").write_bytes(raw[:-1])
     with pytest.raises(ValueError, match="data size"):
         datasets.read_idx(tmp_path / "short")
+
+
+def test_digits_without_scikit_learn_says_how_to_install(monkeypatch):
+    import sys
+    for name in [n for n in sys.modules if n == "sklearn" or n.startswith("sklearn.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "sklearn", None)          # import sklearn now raises ImportError
+    with pytest.raises(ImportError, match=r"nn-ref\[data\]"):
+        datasets.digits()
