@@ -35,7 +35,6 @@ Every backend module provides::
 exactly what ``network.forward``, ``compute_cost``, ``backward`` and ``update_parameters`` compute,
 in one call: the per-layer functions cost several microseconds of Python per layer, more than the
 whole step of a small net.
-    batchnorm_forward(Z, gamma, beta, eps) -> (out, Z_hat, mu, var) / batchnorm_backward(dout, Z_hat, gamma, var, eps) -> (dZ, dgamma, dbeta) / batchnorm_eval(Z, gamma, beta, running_mean, running_var, eps) -> out
 
 The backend is chosen once: ``get_backend("cpu")``, else the environment variable
 ``NN_REF_BACKEND``, else ``"auto"`` (cuda on a real GPU -- never the simulator -- else cpu).
