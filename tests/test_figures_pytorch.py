@@ -38,3 +38,27 @@ def test_pytorch_examples_loss_falls():
         assert len(losses) >= 50
         assert np.mean(np.diff(losses) < 0) >= 0.95, name
         assert losses[-1] < 1e-2 * losses[0], name
+
+
+def test_pytorch_examples_loss_is_the_sum_of_squared_errors_and_its_gradient_step():
+    # the tutorials' loss is sum (y_pred - y)^2 (= m times nn-ref's "mse" cost): check the first two losses
+    # of each run against a plain-NumPy forward pass and one hand-written gradient step on that sum
+    _, data = run_figure("pytorch_examples_loss")
+    X, Y = data["X"], data["Y"]
+    for name in ("autograd", "nn"):
+        p = data["initial_parameters"][name]
+        lr = data["learning_rates"][name]
+        Z1 = p["W1"] @ X + p["b1"]
+        H = np.maximum(Z1, 0)
+        E = p["W2"] @ H + p["b2"] - Y                  # y_pred - y, (n[2], m)
+        losses = data["losses"][name]
+        np.testing.assert_allclose(losses[0], np.sum(E ** 2), rtol=1e-12)
+        dY = 2 * E                                      # d(sum E^2)/d y_pred
+        dW2, db2 = dY @ H.T, dY.sum(axis=1, keepdims=True)
+        dZ1 = (p["W2"].T @ dY) * (Z1 > 0)
+        dW1, db1 = dZ1 @ X.T, dZ1.sum(axis=1, keepdims=True)
+        if name == "autograd":                          # no biases in the autograd example
+            db1, db2 = 0 * db1, 0 * db2
+        W1, b1, W2, b2 = p["W1"] - lr * dW1, p["b1"] - lr * db1, p["W2"] - lr * dW2, p["b2"] - lr * db2
+        E1 = W2 @ np.maximum(W1 @ X + b1, 0) + b2 - Y
+        np.testing.assert_allclose(losses[1], np.sum(E1 ** 2), rtol=1e-9)

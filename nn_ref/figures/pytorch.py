@@ -143,10 +143,12 @@ def pytorch_examples_loss(quick=False, N=64, layer_dims=(1000, 100, 10), lr_auto
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((layer_dims[0], N))          # (n[0], m)
     Y = rng.standard_normal((layer_dims[-1], N))         # (n[L], m)
+    initial = {"autograd": network.initialize_parameters(layer_dims, "normal", sigma=1.0, seed=seed),
+               "nn": network.initialize_parameters(layer_dims, "he", seed=seed + 1)}
     runs = {
-        "autograd": _sse_training(X, Y, network.initialize_parameters(layer_dims, "normal", sigma=1.0, seed=seed),
+        "autograd": _sse_training(X, Y, {k: v.copy() for k, v in initial["autograd"].items()},
                                   lr_autograd, iterations, train_biases=False),
-        "nn": _sse_training(X, Y, network.initialize_parameters(layer_dims, "he", seed=seed + 1),
+        "nn": _sse_training(X, Y, {k: v.copy() for k, v in initial["nn"].items()},
                             lr_nn, iterations, train_biases=True),
     }
     fig, ax = new_figure(width=7.0, height=4.2)
@@ -161,4 +163,5 @@ def pytorch_examples_loss(quick=False, N=64, layer_dims=(1000, 100, 10), lr_auto
     for name, losses in runs.items():
         key[name] = {"loss_first": float(losses[0]), "loss_last": float(losses[-1]),
                      "fraction_of_steps_lowering_loss": float(np.mean(np.diff(losses) < 0))}
-    return fig, {"losses": runs, "key_numbers": key}
+    return fig, {"losses": runs, "X": X, "Y": Y, "initial_parameters": initial,
+                 "learning_rates": {"autograd": lr_autograd, "nn": lr_nn}, "key_numbers": key}
