@@ -136,21 +136,20 @@ def noise_scale(quick=False, epsilons=(0.01, 0.1, 1.0), batch_sizes=(1, 2, 4, 8,
 # Stochastic Gradient Descent with Mini-batch (Geron's parameter-space paths)
 # --------------------------------------------------------------------------------------------
 
-def _sgd_path(X, Y, start, batch_size, schedule, epochs, seed):
-    """Mini-batch SGD (``optim.minibatches`` + ``optim.SGD``) on the linear model y = w x + b with the
-    MSE cost, the learning rate ``schedule(t)`` at update t; returns the (b, w) after every update,
-    start first: (updates + 1, 2)."""
-    from nn_ref import network
-    parameters = {k: v.copy() for k, v in start.items()}
-    opt, rng = optim.SGD(), np.random.default_rng(seed)
-    path, t = [(parameters["b1"][0, 0], parameters["W1"][0, 0])], 0
-    for _ in range(epochs):
-        for X_batch, Y_batch in optim.minibatches(X, Y, batch_size, rng):
-            AL, caches = network.forward(X_batch, parameters, output_activation="linear")
-            grads = network.backward(AL, Y_batch, caches, loss="mse")
-            opt.step(parameters, grads, schedule(t))
-            t += 1
-            path.append((to_numpy(parameters["b1"])[0, 0], to_numpy(parameters["W1"])[0, 0]))
+def _sgd_path(X, Y, batch_size, schedule, epochs, seed):
+    """Mini-batch SGD on the linear model y = w x + b with the MSE cost: ``nn_ref.train.Trainer``
+    (layer_dims [1, 1], linear output, plain SGD, W = b = 0 at the start, learning rate
+    ``schedule(t)`` at update t); its per-update callback records (b, w) after every update.
+    Returns the path, start first: (updates + 1, 2)."""
+    from nn_ref.train import Trainer
+    trainer = Trainer([1, 1], output_activation="linear", optimizer="sgd", learning_rate=schedule,
+                      batch_size=batch_size, init="zeros", seed=seed, progress=False)
+
+    def point(tr):
+        return to_numpy(tr.parameters["b1"])[0, 0], to_numpy(tr.parameters["W1"])[0, 0]
+
+    path = [point(trainer)]
+    trainer.fit(X, Y, epochs, callback=lambda tr: path.append(point(tr)))
     return np.array(path)
 
 
@@ -162,20 +161,19 @@ def sgd_paths(quick=False, batch_lr=0.1, batch_epochs=1000, sgd_t0=5, sgd_t1=50,
               minibatch_size=20, minibatch_t0=200, minibatch_t1=1000, minibatch_epochs=50, seed=42):
     """Geron's figure: the paths of (b, w) = (theta0, theta1) on the seed-42 linear data y = 4 + 3x + noise
     under batch GD (constant eta), SGD (eta_t = t0 / (t + t1), one sample per update) and mini-batch
-    SGD (batches of 20, eta_t = t0 / (t + t1)), all from the same start; the schedules are
+    SGD (batches of 20, eta_t = t0 / (t + t1)), all from b = w = 0; the schedules are
     ``schedules.inverse(t0 / t1, 1 / t1)``. Each epoch visits every sample once in a seeded shuffled
     order (Geron's SGD draws indices with replacement). quick: 10 / 10 / 300 epochs."""
-    from nn_ref import datasets, network, schedules
+    from nn_ref import datasets, schedules
     if quick:
         batch_epochs, sgd_epochs, minibatch_epochs = 300, 10, 10
     X, Y = datasets.linear(m=100, seed=seed)
-    start = network.initialize_parameters([1, 1], init="normal", sigma=1.0, seed=seed)
     runs = {
-        "Stochastic": _sgd_path(X, Y, start, 1, schedules.inverse(sgd_t0 / sgd_t1, 1.0 / sgd_t1), sgd_epochs, seed),
-        "Mini-batch": _sgd_path(X, Y, start, minibatch_size,
+        "Stochastic": _sgd_path(X, Y, 1, schedules.inverse(sgd_t0 / sgd_t1, 1.0 / sgd_t1), sgd_epochs, seed),
+        "Mini-batch": _sgd_path(X, Y, minibatch_size,
                                 schedules.inverse(minibatch_t0 / minibatch_t1, 1.0 / minibatch_t1),
                                 minibatch_epochs, seed),
-        "Batch": _sgd_path(X, Y, start, None, schedules.constant(batch_lr), batch_epochs, seed),
+        "Batch": _sgd_path(X, Y, None, schedules.constant(batch_lr), batch_epochs, seed),
     }
     X1 = np.vstack([np.ones_like(X), X])
     theta_star = np.linalg.lstsq(X1.T, Y.ravel(), rcond=None)[0]              # (b*, w*) least squares
