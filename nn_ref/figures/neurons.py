@@ -137,7 +137,7 @@ def artificial_neuron(quick=False, n_inputs=3, x=(1.0, -2.0, 0.5), seed=0):
     n = W.shape[1]
 
     fig, ax = new_figure(width=7.5, height=4.2)
-    diagram_axes(ax, (-0.8, 9.2), (-1.9, n * 1.2 + 0.6))
+    diagram_axes(ax, (-0.8, 9.2), (-1.45, n * 1.2 + 0.1))
     ys = [(n - 1 - j) * 1.2 + 0.6 for j in range(n)]
     s_xy, a_xy, y_xy = (3.6, np.mean(ys)), (5.9, np.mean(ys)), (8.4, np.mean(ys))
     for j, y in enumerate(ys):
@@ -162,7 +162,7 @@ def artificial_neuron(quick=False, n_inputs=3, x=(1.0, -2.0, 0.5), seed=0):
     ws = ", ".join(f"{v:.3f}" for v in W.ravel())
     ax.text(s_xy[0], ys[-1] - 1.75,
             f"example (A = sigmoid): x = ({xs}), W = ({ws}), b = {float(b[0, 0]):g}"
-            f"  ->  Z = {Z:.4f},  Y-hat = {A:.4f}", ha="center", fontsize=8.5, color="#444444")
+            f"  →  Z = {Z:.4f},  Ŷ = {A:.4f}", ha="center", fontsize=8.5, color="#444444")
     ax.set_title("Artificial neuron")
     return fig, {"W": W, "b": b, "x": X, "Z": Z, "A": A,
                  "key_numbers": {"n_inputs_drawn": n, "W_shape": list(W.shape), "Z": Z, "Y_hat": A}}
