@@ -19,7 +19,8 @@ Where the work goes (chosen by measurement on the 2-core CI machine, ``scripts/b
   BLAS calls a parallel pass is *slower* than a serial one up to millions of elements, because
   OpenBLAS's worker threads keep spinning for a while after each call and numba's workers then
   fight them for the two cores (the MLP 784-256-128-10 step at batch 1024 went from ~7 ms to
-  ~300 ms with both pools active). So the fused passes stay serial up to 2^22 elements.
+  ~300 ms with both pools active). So the per-layer functions go parallel only from 2^22 elements,
+  and the fused ``train_step`` keeps every pass serial: its only parallel regions are BLAS's.
 * Thread pools: numba's pool is sized to the CPUs this process may use (``os.sched_getaffinity``),
   and its OpenMP workers sleep instead of spinning when idle (``OMP_WAIT_POLICY=PASSIVE`` unless the
   user set it); BLAS keeps its own pool, sized by OpenBLAS to the machine. BLAS is never called
@@ -185,15 +186,30 @@ def _dw_db_row(dZ, A_prev, dW, db, i, inv_m):
 
 
 # ----------------------------------------------------------------------------- row loops (parallel)
+# The parallel kernels are launched from the Python wrappers only, never from inside another njit
+# function: so ``train_step`` does not pay for compiling them (parallel kernels compile slowly),
+# and the fused step keeps every pass serial, as measured best between BLAS calls.
 @njit(cache=True, parallel=True)
 def _epilogue_p(Z, A, b, code, alpha):
     for i in prange(Z.shape[0]):
         _epilogue_row(Z, A, b, i, code, alpha)
 
 
+@njit(cache=True)
+def _epilogue_s(Z, A, b, code, alpha):
+    for i in range(Z.shape[0]):
+        _epilogue_row(Z, A, b, i, code, alpha)
+
+
 @njit(cache=True, parallel=True)
 def _act_backward_p(dA, Z, dZ, code, alpha):
     for i in prange(Z.shape[0]):
+        _act_backward_row(dA, Z, dZ, i, code, alpha)
+
+
+@njit(cache=True)
+def _act_backward_s(dA, Z, dZ, code, alpha):
+    for i in range(Z.shape[0]):
         _act_backward_row(dA, Z, dZ, i, code, alpha)
 
 
@@ -207,33 +223,25 @@ def _update_p(param, grad, learning_rate):
 
 # ----------------------------------------------------------------------------- layer kernels
 @njit(cache=True)
-def _linear_forward(A_prev, W, b, Z, A, code, alpha):
-    """Z = W A_prev + b; A = g(Z) (g = softmax for code 5), written into Z and A."""
+def _product(A_prev, W, Z):
+    """Z = W A_prev: BLAS for n n_prev m >= BLAS_MIN_WORK, else the fused loops."""
     n, m = Z.shape
     if n * W.shape[1] * m >= BLAS_MIN_WORK:
         np.dot(W, A_prev, Z)
     else:
         for i in range(n):
             _matmul_row(W, A_prev, Z, i)
-    if code == 5:
-        for i in range(n):
-            _epilogue_row(Z, A, b, i, 0, alpha)
-        _softmax(Z, A)
-    elif n * m >= PARALLEL_MIN_WORK:
-        _epilogue_p(Z, A, b, code, alpha)
-    else:
-        for i in range(n):
-            _epilogue_row(Z, A, b, i, code, alpha)
 
 
 @njit(cache=True)
-def _activation_backward(dA, Z, dZ, code, alpha):
-    n, m = Z.shape
-    if n * m >= PARALLEL_MIN_WORK:
-        _act_backward_p(dA, Z, dZ, code, alpha)
+def _linear_forward(A_prev, W, b, Z, A, code, alpha):
+    """Z = W A_prev + b; A = g(Z) (g = softmax for code 5), written into Z and A (serial passes)."""
+    _product(A_prev, W, Z)
+    if code == 5:
+        _epilogue_s(Z, A, b, 0, alpha)
+        _softmax(Z, A)
     else:
-        for i in range(n):
-            _act_backward_row(dA, Z, dZ, i, code, alpha)
+        _epilogue_s(Z, A, b, code, alpha)
 
 
 @njit(cache=True)
@@ -343,14 +351,11 @@ def _cost_gradient(AL, Y, out, code, tiny):
 
 
 @njit(cache=True)
-def _update(param, grad, learning_rate):
-    if param.size >= PARALLEL_MIN_WORK:
-        _update_p(param, grad, learning_rate)
-    else:
-        P = param.reshape(param.size)
-        G = grad.reshape(grad.size)
-        for i in range(P.size):
-            P[i] -= learning_rate * G[i]
+def _update_s(param, grad, learning_rate):
+    P = param.reshape(param.size)
+    G = grad.reshape(grad.size)
+    for i in range(P.size):
+        P[i] -= learning_rate * G[i]
 
 
 # ----------------------------------------------------------------------------- batch norm
@@ -455,18 +460,18 @@ def _train_step(X, Y, theta, dims, hidden, output, loss, learning_rate, alpha, t
         if output == 5:
             _softmax_backward(dA, AL, dZ)
         else:
-            _activation_backward(dA, Zs[L - 1], dZ, output, alpha)
+            _act_backward_s(dA, Zs[L - 1], dZ, output, alpha)
     for l in range(L - 1, -1, -1):
         n_prev = dims[l] if l > 0 else 0  # dA[0] = W1^T dZ1 is not needed for the update
         dA_prev = dAbuf[:n_prev * m].reshape((n_prev, m))
         _linear_backward(dZ, As[l], Ws[l], dA_prev, gW[l], gb[l], l > 0)
         if l > 0:
             dZ = dZbuf[:n_prev * m].reshape((n_prev, m))
-            _activation_backward(dA_prev, Zs[l - 1], dZ, hidden, alpha)
+            _act_backward_s(dA_prev, Zs[l - 1], dZ, hidden, alpha)
     # update
     for l in range(L):
-        _update(Ws[l], gW[l], learning_rate)
-        _update(bs[l], gb[l], learning_rate)
+        _update_s(Ws[l], gW[l], learning_rate)
+        _update_s(bs[l], gb[l], learning_rate)
     return cost
 
 
@@ -478,17 +483,9 @@ def activation_forward(Z, activation, alpha=0.01):
         raise ValueError(f"unknown activation {activation!r}; expected one of {ACTIVATIONS}")
     Z = np.array(Z, order="C")  # a copy: the epilogue writes Z + b back into its Z argument
     A = np.empty_like(Z)
-    _epilogue(Z, A, np.zeros((Z.shape[0], 1), Z.dtype), code, float(alpha))
+    kern = _epilogue_p if Z.size >= PARALLEL_MIN_WORK else _epilogue_s
+    kern(Z, A, np.zeros((Z.shape[0], 1), Z.dtype), code, float(alpha))
     return A
-
-
-@njit(cache=True)
-def _epilogue(Z, A, b, code, alpha):
-    if Z.size >= PARALLEL_MIN_WORK:
-        _epilogue_p(Z, A, b, code, alpha)
-    else:
-        for i in range(Z.shape[0]):
-            _epilogue_row(Z, A, b, i, code, alpha)
 
 
 def activation_backward(dA, Z, activation, alpha=0.01):
@@ -499,7 +496,8 @@ def activation_backward(dA, Z, activation, alpha=0.01):
     dtype = np.result_type(dA, Z)
     dA, Z = _c(dA, dtype), _c(Z, dtype)
     dZ = np.empty_like(Z)
-    _activation_backward(dA, Z, dZ, code, float(alpha))
+    kern = _act_backward_p if Z.size >= PARALLEL_MIN_WORK else _act_backward_s
+    kern(dA, Z, dZ, code, float(alpha))
     return dZ
 
 
@@ -530,7 +528,11 @@ def linear_forward(A_prev, W, b, activation="linear", alpha=0.01):
     A_prev, W, b = _c(A_prev, dtype), _c(W, dtype), _c(b, dtype)
     Z = np.empty((W.shape[0], A_prev.shape[1]), dtype)
     A = np.empty_like(Z)
-    _linear_forward(A_prev, W, b, Z, A, code, float(alpha))
+    if code != 5 and Z.size >= PARALLEL_MIN_WORK:
+        _product(A_prev, W, Z)
+        _epilogue_p(Z, A, b, code, float(alpha))
+    else:
+        _linear_forward(A_prev, W, b, Z, A, code, float(alpha))
     return Z, A
 
 
@@ -614,7 +616,8 @@ def update(param, grad, learning_rate):
     """In place: param <- param - learning_rate * grad.  Returns param."""
     if not (param.flags.c_contiguous and param.flags.writeable):
         raise ValueError("update: param must be a writeable C-contiguous array (updated in place)")
-    _update(param, _c(grad, param.dtype), float(learning_rate))
+    kern = _update_p if param.size >= PARALLEL_MIN_WORK else _update_s
+    kern(param, _c(grad, param.dtype), float(learning_rate))
     return param
 
 

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from numba import cuda  # noqa: F401  -- the real numba.cuda, imported before any test sets NUMBA_ENABLE_CUDASIM
 
 import nn_ref.kernels as K
 from nn_ref import network

@@ -68,6 +68,7 @@ def test_parallel_paths():
         kc.assert_same(CPU.activation_forward(Z, g, 0.05), kc.ORACLE.activation_forward(Z, g, 0.05), g)
         kc.assert_same(CPU.activation_backward(dA, Z, g, 0.05), kc.ORACLE.activation_backward(dA, Z, g, 0.05), g)
     kc.check_update(CPU, n, n, np.float64, 2)
+    kc.check_linear_forward(CPU, n, 3, n, "tanh", np.float32, 3)
 
 
 def test_unknown_activation_and_loss_are_errors():
