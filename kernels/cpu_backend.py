@@ -7,8 +7,9 @@ Same functions and signatures as ``numpy_backend`` (see ``kernels/__init__.py``)
 
 Where the work goes (chosen by measurement on the 2-core CI machine, ``scripts/bench.py``):
 
-* Matrix products ``W A_prev``, ``dZ A_prev^T``, ``W^T dZ``: BLAS (``np.dot`` inside njit, through
-  scipy's BLAS) once ``n * n_prev * m >= BLAS_MIN_WORK``; below that a fused loop nest is faster,
+* Matrix products ``W A_prev``, ``dZ A_prev^T``, ``W^T dZ``: BLAS (``np.dot`` inside njit, and
+  ``?gemm`` with alpha/beta through the same numba helper, both scipy's BLAS) once
+  ``n * n_prev * m >= BLAS_MIN_WORK``; below that a fused loop nest is faster,
   because the BLAS call, its argument checks and its thread start-up cost a few microseconds --
   more than the whole product of the 1-10-1 regression net (1 x 10 x 100 multiply-adds).
   The loops run along the contiguous sample axis ``j`` so LLVM vectorises them.
@@ -21,6 +22,8 @@ Where the work goes (chosen by measurement on the 2-core CI machine, ``scripts/b
   fight them for the two cores (the MLP 784-256-128-10 step at batch 1024 went from ~7 ms to
   ~300 ms with both pools active). So the per-layer functions go parallel only from 2^22 elements,
   and the fused ``train_step`` keeps every pass serial: its only parallel regions are BLAS's.
+* ``train_step`` fuses the update into the gradient: W <- W - (lr/m) dZ A_prev^T is one BLAS call
+  with beta = 1 (dW is never written to memory and read back), b likewise in the row-sum pass.
 * Thread pools: numba's pool is sized to the CPUs this process may use (``os.sched_getaffinity``),
   and its OpenMP workers sleep instead of spinning when idle (``OMP_WAIT_POLICY=PASSIVE`` unless the
   user set it); BLAS keeps its own pool, sized by OpenBLAS to the machine. BLAS is never called
@@ -33,7 +36,11 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when numba starts it
 
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
-from numba import njit, prange  # noqa: E402
+from llvmlite import ir  # noqa: E402
+from numba import njit, prange, types  # noqa: E402
+from numba.core import cgutils  # noqa: E402
+from numba.extending import intrinsic  # noqa: E402
+from numba.np.linalg import ensure_blas, get_blas_kind  # noqa: E402
 
 name = "cpu"
 
@@ -96,6 +103,56 @@ def _act_code(activation):
         return _ACT[activation]
     except KeyError:
         raise ValueError(f"unknown activation {activation!r}; expected one of {ACTIVATIONS}") from None
+
+
+# ----------------------------------------------------------------------------- BLAS gemm with beta
+@intrinsic
+def _xgemm(typingctx, transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):
+    """Column-major BLAS ?gemm, C = alpha op(A) op(B) + beta C, through numba's own ``numba_xxgemm``
+    helper (the one np.dot uses: scipy's BLAS, resolved at run time, so the caller stays cacheable).
+    np.dot has no alpha / beta; with them the update W <- W - (lr/m) dZ A_prev^T is one BLAS call,
+    without writing dW and reading it back."""
+    ensure_blas()
+    sig = types.int32(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+
+    def codegen(context, builder, signature, args):
+        ta, tb, m_, n_, k_, al, A, lda_, B, ldb_, be, C, ldc_ = args
+        ty = signature.args
+        dtype = ty[11].dtype
+        ll_char = ir.IntType(8)
+        ll_void_p = ll_char.as_pointer()
+        intp_t = context.get_value_type(types.intp)
+        fnty = ir.FunctionType(ir.IntType(32), [ll_char, ll_char, ll_char, intp_t, intp_t, intp_t, ll_void_p,
+                                                ll_void_p, intp_t, ll_void_p, intp_t, ll_void_p, ll_void_p, intp_t])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "numba_xxgemm")
+
+        def as_intp(v, t):
+            return context.cast(builder, v, t, types.intp)
+
+        def as_char(v, t):
+            return builder.trunc(context.cast(builder, v, t, types.int64), ll_char)
+
+        def slot(v, t):
+            return builder.bitcast(cgutils.alloca_once_value(builder, context.cast(builder, v, t, dtype)), ll_void_p)
+
+        def data(v, t):
+            return builder.bitcast(context.make_array(t)(context, builder, v).data, ll_void_p)
+        kind = ir.Constant(ll_char, ord(get_blas_kind(dtype)))
+        return builder.call(fn, (kind, as_char(ta, ty[0]), as_char(tb, ty[1]), as_intp(m_, ty[2]), as_intp(n_, ty[3]),
+                                 as_intp(k_, ty[4]), slot(al, ty[5]), data(A, ty[6]), as_intp(lda_, ty[7]),
+                                 data(B, ty[8]), as_intp(ldb_, ty[9]), slot(be, ty[10]), data(C, ty[11]),
+                                 as_intp(ldc_, ty[12])))
+    return sig, codegen
+
+
+@njit(cache=True)
+def _gemm(A, B, C, trans_a, trans_b, alpha, beta):
+    """C = alpha op(A) op(B) + beta C for C-contiguous (row-major) arrays; op(X) = X^T if trans_x.
+    Row-major C is column-major C^T = op(B)^T op(A)^T: the operands swap, the flags carry over."""
+    M, N = C.shape
+    K = A.shape[0] if trans_a else A.shape[1]
+    _xgemm(116 if trans_b else 110, 116 if trans_a else 110, N, M, K, alpha, B, B.shape[1], A, A.shape[1],
+           beta, C, N)
 
 
 # ----------------------------------------------------------------------------- row kernels (serial)
@@ -251,22 +308,54 @@ def _linear_backward(dZ, A_prev, W, dA_prev, dW, db, need_dA_prev):
     n_prev = A_prev.shape[0]
     inv_m = 1.0 / m
     if n * n_prev * m >= BLAS_MIN_WORK:
-        np.dot(dZ, A_prev.T, dW)
+        _gemm(dZ, A_prev, dW, False, True, inv_m, 0.0)      # (1/m) dZ A_prev^T in one BLAS call
         for i in range(n):
             s = 0.0
             for j in range(m):
                 s += dZ[i, j]
             db[i, 0] = s * inv_m
-            for k in range(n_prev):
-                dW[i, k] *= inv_m
-        if need_dA_prev:
-            np.dot(W.T, dZ, dA_prev)
     else:
         for i in range(n):
             _dw_db_row(dZ, A_prev, dW, db, i, inv_m)
-        if need_dA_prev:
+    if need_dA_prev:
+        _product_tn(W, dZ, dA_prev)
+
+
+@njit(cache=True)
+def _product_tn(W, dZ, dA_prev):
+    """dA_prev = W^T dZ (BLAS, or the fused loops for small products)."""
+    if W.shape[0] * W.shape[1] * dZ.shape[1] >= BLAS_MIN_WORK:
+        np.dot(W.T, dZ, dA_prev)
+    else:
+        for k in range(W.shape[1]):
+            _matmul_tn_row(W, dZ, dA_prev, k)
+
+
+@njit(cache=True, fastmath=_FM)
+def _descend(dZ, A_prev, W, b, learning_rate):
+    """The update fused with the gradient: W <- W - (lr/m) dZ A_prev^T, b <- b - (lr/m) sum_j dZ[:, j].
+    One BLAS call with beta = 1 for large products (dW is never written out), else row loops."""
+    n, m = dZ.shape
+    n_prev = A_prev.shape[0]
+    step = learning_rate / m
+    if n * n_prev * m >= BLAS_MIN_WORK:
+        _gemm(dZ, A_prev, W, False, True, -step, 1.0)
+        for i in range(n):
+            s = 0.0
+            for j in range(m):
+                s += dZ[i, j]
+            b[i, 0] -= step * s
+    else:
+        for i in range(n):
+            s = 0.0
+            for j in range(m):
+                s += dZ[i, j]
+            b[i, 0] -= step * s
             for k in range(n_prev):
-                _matmul_tn_row(W, dZ, dA_prev, k)
+                s = 0.0
+                for j in range(m):
+                    s += dZ[i, j] * A_prev[k, j]
+                W[i, k] -= step * s
 
 
 @njit(cache=True)
@@ -419,8 +508,6 @@ def _train_step(X, Y, theta, dims, hidden, output, loss, learning_rate, alpha, t
     bs = []
     Zs = []
     As = [X]
-    gW = []
-    gb = []
     p = 0
     w = 0
     for l in range(1, L + 1):
@@ -433,10 +520,6 @@ def _train_step(X, Y, theta, dims, hidden, output, loss, learning_rate, alpha, t
         w += n * m
         As.append(work[w:w + n * m].reshape((n, m)))
         w += n * m
-        gW.append(work[w:w + n * n_prev].reshape((n, n_prev)))
-        w += n * n_prev
-        gb.append(work[w:w + n].reshape((n, 1)))
-        w += n
     nmax = 0
     for l in range(1, L + 1):
         nmax = max(nmax, dims[l])
@@ -461,17 +544,17 @@ def _train_step(X, Y, theta, dims, hidden, output, loss, learning_rate, alpha, t
             _softmax_backward(dA, AL, dZ)
         else:
             _act_backward_s(dA, Zs[L - 1], dZ, output, alpha)
+    # backward and update, layer by layer from the top: dA[l-1] = W[l]^T dZ[l] with W[l] before
+    # its update, then W[l] <- W[l] - (lr/m) dZ[l] A[l-1]^T and b[l] likewise (gradients not stored)
     for l in range(L - 1, -1, -1):
-        n_prev = dims[l] if l > 0 else 0  # dA[0] = W1^T dZ1 is not needed for the update
-        dA_prev = dAbuf[:n_prev * m].reshape((n_prev, m))
-        _linear_backward(dZ, As[l], Ws[l], dA_prev, gW[l], gb[l], l > 0)
+        if l > 0:      # dA[0] = W1^T dZ1 is not needed
+            n_prev = dims[l]
+            dA_prev = dAbuf[:n_prev * m].reshape((n_prev, m))
+            _product_tn(Ws[l], dZ, dA_prev)
+        _descend(dZ, As[l], Ws[l], bs[l], learning_rate)
         if l > 0:
             dZ = dZbuf[:n_prev * m].reshape((n_prev, m))
             _act_backward_s(dA_prev, Zs[l - 1], dZ, hidden, alpha)
-    # update
-    for l in range(L):
-        _update_s(Ws[l], gW[l], learning_rate)
-        _update_s(bs[l], gb[l], learning_rate)
     return cost
 
 
@@ -664,7 +747,7 @@ def _workspace(layer_dims, m, dtype):
     hit = _WORK.get(key)
     if hit is None:
         dims = np.asarray(layer_dims, dtype=np.int64)
-        size = sum(2 * dims[l] * m + dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims)))
+        size = sum(2 * dims[l] * m for l in range(1, len(dims)))
         size += 2 * int(dims.max()) * m
         if len(_WORK) > 16:
             _WORK.clear()
