@@ -35,16 +35,15 @@ def test_header_names_the_slide(name):
 
 
 def test_autograd_example_sum_of_squares_falls_with_the_slides_learning_rate(capsys):
-    history = load("slide_autograd_example").main(["--steps", "201"])
+    history = load("slide_autograd_example").main(["--steps", "101"])
     out = capsys.readouterr().out
-    assert printed_steps(out) == [0, 100, 200]
+    assert printed_steps(out) == [0, 100]
     losses = np.array([loss for _, loss in history])
-    # randn weights give a huge initial sum of squares (~1e7); lr 1e-6 on the *sum's* gradient brings it
-    # down by many orders of magnitude (a mean-gradient mistake, 64x smaller steps, would not)
+    # randn weights give a huge initial sum of squares (~3e7); lr 1e-6 on the *sum's* gradient brings it down
+    # by five orders of magnitude in 100 steps (the mean's gradient, 64x smaller steps, only to ~1/3 of it)
     assert losses[0] > 1e6
     assert losses[100] < 1e-4 * losses[0]
-    assert losses[200] < 1e-6 * losses[0]
-    assert losses[200] < losses[100]
+    assert losses[100] < losses[50] < losses[10] < losses[0]
 
 
 def test_linear_regression_example_fits_the_parabola(capsys):
