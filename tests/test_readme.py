@@ -68,7 +68,7 @@ def test_module_table_modules_exist():
 
 
 def test_every_script_and_test_file_mentioned_exists():
-    paths = set(re.findall(r"(?:scripts|tests|kernels)/[\w.]+\.py", README))
+    paths = set(re.findall(r"(?:scripts|tests|kernels)/[\w.]+\.(?:py|sh)", README))
     assert "tests/test_readme.py" in paths
     for path in paths:
         assert (ROOT / path).is_file(), path
