@@ -14,7 +14,8 @@ launch; one kernel per dtype, made by a small factory so the dtype is a compile-
   from global memory (W^T dZ and dZ A_prev^T need no host-side transposes). Each block computes a
   BM x BN tile of C, staging BK-wide slabs of op(A) and op(B) in shared memory; each thread keeps
   a TM x TN register tile. Fused epilogues: 0 ``C = scale * acc`` (dW = (1/m) dZ A_prev^T),
-  1 ``Z = acc + b; A = g(Z)`` (the forward layer), 2 ``C = acc * g'(Zaux)`` (dZ[l-1] = (W^T dZ) * g'(Z[l-1])).
+  1 ``Z = acc + b; A = g(Z)`` (the forward layer), 2 ``C = acc * g'(Zaux)`` (dZ[l-1] = (W^T dZ) * g'(Z[l-1])),
+  3 ``C += scale * acc`` (``train_step``'s update W <- W - (lr/m) dZ A_prev^T, without storing dW).
   Three tile shapes by output size: 16 x 16 (2 x 2 per thread) for the small layers of small nets,
   64 x 64 (4 x 4 per thread), and 128 x 128 (8 x 8 per thread) for large outputs.
 - ``row_sum``: sum over the samples (axis 1) of each row, one block per row, tree reduction in
@@ -129,7 +130,8 @@ def _make_gemm(dt, BM, BN, BK, TM, TN):
     @cuda.jit
     def gemm(A, B, C, trans_a, trans_b, scale, epilogue, bias, aux, code, alpha):
         """C (M, N) = op(A) (M, K) . op(B) (K, N), op(X) = X^T when trans_x; then the epilogue:
-        0: C = scale * acc;  1: C = acc + bias, aux = g(C);  2: C = acc * g'(aux)."""
+        0: C = scale * acc;  1: C = acc + bias, aux = g(C);  2: C = acc * g'(aux);
+        3: C += scale * acc (the update W <- W - (lr/m) dZ A_prev^T, dW never stored)."""
         sA = cuda.shared.array((BK, BM), dt)
         sB = cuda.shared.array((BK, BN), dt)
         acc = cuda.local.array((TM, TN), dt)
@@ -198,6 +200,8 @@ def _make_gemm(dt, BM, BN, BK, TM, TN):
                             aux[r, c] = _g(z, code, alpha)
                         elif epilogue == 2:
                             C[r, c] = v * _gprime(aux[r, c], code, alpha)
+                        elif epilogue == 3:
+                            C[r, c] += scale * v
                         else:
                             C[r, c] = v * scale
     return gemm
@@ -223,8 +227,9 @@ def _row_sum(dt):
     T = RED_THREADS
 
     @cuda.jit
-    def row_sum(X, out, scale):
-        """out[i, 0] = scale * sum_j X[i, j]; one block per row (grid-stride over rows)."""
+    def row_sum(X, out, scale, beta):
+        """out[i, 0] = beta * out[i, 0] + scale * sum_j X[i, j]; one block per row (grid-stride over
+        rows). beta = 0: db = (1/m) sum; beta = 1, scale = -lr/m: the update of b."""
         sh = cuda.shared.array(T, dt)
         tid = cuda.threadIdx.x
         n, m = X.shape
@@ -241,7 +246,7 @@ def _row_sum(dt):
                 cuda.syncthreads()
                 h //= 2
             if tid == 0:
-                out[i, 0] = sh[0] * scale
+                out[i, 0] = sh[0] * scale + (beta * out[i, 0] if beta != 0 else 0)
             cuda.syncthreads()
     return row_sum
 
@@ -481,7 +486,7 @@ def ptx_signatures(dtype):
         "gemm_small": (M2, M2, M2, I64, I64, F64, I64, M2, M2, I64, F64),
         "gemm": (M2, M2, M2, I64, I64, F64, I64, M2, M2, I64, F64),
         "gemm_large": (M2, M2, M2, I64, I64, F64, I64, M2, M2, I64, F64),
-        "row_sum": (M2, M2, F64),
+        "row_sum": (M2, M2, F64, F64),
         "act_forward": (M2, M2, I64, F64),
         "act_backward": (M2, M2, M2, I64, F64),
         "cost_grad": (M2, M2, M2, I64, F64),
@@ -636,14 +641,14 @@ def sum_over_samples(dZ):
     """Row sums over the m samples.  dZ: (n[l], m) -> (n[l], 1)."""
     dZ = _dev(dZ)
     out = cuda.device_array((dZ.shape[0], 1), dZ.dtype)
-    kernel("row_sum", dZ.dtype)[_red_blocks(dZ.shape[0]), RED_THREADS](dZ, out, 1.0)
+    kernel("row_sum", dZ.dtype)[_red_blocks(dZ.shape[0]), RED_THREADS](dZ, out, 1.0, 0.0)
     return out
 
 
 def _linear_backward_into(dZ, A_prev, W, dA_prev, dW, db):
     m = A_prev.shape[1]
     _gemm_launch(dW, dZ, A_prev, False, True, scale=1.0 / m)                       # (1/m) dZ A_prev^T
-    kernel("row_sum", dZ.dtype)[_red_blocks(dZ.shape[0]), RED_THREADS](dZ, db, 1.0 / m)
+    kernel("row_sum", dZ.dtype)[_red_blocks(dZ.shape[0]), RED_THREADS](dZ, db, 1.0 / m, 0.0)
     if dA_prev is not None:
         _gemm_launch(dA_prev, W, dZ, True, False)                                  # W^T dZ
 
@@ -758,29 +763,20 @@ _WORK = {}
 
 
 def _workspace(layer_dims, m, dt):
-    """Device buffers for one (layer_dims, m, dtype): Z[l], A[l], dZ, dA and the flat gradient
-    (laid out like theta, so the update is one kernel over all parameters)."""
+    """Device buffers for one (layer_dims, m, dtype): Z[l], A[l], dZ[l], dA[L] and the cost partials."""
     key = (layer_dims, m, dt)
     ws = _WORK.get(key)
     if ws is None:
         L = len(layer_dims) - 1
         Zs = [cuda.device_array((layer_dims[l], m), dt) for l in range(1, L + 1)]
         As = [cuda.device_array((layer_dims[l], m), dt) for l in range(1, L + 1)]
-        size = sum(layer_dims[l] * (layer_dims[l - 1] + 1) for l in range(1, L + 1))
-        grad = cuda.device_array(size, dt)
-        gviews = []
-        p = 0
-        for l in range(1, L + 1):
-            n, n_prev = layer_dims[l], layer_dims[l - 1]
-            gviews.append((grad[p:p + n * n_prev].reshape(n, n_prev), grad[p + n * n_prev:p + n * n_prev + n].reshape(n, 1)))
-            p += n * (n_prev + 1)
         dZs = [cuda.device_array((layer_dims[l], m), dt) for l in range(1, L + 1)]
         dA = cuda.device_array((layer_dims[L], m), dt)
         blocks = max(1, min(EW_MAX_BLOCKS, 64, (layer_dims[L] * m + RED_THREADS - 1) // RED_THREADS))
         partial = cuda.device_array(blocks, np.float64)
         if len(_WORK) > 8:
             _WORK.clear()
-        ws = _WORK[key] = (Zs, As, grad, gviews, dZs, dA, partial)
+        ws = _WORK[key] = (Zs, As, dZs, dA, partial)
     return ws
 
 
@@ -819,7 +815,7 @@ def train_step(X, Y, theta, layer_dims, hidden_activation, output_activation, lo
     hidden = _act_code(hidden_activation)
     output = _act_code(output_activation, allow_softmax=True)
     lcode = _LOSS[loss]
-    Zs, As, grad, gviews, dZs, dA, partial = _workspace(layer_dims, m, dt)
+    Zs, As, dZs, dA, partial = _workspace(layer_dims, m, dt)
     params = _theta_views(theta, layer_dims)
     A_prev = X
     for l in range(L):
@@ -837,14 +833,15 @@ def train_step(X, Y, theta, layer_dims, hidden_activation, output_activation, lo
             kernel("softmax_backward", dt)[_ew_launch(m)](dA, AL, dZ)
         else:
             kernel("act_backward", dt)[_ew_launch(AL.size)](dA, Zs[L - 1], dZ, output, float(alpha))
+    step = float(learning_rate) / m
     for l in range(L - 1, -1, -1):
+        W, b = params[l]
         A_in = As[l - 1] if l > 0 else X
-        dW, db = gviews[l]
-        _gemm_launch(dW, dZ, A_in, False, True, scale=1.0 / m)
-        kernel("row_sum", dt)[_red_blocks(dZ.shape[0]), RED_THREADS](dZ, db, 1.0 / m)
-        if l > 0:   # dZ[l-1] = (W[l]^T dZ[l]) * g'(Z[l-1]): the GEMM's second epilogue
-            _gemm_launch(dZs[l - 1], params[l][0], dZ, True, False, epilogue=2, aux=Zs[l - 1],
-                         code=hidden, alpha=alpha)
+        if l > 0:   # dZ[l-1] = (W[l]^T dZ[l]) * g'(Z[l-1]), with W[l] before its update
+            _gemm_launch(dZs[l - 1], W, dZ, True, False, epilogue=2, aux=Zs[l - 1], code=hidden, alpha=alpha)
+        # W[l] <- W[l] - (lr/m) dZ[l] A[l-1]^T and b[l] <- b[l] - (lr/m) sum dZ[l]: no gradient stored
+        _gemm_launch(W, dZ, A_in, False, True, scale=-step, epilogue=3)
+        kernel("row_sum", dt)[_red_blocks(dZ.shape[0]), RED_THREADS](dZ, b, -step, 1.0)
+        if l > 0:
             dZ = dZs[l - 1]
-    kernel("update", dt)[_ew_launch(theta.size)](theta, grad, float(learning_rate))
     return float(partial.copy_to_host().sum() / m)
