@@ -101,10 +101,14 @@ def main(args):
         print("\n".join(list_figures()))
         return 0
     try:
-        done = make_figures(args.only, args.out, args.dpi, args.quick, args.backend)
+        select(args.only)                 # unknown ids: a clear message, before any work
     except ValueError as exc:
         print(f"nn-ref figures: {exc}")
         return 2
+    if args.dpi < 1:
+        print(f"nn-ref figures: --dpi: expected a positive integer, got {args.dpi}")
+        return 2
+    done = make_figures(args.only, args.out, args.dpi, args.quick, args.backend)
     width = max([len(m.id) for m in done] + [6])
     print(f"{'figure':<{width}}  {'wall s':>7}  {'CPU s':>7}")
     for m in done:
