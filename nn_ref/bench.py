@@ -15,9 +15,10 @@ Rows: ``numpy`` (the oracle's fused step), ``cpu`` (numba, fused ``train_step``)
 interleaved, so drift in the machine's speed hits all rows alike; the table gives the median, min and
 max over the rounds. One step = forward, cost (returned as a float), backward, parameter update.
 
-numba compile time is measured apart, in fresh subprocesses: ``cold`` with an empty cache directory
-(compile everything the cpu ``train_step`` of a case needs), ``cached`` a second process that loads
-the same cache (import + first step).
+numba compile time is measured apart, in fresh subprocesses: ``cold`` is the first step with an
+empty cache directory (compiling everything the cpu ``train_step`` of a case needs), ``cached`` the
+first step of a second process that loads that cache; the imports (numpy, numba, scipy, the
+backend) are timed apart from both.
 """
 import json
 import os
@@ -153,18 +154,25 @@ def _time_round(step, budget_s, settle_s=0.0):
 
 
 def _compile_times(case_name, backend="cpu"):
-    """(cold_s, cached_s): first-step times in fresh processes, empty cache then warm cache."""
-    code = ("import time, sys; t0 = time.perf_counter(); "
-            "from nn_ref import bench; step = bench._fused_runner(sys.argv[1], bench.CASES[sys.argv[2]]); "
-            "step(); print(time.perf_counter() - t0)")
-    out = []
+    """Fresh processes, first with an empty numba cache, then with the cache the first one wrote:
+    {"cold": compile + first step, "cached": cache load + first step, "import": importing numpy,
+    numba, scipy and the backend (the same in both; numba's own import is most of it)}, seconds."""
+    code = ("import time, sys; t0 = time.perf_counter(); import numpy, numba, scipy.linalg.cython_blas; "
+            "from nn_ref import bench; from nn_ref.kernels import get_backend; get_backend(sys.argv[1]); "
+            "t1 = time.perf_counter(); step = bench._fused_runner(sys.argv[1], bench.CASES[sys.argv[2]]); "
+            "t2 = time.perf_counter(); step(); t3 = time.perf_counter(); print(t1 - t0, t3 - t2)")
+    out = {}
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        for _ in range(2):
+        for key in ("cold", "cached"):
             r = subprocess.run([sys.executable, "-c", code, backend, case_name], env=env,
                                capture_output=True, text=True, check=True)
-            out.append(float(r.stdout.strip().splitlines()[-1]))
-    return tuple(out)
+            t_import, t_first = map(float, r.stdout.strip().splitlines()[-1].split())
+            out[key] = t_first
+            out[f"import_{key}"] = t_import
+    out["import"] = out.pop("import_cached")
+    out.pop("import_cold")
+    return out
 
 
 def run(cases=None, rounds=7, budget_s=0.15, with_layers=True, gpu_cases=False, compile_times=True, log=print):
@@ -225,8 +233,7 @@ def run(cases=None, rounds=7, budget_s=0.15, with_layers=True, gpu_cases=False, 
                 row["speedup_vs_numpy"] = rows["numpy"]["median_us"] / row["median_us"]
         entry = {"config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in case.items()}, "rows": rows}
         if compile_times and "cpu" in runners:
-            cold, cached = _compile_times(cname)
-            entry["cpu_compile_s"] = {"cold": cold, "cached": cached}
+            entry["cpu_compile_s"] = _compile_times(cname)
         result["cases"][cname] = entry
         log(format_case(cname, entry))
     return result
@@ -307,7 +314,8 @@ def format_case(cname, entry):
         lines.append(f"  {k:<12}{r['median_us']:>12.1f}{r['min_us']:>12.1f}{r['max_us']:>12.1f}{vt:>9}{vn:>9}")
     if "cpu_compile_s" in entry:
         cc = entry["cpu_compile_s"]
-        lines.append(f"  cpu numba compile: cold {cc['cold']:.2f} s, cached start {cc['cached']:.2f} s")
+        lines.append(f"  cpu numba: first step cold (compile) {cc['cold']:.2f} s, from the cache {cc['cached']:.2f} s; "
+                     f"imports (numpy, numba, scipy, backend) {cc['import']:.2f} s")
     return "\n".join(lines)
 
 
