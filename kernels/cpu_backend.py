@@ -9,9 +9,8 @@ Where the work goes (chosen by measurement on the 2-core CI machine, ``scripts/b
 
 * Matrix products ``W A_prev``, ``dZ A_prev^T``, ``W^T dZ``: BLAS (``np.dot`` inside njit, and
   ``?gemm`` with alpha/beta through the same numba helper, both scipy's BLAS) once
-  ``n * n_prev * m >= BLAS_MIN_WORK``; below that a fused loop nest is faster,
-  because the BLAS call, its argument checks and its thread start-up cost a few microseconds --
-  more than the whole product of the 1-10-1 regression net (1 x 10 x 100 multiply-adds).
+  ``n * n_prev * m >= BLAS_MIN_WORK``; below that a fused loop nest is as fast (see the table at
+  BLAS_MIN_WORK) and also folds in the bias + activation pass: the 1-10-1 regression net's layers.
   The loops run along the contiguous sample axis ``j`` so LLVM vectorises them.
 * Bias + activation ("epilogue"), activation backward, row sums and the update are one pass each
   (fused: ``Z = W A + b`` and ``A = g(Z)`` are written in the same sweep over a row). They run in
@@ -48,9 +47,14 @@ ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "leaky_relu")
 _ACT = {"linear": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4, "softmax": 5}
 _LOSS = {"cross_entropy": 0, "categorical_cross_entropy": 1, "mse": 2, "l1": 3}
 
-# Thresholds measured with scripts/bench.py (2-core x86-64, scipy OpenBLAS): below these sizes the
-# fused serial loops beat BLAS / the parallel loops (see the module docstring).
-BLAS_MIN_WORK = 32768        # multiply-adds n * n_prev * m
+# Thresholds measured on the 2-core x86-64 CI machine (AMD EPYC, AVX2; scipy's OpenBLAS), float32,
+# microseconds per product, fused loop / BLAS (each W A_prev, W^T dZ and the dW update alike):
+#   n x n_prev x m = 10x1x100: 0.8/0.7   4x8x16: 0.4/0.3   16x16x16: 1.1/0.5   8x32x32: 1.7/0.5
+#   32x32x32: 4.2/0.9   10x100x64: 6.5/1.5   64x64x64: 22/5
+# BLAS's call overhead through numba is well under a microsecond, so the loops only tie with it up
+# to about a thousand multiply-adds (the 1-10-1 net's layers); there they stay, as they also fold
+# the bias + activation pass into the product.
+BLAS_MIN_WORK = 2048         # multiply-adds n * n_prev * m
 PARALLEL_MIN_WORK = 1 << 22  # elements n * m (see the module docstring)
 
 _FM = {"reassoc", "contract", "nsz"}  # let LLVM reorder sums so it can vectorise the reductions

@@ -29,6 +29,7 @@ def test_linear_backward(n, n_prev, m, dtype, seed):
 @pytest.mark.parametrize("n, n_prev, m", [(3, 4, 5), (40, 70, 65), (33, 33, 33)])
 def test_linear_both_product_paths(n, n_prev, m, dtype):
     """(3, 4, 5) runs the fused loops, (40, 70, 65) and (33, 33, 33) BLAS (n n_prev m >= BLAS_MIN_WORK)."""
+    assert 3 * 4 * 5 < CPU.BLAS_MIN_WORK <= 33 * 33 * 33
     for g in kc.ACTIVATIONS + ("softmax",):
         kc.check_linear_forward(CPU, n, n_prev, m, g, dtype, seed=n)
     kc.check_linear_backward(CPU, n, n_prev, m, dtype, seed=m)
