@@ -175,7 +175,8 @@ def _compile_times(case_name, backend="cpu"):
     return out
 
 
-def run(cases=None, rounds=7, budget_s=0.15, with_layers=True, gpu_cases=False, compile_times=True, log=print):
+def run(cases=None, rounds=7, budget_s=0.15, with_layers=True, gpu_cases=False, compile_times=True, log=print,
+        settle_s=0.3):
     """Run the benchmark; returns the result dict (also what ``--json`` saves)."""
     from nn_ref.kernels import real_gpu_available
     all_cases = dict(CASES, **(GPU_CASES if gpu_cases else {}))
@@ -220,7 +221,7 @@ def run(cases=None, rounds=7, budget_s=0.15, with_layers=True, gpu_cases=False, 
         samples = {k: [] for k in runners}
         for _ in range(rounds):
             for k, step in runners.items():
-                samples[k].append(_time_round(step, budget_s, settle_s=0.3))
+                samples[k].append(_time_round(step, budget_s, settle_s=settle_s))
         rows = {}
         for k, s in samples.items():
             rows[k] = {"median_us": statistics.median(s), "min_us": min(s), "max_us": max(s)}
@@ -323,6 +324,8 @@ def add_arguments(p):
     p.add_argument("--cases", nargs="+", choices=list(CASES) + list(GPU_CASES), help="cases to run (default: all CPU cases)")
     p.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds (default 7)")
     p.add_argument("--budget", type=float, default=0.15, help="seconds per row per round (default 0.15)")
+    p.add_argument("--settle", type=float, default=0.3,
+                   help="pause before each row's timing so other rows' spinning thread pools go idle (default 0.3 s)")
     p.add_argument("--no-layers", action="store_true", help="skip the per-layer cpu row")
     p.add_argument("--no-compile", action="store_true", help="skip the compile-time subprocesses")
     p.add_argument("--gpu-cases", action="store_true", help="add the large GPU case (MLP 784-1024-1024-10, batch 4096)")
@@ -338,7 +341,8 @@ def main_args(args):
             with open(args.json, "w") as f:
                 json.dump(result, f, indent=2)
         return 0
-    result = run(args.cases, args.rounds, args.budget, not args.no_layers, args.gpu_cases, not args.no_compile)
+    result = run(args.cases, args.rounds, args.budget, not args.no_layers, args.gpu_cases, not args.no_compile,
+                 settle_s=args.settle)
     m = result["machine"]
     print(f"machine: {m['processor']}, {m['cpus']} CPUs, {m['platform']}; numba {m['numba']} "
           f"({m['numba_threads']} threads), torch {m['torch']} ({m['torch_threads']} threads)"
