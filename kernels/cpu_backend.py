@@ -298,11 +298,10 @@ def _product(A_prev, W, Z):
 def _linear_forward(A_prev, W, b, Z, A, code, alpha):
     """Z = W A_prev + b; A = g(Z) (g = softmax for code 5), written into Z and A (serial passes)."""
     _product(A_prev, W, Z)
+    # one call site with a variable code: a literal argument would compile a second specialization
+    _epilogue_s(Z, A, b, 0 if code == 5 else code, alpha)
     if code == 5:
-        _epilogue_s(Z, A, b, 0, alpha)
         _softmax(Z, A)
-    else:
-        _epilogue_s(Z, A, b, code, alpha)
 
 
 @njit(cache=True)
@@ -539,11 +538,10 @@ def _train_step(X, Y, theta, dims, hidden, output, loss, learning_rate, alpha, t
     # backward
     nL = dims[L]
     dZ = dZbuf[:nL * m].reshape((nL, m))
-    if (output == 1 and loss == 0) or (output == 5 and loss == 1):
-        _cost_gradient(AL, Y, dZ, 4, tiny)
-    else:
-        dA = dAbuf[:nL * m].reshape((nL, m))
-        _cost_gradient(AL, Y, dA, loss, tiny)
+    dA = dAbuf[:nL * m].reshape((nL, m))
+    collapse = (output == 1 and loss == 0) or (output == 5 and loss == 1)   # dZ[L] = AL - Y
+    _cost_gradient(AL, Y, dZ if collapse else dA, 4 if collapse else loss, tiny)
+    if not collapse:
         if output == 5:
             _softmax_backward(dA, AL, dZ)
         else:
