@@ -175,6 +175,18 @@ def _compile_times(case_name, backend="cpu"):
     return out
 
 
+def _cpu_name():
+    """The CPU model ("AMD EPYC ..."), from /proc/cpuinfo where there is one."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def run(cases=None, rounds=7, budget_s=0.15, with_layers=True, gpu_cases=False, compile_times=True, log=print,
         settle_s=0.3):
     """Run the benchmark; returns the result dict (also what ``--json`` saves)."""
@@ -189,7 +201,7 @@ def run(cases=None, rounds=7, budget_s=0.15, with_layers=True, gpu_cases=False, 
         torch_version = None
     gpu = real_gpu_available()
     import numba
-    result = {"machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+    result = {"machine": {"platform": platform.platform(), "processor": _cpu_name(),
                           "cpus": os.cpu_count(), "python": platform.python_version(),
                           "numpy": np.__version__, "numba": numba.__version__, "torch": torch_version,
                           "torch_threads": torch.get_num_threads() if torch else None,
@@ -320,6 +332,28 @@ def format_case(cname, entry):
     return "\n".join(lines)
 
 
+def format_markdown(result):
+    """The result as a Markdown table (one row per case and backend), with the machine named."""
+    m = result["machine"]
+    lines = [f"Measured on {m['processor']}, {m['cpus']} CPUs ({m['platform']}); numba {m['numba']} "
+             f"({m['numba_threads']} threads), PyTorch {m['torch']} ({m['torch_threads']} threads)"
+             + (f", GPU {m.get('gpu_name')}" if m["gpu"] else ", no GPU") + f"; {result['dtype']}, "
+             f"{result['rounds']} interleaved rounds.", "",
+             "| case | backend | median µs | min µs | max µs | × torch | × numpy |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for cname, entry in result["cases"].items():
+        for k, r in entry["rows"].items():
+            vt = f"{r['speedup_vs_torch']:.2f}" if "speedup_vs_torch" in r else "-"
+            vn = f"{r['speedup_vs_numpy']:.2f}" if "speedup_vs_numpy" in r else "-"
+            lines.append(f"| {cname} | {k} | {r['median_us']:.1f} | {r['min_us']:.1f} | {r['max_us']:.1f} | {vt} | {vn} |")
+    comp = {c: e["cpu_compile_s"] for c, e in result["cases"].items() if "cpu_compile_s" in e}
+    if comp:
+        lines += ["", "numba (cpu `train_step`), first step in a fresh process: "
+                  + "; ".join(f"{c} cold {v['cold']:.1f} s, cached {v['cached']:.2f} s" for c, v in comp.items())
+                  + f" (plus {max(v['import'] for v in comp.values()):.2f} s or less importing numpy, numba, scipy)."]
+    return "\n".join(lines)
+
+
 def add_arguments(p):
     p.add_argument("--cases", nargs="+", choices=list(CASES) + list(GPU_CASES), help="cases to run (default: all CPU cases)")
     p.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds (default 7)")
@@ -332,6 +366,7 @@ def add_arguments(p):
     p.add_argument("--gemm", nargs="*", type=int, metavar="N",
                    help="only compare the numba SGEMM with cuBLAS at N^3 (default 1024 4096; real GPU)")
     p.add_argument("--json", metavar="FILE", help="save the results as JSON")
+    p.add_argument("--markdown", metavar="FILE", help="save the table as Markdown (for the README)")
 
 
 def main_args(args):
@@ -351,6 +386,10 @@ def main_args(args):
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)
         print(f"saved {args.json}")
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(format_markdown(result) + "\n")
+        print(f"saved {args.markdown}")
     return 0
 
 
