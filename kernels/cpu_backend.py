@@ -23,23 +23,21 @@ Where the work goes (chosen by measurement on the 2-core CI machine, ``scripts/b
   and the fused ``train_step`` keeps every pass serial: its only parallel regions are BLAS's.
 * ``train_step`` fuses the update into the gradient: W <- W - (lr/m) dZ A_prev^T is one BLAS call
   with beta = 1 (dW is never written to memory and read back), b likewise in the row-sum pass.
-* Thread pools: numba's pool is sized to the CPUs this process may use (``os.sched_getaffinity``),
-  and its OpenMP workers sleep instead of spinning when idle (``OMP_WAIT_POLICY=PASSIVE`` unless the
-  user set it); BLAS keeps its own pool, sized by OpenBLAS to the machine. BLAS is never called
-  inside a ``prange`` region, so the two pools never split one operation between them.
+* Thread pools: numba's pool is sized to the CPUs this process may use (``os.sched_getaffinity``);
+  BLAS (scipy's OpenBLAS) keeps its own pool, which OpenBLAS sizes to the same CPUs. BLAS is never
+  called inside a ``prange`` region, and ``train_step`` runs no ``prange`` region at all, so the two
+  pools never compete within a step (see above for what happened when they did).
 """
 import math
 import os
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when numba starts its OpenMP pool
-
-import numba  # noqa: E402
-import numpy as np  # noqa: E402
-from llvmlite import ir  # noqa: E402
-from numba import njit, prange, types  # noqa: E402
-from numba.core import cgutils  # noqa: E402
-from numba.extending import intrinsic  # noqa: E402
-from numba.np.linalg import ensure_blas, get_blas_kind  # noqa: E402
+import numba
+import numpy as np
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+from numba.np.linalg import ensure_blas, get_blas_kind
 
 name = "cpu"
 
