@@ -320,11 +320,15 @@ def gemm_vs_cublas(sizes=(1024, 4096), reps=10, log=print):
 def format_case(cname, entry):
     c = entry["config"]
     lines = [f"{cname}: dims {'-'.join(map(str, c['dims']))}, m={c['m']}, {c['hidden']}/{c['output']}, {c['loss']}"]
-    lines.append(f"  {'backend':<12}{'median us':>12}{'min us':>12}{'max us':>12}{'x torch':>9}{'x numpy':>9}")
+    tc = "torch-cuda" in entry["rows"]
+    lines.append(f"  {'backend':<12}{'median us':>12}{'min us':>12}{'max us':>12}{'x torch':>9}{'x numpy':>9}"
+                 + (f"{'x torch-cuda':>14}" if tc else ""))
     for k, r in entry["rows"].items():
         vt = f"{r['speedup_vs_torch']:.2f}" if "speedup_vs_torch" in r else "-"
         vn = f"{r['speedup_vs_numpy']:.2f}" if "speedup_vs_numpy" in r else "-"
-        lines.append(f"  {k:<12}{r['median_us']:>12.1f}{r['min_us']:>12.1f}{r['max_us']:>12.1f}{vt:>9}{vn:>9}")
+        vc = f"{r['speedup_vs_torch_cuda']:.2f}" if "speedup_vs_torch_cuda" in r else "-"
+        lines.append(f"  {k:<12}{r['median_us']:>12.1f}{r['min_us']:>12.1f}{r['max_us']:>12.1f}{vt:>9}{vn:>9}"
+                     + (f"{vc:>14}" if tc else ""))
     if "cpu_compile_s" in entry:
         cc = entry["cpu_compile_s"]
         lines.append(f"  cpu numba: first step cold (compile) {cc['cold']:.2f} s, from the cache {cc['cached']:.2f} s; "
@@ -339,13 +343,14 @@ def format_markdown(result):
              f"({m['numba_threads']} threads), PyTorch {m['torch']} ({m['torch_threads']} threads)"
              + (f", GPU {m.get('gpu_name')}" if m["gpu"] else ", no GPU") + f"; {result['dtype']}, "
              f"{result['rounds']} interleaved rounds.", "",
-             "| case | backend | median µs | min µs | max µs | × torch | × numpy |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+             "| case | backend | median µs | min µs | max µs | × torch | × numpy | × torch-cuda |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
     for cname, entry in result["cases"].items():
         for k, r in entry["rows"].items():
             vt = f"{r['speedup_vs_torch']:.2f}" if "speedup_vs_torch" in r else "-"
             vn = f"{r['speedup_vs_numpy']:.2f}" if "speedup_vs_numpy" in r else "-"
-            lines.append(f"| {cname} | {k} | {r['median_us']:.1f} | {r['min_us']:.1f} | {r['max_us']:.1f} | {vt} | {vn} |")
+            vc = f"{r['speedup_vs_torch_cuda']:.2f}" if "speedup_vs_torch_cuda" in r else "-"
+            lines.append(f"| {cname} | {k} | {r['median_us']:.1f} | {r['min_us']:.1f} | {r['max_us']:.1f} | {vt} | {vn} | {vc} |")
     comp = {c: e["cpu_compile_s"] for c, e in result["cases"].items() if "cpu_compile_s" in e}
     if comp:
         lines += ["", "numba (cpu `train_step`), first step in a fresh process: "
