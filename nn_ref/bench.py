@@ -343,14 +343,15 @@ def format_markdown(result):
              f"({m['numba_threads']} threads), PyTorch {m['torch']} ({m['torch_threads']} threads)"
              + (f", GPU {m.get('gpu_name')}" if m["gpu"] else ", no GPU") + f"; {result['dtype']}, "
              f"{result['rounds']} interleaved rounds.", "",
-             "| case | backend | median µs | min µs | max µs | × torch | × numpy | × torch-cuda |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+             "| case | backend | median µs | min µs | max µs | × torch | × numpy |" + (" × torch-cuda |" if m["gpu"] else ""),
+             "|---|---|---:|---:|---:|---:|---:|" + ("---:|" if m["gpu"] else "")]
     for cname, entry in result["cases"].items():
         for k, r in entry["rows"].items():
             vt = f"{r['speedup_vs_torch']:.2f}" if "speedup_vs_torch" in r else "-"
             vn = f"{r['speedup_vs_numpy']:.2f}" if "speedup_vs_numpy" in r else "-"
             vc = f"{r['speedup_vs_torch_cuda']:.2f}" if "speedup_vs_torch_cuda" in r else "-"
-            lines.append(f"| {cname} | {k} | {r['median_us']:.1f} | {r['min_us']:.1f} | {r['max_us']:.1f} | {vt} | {vn} | {vc} |")
+            lines.append(f"| {cname} | {k} | {r['median_us']:.1f} | {r['min_us']:.1f} | {r['max_us']:.1f} | {vt} | {vn} |"
+                         + (f" {vc} |" if m["gpu"] else ""))
     comp = {c: e["cpu_compile_s"] for c, e in result["cases"].items() if "cpu_compile_s" in e}
     if comp:
         lines += ["", "numba (cpu `train_step`), first step in a fresh process: "
