@@ -101,3 +101,18 @@ def test_train_step_equals_oracle(config, dtype):
     for k, v in parameter_views(t0, dims).items():
         kc.assert_same(parameter_views(t1, dims)[k], v, k)
     assert not np.allclose(t0, theta)
+
+
+def test_pack_parameters_and_views_round_trip():
+    X, Y, params = kc.train_data([3, 4, 2], 5, "linear")
+    theta, dims = pack_parameters(params)
+    assert dims == (3, 4, 2) and theta.shape == (4 * 3 + 4 + 2 * 4 + 2,)
+    views = parameter_views(theta, dims)
+    for k, v in params.items():
+        np.testing.assert_array_equal(views[k], v)
+    views["W2"][0, 0] = 7.0                      # a view: writing to it writes into theta
+    assert theta[4 * 3 + 4] == 7.0
+    with pytest.raises(ValueError, match=r"b2: expected shape \(2, 1\), got \(2,\)"):
+        pack_parameters(dict(params, b2=np.zeros(2)))
+    with pytest.raises(ValueError, match="expected 26 values"):
+        parameter_views(np.zeros(31), dims)
