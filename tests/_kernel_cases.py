@@ -39,6 +39,10 @@ def assert_same(actual, expected, what="", ref_norm=None):
     assert err <= tol * max(ref, np.finfo(e.dtype).tiny), f"{what}: |a - e| = {err:.3e}, |e| = {ref:.3e}, tol {tol}"
 
 
+def _norm(x):
+    return float(np.linalg.norm(np.asarray(x, dtype=np.float64).ravel()))
+
+
 def assert_same_float(actual, expected, dtype, what=""):
     assert isinstance(actual, float), f"{what}: expected a Python float, got {type(actual).__name__}"
     tol = TOL[np.dtype(dtype)]
@@ -65,16 +69,21 @@ def check_linear_forward(B, n, n_prev, m, activation, dtype, seed):
     A_prev, W, b = draw_arrays(seed, dtype, (n_prev, m), (n, n_prev), (n, 1), scale=1.0)
     Z0, A0 = ORACLE.linear_forward(A_prev, W, b, activation, 0.05)
     Z1, A1 = B.linear_forward(B.to_device(A_prev), B.to_device(W), B.to_device(b), activation, 0.05)
-    assert_same(Z1, Z0, f"Z ({activation})")
-    assert_same(A1, A0, f"A ({activation})")
+    # Z = W A_prev + b is a sum that can cancel: judge it against |W| |A_prev| + |b|, the size of its terms
+    terms = _norm(np.abs(W.astype(np.float64)) @ np.abs(A_prev.astype(np.float64)) + np.abs(b.astype(np.float64)))
+    assert_same(Z1, Z0, f"Z ({activation})", ref_norm=terms)
+    # g changes size by at most 1 (relu, tanh, sigmoid' <= 1): the same bound holds for A, plus |A| itself
+    assert_same(A1, A0, f"A ({activation})", ref_norm=terms + _norm(A0))
 
 
 def check_linear_backward(B, n, n_prev, m, dtype, seed):
     dZ, A_prev, W = draw_arrays(seed, dtype, (n, m), (n_prev, m), (n, n_prev), scale=1.0)
     expected = ORACLE.linear_backward(dZ, A_prev, W)
     actual = B.linear_backward(B.to_device(dZ), B.to_device(A_prev), B.to_device(W))
+    aZ, aA, aW = (np.abs(x.astype(np.float64)) for x in (dZ, A_prev, W))
+    terms = {"dA_prev": _norm(aW.T @ aZ), "dW": _norm(aZ @ aA.T) / m, "db": _norm(aZ.sum(axis=1)) / m}
     for a, e, what in zip(actual, expected, ("dA_prev", "dW", "db")):
-        assert_same(a, e, what)
+        assert_same(a, e, what, ref_norm=terms[what])
 
 
 def check_activations(B, n, m, dtype, seed):
@@ -92,7 +101,8 @@ def check_activations(B, n, m, dtype, seed):
     terms = float(np.linalg.norm(A64 * (np.abs(dA64) + np.abs((dA64 * A64).sum(axis=0)))))
     assert_same(B.softmax_backward(dA_, B.to_device(A)), ORACLE.softmax_backward(dA, A), "softmax_backward",
                 ref_norm=terms)
-    assert_same(B.sum_over_samples(dA_), ORACLE.sum_over_samples(dA), "sum_over_samples")
+    assert_same(B.sum_over_samples(dA_), ORACLE.sum_over_samples(dA), "sum_over_samples",
+                ref_norm=_norm(np.abs(dA.astype(np.float64)).sum(axis=1)))
 
 
 def check_costs(B, n, m, dtype, seed):
@@ -118,14 +128,20 @@ def check_batchnorm(B, n, m, dtype, seed):
     eps = 1e-5
     exp = ORACLE.batchnorm_forward(Z, gamma, beta, eps)
     act = B.batchnorm_forward(B.to_device(Z), B.to_device(gamma), B.to_device(beta), eps)
+    # mu is a sum that can cancel: judge it against the mean of |Z|, the size of its terms
+    mu_terms = float(np.linalg.norm(np.abs(Z.astype(np.float64)).mean(axis=1)))
     for a, e, what in zip(act, exp, ("out", "Z_hat", "mu", "var")):
-        assert_same(a, e, f"batchnorm_forward {what}")
+        assert_same(a, e, f"batchnorm_forward {what}", ref_norm=mu_terms if what == "mu" else None)
     _, Z_hat, _, var = exp
     expb = ORACLE.batchnorm_backward(dout, Z_hat, gamma, var, eps)
     actb = B.batchnorm_backward(B.to_device(dout), B.to_device(Z_hat), B.to_device(gamma), B.to_device(var), eps)
     terms = float(np.linalg.norm((gamma / np.sqrt(var + eps)).astype(np.float64) * np.abs(dout)))
+    # dgamma and dbeta are sums over the m samples that can cancel too: judge them against their terms
+    d64, zh64 = np.abs(dout.astype(np.float64)), np.abs(Z_hat.astype(np.float64))
+    sum_terms = {"dZ": terms, "dgamma": float(np.linalg.norm((d64 * zh64).sum(axis=1))),
+                 "dbeta": float(np.linalg.norm(d64.sum(axis=1)))}
     for a, e, what in zip(actb, expb, ("dZ", "dgamma", "dbeta")):
-        assert_same(a, e, f"batchnorm_backward {what}", ref_norm=terms if what == "dZ" else None)
+        assert_same(a, e, f"batchnorm_backward {what}", ref_norm=sum_terms[what])
     rm, rv = Z.mean(axis=1, keepdims=True), Z.var(axis=1, keepdims=True) + np.asarray(0.5, dtype)
     assert_same(B.batchnorm_eval(B.to_device(Z), B.to_device(gamma), B.to_device(beta), B.to_device(rm),
                                  B.to_device(rv), eps),

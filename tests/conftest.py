@@ -7,3 +7,11 @@ nn_ref), without overriding a value the caller set.
 import os
 
 os.environ.setdefault("NN_REF_BACKEND", "numpy")
+
+# Hypothesis: on CI (CI=true) the examples are derandomized -- the same draws every run, so a red CI
+# is reproducible; locally every run explores new draws (and .hypothesis/ keeps any failure found).
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
