@@ -17,7 +17,7 @@ from nn_ref.trace import format_trace, trace
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
-MAIN_COMMAND = "python -m venv .venv && . .venv/bin/activate && pip install -e . && nn-ref figures"
+MAIN_COMMAND = 'python -m venv .venv && . .venv/bin/activate && pip install -e ".[data]" && nn-ref figures'
 TEST_COMMAND = 'python -m venv .venv && . .venv/bin/activate && pip install -e ".[test]" && pytest'
 
 
