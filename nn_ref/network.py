@@ -147,14 +147,20 @@ def linear_bn_activation_backward(dA, cache, backend=None):
     m = Z_tilde.shape[1]
     dZ_tilde = B.activation_backward(dA, Z_tilde, activation, alpha)
     dZ, dgamma, dbeta = batchnorm_ops.batchnorm_backward(dZ_tilde, bn_cache, B)
-    B.update(dgamma, dgamma, 1.0 - 1.0 / m)          # in place: dgamma <- dgamma / m
-    B.update(dbeta, dbeta, 1.0 - 1.0 / m)            # in place: dbeta  <- dbeta / m
+    _scale_in_place(dgamma, 1.0 / m, B)              # dgamma <- dgamma / m
+    _scale_in_place(dbeta, 1.0 / m, B)               # dbeta  <- dbeta / m
     dA_prev, dW, db = linear_backward(dZ, linear_cache, B)
     # J does not depend on b[l] at all: the batch mean mu contains b[l] and Z - mu removes it. The
     # computed db is rounding noise (~1e-17), which Adam would blow up to lr-sized steps; use the
-    # exact gradient, 0 (db <- db - db, in place on any backend).
-    B.update(db, db, 1.0)
+    # exact gradient, 0.
+    _scale_in_place(db, 0.0, B)                      # db <- 0
     return dA_prev, dW, db, dgamma, dbeta
+
+
+def _scale_in_place(x, c, B):
+    """x <- c * x on any backend (the array may live on the GPU), written with the in-place
+    update kernel: x - (1 - c) * x = c * x."""
+    B.update(x, x, 1.0 - c)
 
 
 def forward(X, parameters, hidden_activation="relu", output_activation="sigmoid", alpha=0.01, backend=None,
