@@ -12,6 +12,6 @@ os.environ.setdefault("NN_REF_BACKEND", "numpy")
 # is reproducible; locally every run explores new draws (and .hypothesis/ keeps any failure found).
 from hypothesis import settings  # noqa: E402
 
-settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
