@@ -189,8 +189,9 @@ def cost_gradient(AL, Y, loss):
 
 
 def output_delta(AL, Y):
-    """dZ[L] * m for a sigmoid output with cross-entropy, or softmax with categorical
-    cross-entropy: dZ = AL - Y (the chain rule collapses; exact and stable).
+    """dZ[L] = AL - Y for a sigmoid output with cross-entropy, or softmax with categorical
+    cross-entropy: the chain rule dA[L] * g'(Z[L]) collapses to this (exact and stable). In the
+    network's convention dZ[L] is m * dJ/dZ[L]; ``linear_backward`` applies the 1/m.
 
     AL, Y: (n[L], m). Returns (n[L], m).
     """
