@@ -169,6 +169,8 @@ class Backend(Protocol):
     def update(self, param, grad, learning_rate): ...  # param <- param - learning_rate * grad
     def axpby(self, a, x, b, y): ...  # y <- a * x + b * y
     def fill(self, x, value): ...  # x <- value
+    # m <- beta1 m + (1 - beta1) grad;  v <- beta2 v + (1 - beta2) grad^2;
+    # param <- param - learning_rate (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
     def adam_update(self, param, grad, m, v, learning_rate, beta1, beta2, eps, t): ...
 
     # batch normalization
@@ -176,9 +178,29 @@ class Backend(Protocol):
     def batchnorm_backward(self, dout, Z_hat, gamma, var, eps): ...  # -> (dZ, dgamma, dbeta)
     def batchnorm_eval(self, Z, gamma, beta, running_mean, running_var, eps): ...
 
-    # the fused step on the flat parameters theta (in place); returns J before the update
+    # The fused step on the flat parameters theta (in place); returns J before the update. The update is
+    # the optimizer's formula on the flat gradient g of theta, with its state arrays shaped like theta:
+    #   "sgd":      theta <- theta - lr g                                            (state None)
+    #   "momentum": v <- beta1 v + (1 - beta1) g;  theta <- theta - lr v              (state (v,))
+    #   "adam":     m <- beta1 m + (1 - beta1) g;  v <- beta2 v + (1 - beta2) g^2;   (state (m, v))
+    #               theta <- theta - lr (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps),  t >= 1
     def train_step(
-        self, X, Y, theta, layer_dims, hidden_activation, output_activation, loss, learning_rate, alpha=0.01
+        self,
+        X,
+        Y,
+        theta,
+        layer_dims,
+        hidden_activation,
+        output_activation,
+        loss,
+        learning_rate,
+        alpha=0.01,
+        optimizer="sgd",
+        state=None,
+        beta1=0.9,
+        beta2=0.999,
+        eps=1e-8,
+        t=1,
     ): ...
 
 
