@@ -63,6 +63,20 @@ LOSS_CODES = {
 }
 
 
+# the optimizers of the fused train_step (its ``optimizer`` argument; formulas in Backend.train_step)
+OPT_SGD = 0
+OPT_MOMENTUM = 1
+OPT_ADAM = 2
+OPTIMIZER_CODES = {"sgd": OPT_SGD, "momentum": OPT_MOMENTUM, "adam": OPT_ADAM}
+
+
+def optimizer_code(optimizer):
+    """The kernel code of ``optimizer``; a ValueError naming the choices for an unknown name."""
+    if optimizer not in OPTIMIZER_CODES:
+        raise ValueError(f"optimizer: expected one of {tuple(OPTIMIZER_CODES)}, got {optimizer!r}")
+    return OPTIMIZER_CODES[optimizer]
+
+
 def activation_code(activation, allow_softmax=True):
     """The kernel code of ``activation``; a ValueError naming the choices for an unknown name."""
     names = ACTIVATION_CODES if allow_softmax else {k: v for k, v in ACTIVATION_CODES.items() if k != "softmax"}
