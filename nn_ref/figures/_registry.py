@@ -24,6 +24,7 @@ A figure function computes its data with nn-ref itself, draws it, and returns bo
   no JIT start-up) and one OpenBLAS thread (``blas_threads``); ``to_numpy`` turns a backend array
   (a CUDA device array too) into a NumPy array.
 """
+
 import contextlib
 import ctypes
 import functools
@@ -35,25 +36,13 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
+from nn_ref.figures.style import RC, figsize
+
 FIGURES = {}
 
 DEFAULT_BACKEND = "numpy"
 
-STYLE = {
-    "figure.dpi": 100,
-    "savefig.dpi": 150,
-    "font.size": 10,
-    "axes.titlesize": 11,
-    "axes.labelsize": 10,
-    "legend.fontsize": 9,
-    "xtick.labelsize": 9,
-    "ytick.labelsize": 9,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "lines.linewidth": 1.8,
-}  # colours: matplotlib's default cycle C0..C9 (so "C1" means the same colour at draw and at save time)
+STYLE = RC  # the slide style (nn_ref.figures.style): 16:9 panels, text >= 14 pt, Okabe-Ito roles
 
 
 class FigureSpec:
@@ -98,12 +87,15 @@ def figure(fig_id, slide, params=None, seed=None):
             raise ValueError(f"figure {fig_id!r}: expected a parameter quick=False in {function.__qualname__}")
         for name in params:
             if name not in accepted and not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
-                raise ValueError(f"figure {fig_id!r}: params key {name!r} is not a parameter of "
-                                 f"{function.__qualname__}{inspect.signature(function)}")
+                raise ValueError(
+                    f"figure {fig_id!r}: params key {name!r} is not a parameter of "
+                    f"{function.__qualname__}{inspect.signature(function)}"
+                )
         if seed is not None:
             if "seed" not in accepted:
-                raise ValueError(f"figure {fig_id!r}: registered seed={seed!r} but "
-                                 f"{function.__qualname__} takes no 'seed' parameter")
+                raise ValueError(
+                    f"figure {fig_id!r}: registered seed={seed!r} but {function.__qualname__} takes no 'seed' parameter"
+                )
             if "seed" in params and params["seed"] != seed:
                 raise ValueError(f"figure {fig_id!r}: params['seed']={params['seed']!r} differs from seed={seed!r}")
 
@@ -114,6 +106,7 @@ def figure(fig_id, slide, params=None, seed=None):
 
         FIGURES[fig_id] = FigureSpec(fig_id, slide, styled, params, seed)
         return styled
+
     return register
 
 
@@ -167,20 +160,35 @@ def blas_threads(n):
     old = [getter() for _, getter in libs]
     for setter, _ in libs:
         setter(int(n))
+    limits = contextlib.nullcontext()
+    if n is not None:
+        try:  # any other BLAS / OpenMP pool too (MKL, BLIS), when installed
+            from threadpoolctl import threadpool_limits
+
+            limits = threadpool_limits(int(n))
+        except ImportError:
+            pass
     try:
-        yield
+        with limits:
+            yield
     finally:
         for (setter, _), count in zip(libs, old):
             setter(count)
 
 
-def new_figure(nrows=1, ncols=1, width=6.4, height=4.0, mosaic=None, **kwargs):
-    """A figure in the house style: ``fig, axes = new_figure(1, 2)`` (constrained layout);
-    with ``mosaic=[["a", "a"], ["b", "c"]]`` the axes are a dict, as ``Figure.subplot_mosaic``.
+def new_figure(nrows=1, ncols=1, width=None, height=None, mosaic=None, **kwargs):
+    """A figure in the slide style: ``fig, axes = new_figure(1, 2)`` (constrained layout), one 16:9
+    panel per cell (``style.figsize``; at most 2 x 2) unless ``width``/``height`` are given; with
+    ``mosaic=[["a", "a"], ["b", "c"]]`` the axes are a dict, as ``Figure.subplot_mosaic``.
 
     The figure is a plain ``matplotlib.figure.Figure`` (not registered with pyplot)."""
+    if mosaic is not None:
+        rows, cols = len(mosaic), max(len(row) for row in mosaic)
+    else:
+        rows, cols = nrows, ncols
+    w, h = figsize(rows, cols)
     with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(width, height), layout="constrained")
+        fig = Figure(figsize=(width or w, height or h), layout="constrained")
         axes = fig.subplot_mosaic(mosaic, **kwargs) if mosaic is not None else fig.subplots(nrows, ncols, **kwargs)
     return fig, axes
 

@@ -1,26 +1,49 @@
 """Regenerate the lecture's figures: ``nn-ref figures`` (or ``python scripts/make_figures.py``).
 
 For every registered figure (or the ``--only`` ones): call its function with the registered
-parameters and seed, save ``<out>/<id>.png`` (150 dpi), and record in ``<out>/MANIFEST.json``
-its slide title, function, parameters, seed and the key numbers its honesty check uses.
-Entries of figures not regenerated this time are kept, so ``--only`` updates the manifest in place.
-The manifest holds no timings or dates: two runs give the same file. The figures compute with the
-NumPy oracle backend and one BLAS thread (their arrays are small; see ``_registry.blas_threads``).
+parameters and seed, save ``<out>/<id>.png`` (150 dpi) and ``<out>/<id>.svg`` -- and, for a figure of
+several panels, every panel alone as ``<id>_p<k>.png/.svg`` (k = 1, 2, ... in reading order), so a
+lecturer can reveal them one at a time -- and record in ``<out>/MANIFEST.json`` its slide title,
+function, parameters, seed, the key numbers its honesty check uses and the sha256 of every file;
+once for the set: the nn-ref commit, the numpy/numba/matplotlib versions, the backend, BLAS threads
+and dpi. Entries of figures not regenerated this time are kept, so ``--only`` updates the manifest
+in place. The manifest holds no timings or dates, and the SVGs are deterministic (fixed
+``svg.hashsalt``, no date): two runs on one machine give the same files.
+
+Reproducibility: the key numbers must reproduce on any machine to ``RTOL`` = 1e-6 relative (PNG/SVG
+bytes may differ across library versions; the numbers may not). ``nn-ref figures --check``
+recomputes the figures and reports every key number that moved beyond it (exit status 1).
+The figures compute with the NumPy oracle backend and one BLAS thread (``_registry.blas_threads``).
 """
-import collections
-import json
+
 import os
-import time
 
-import matplotlib
-from tqdm import tqdm
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # effective when this module is imported before NumPy; else blas_threads
+del _var
 
-from nn_ref.figures import FIGURES
-from nn_ref.figures._registry import DEFAULT_BACKEND, STYLE, to_jsonable
+import collections  # noqa: E402
+import hashlib  # noqa: E402
+import importlib.metadata  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+
+import matplotlib  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from nn_ref.figures import FIGURES  # noqa: E402
+from nn_ref.figures._registry import DEFAULT_BACKEND, STYLE, to_jsonable  # noqa: E402
+from nn_ref.figures.style import PANEL_H, PANEL_W  # noqa: E402
 
 DEFAULT_OUT = "plots"
 DEFAULT_DPI = 150
 MANIFEST = "MANIFEST.json"
+RTOL = 1e-6
+BLAS_THREADS = 1
 
 Made = collections.namedtuple("Made", "id seconds cpu_seconds path")
 
@@ -36,16 +59,65 @@ def select(only=None):
     return [spec for spec in FIGURES.values() if spec.id in wanted]
 
 
-def manifest_entry(spec, data):
-    """The manifest record of one figure."""
+def manifest_entry(spec, data, files=None):
+    """The manifest record of one figure; ``files``: {file name: sha256} of what was saved."""
     if not isinstance(data, dict) or "key_numbers" not in data:
         raise ValueError(f"figure {spec.id!r}: the function must return (fig, data) with data['key_numbers']")
-    return {"id": spec.id, "slide": spec.slide, "function": spec.qualname,
-            "params": to_jsonable(spec.params), "seed": spec.seed,
-            "file": f"{spec.id}.png", "key_numbers": to_jsonable(data["key_numbers"])}
+    entry = {
+        "id": spec.id,
+        "slide": spec.slide,
+        "function": spec.qualname,
+        "params": to_jsonable(spec.params),
+        "seed": spec.seed,
+        "file": f"{spec.id}.png",
+        "key_numbers": to_jsonable(data["key_numbers"]),
+    }
+    if files is not None:
+        entry["files"] = dict(files)
+    return entry
+
+
+def _git(*args):
+    """``git args`` run in the checkout that holds this package; its stdout stripped, or None."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    try:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _version(package):
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def environment(backend=DEFAULT_BACKEND, dpi=DEFAULT_DPI):
+    """What the set was made with: the nn-ref commit (the last commit that changed ``nn_ref/``, so a
+    fresh clone at any later commit that leaves the code alone records the same; None outside a git
+    checkout) and whether ``nn_ref/`` had uncommitted changes, the library versions, backend,
+    BLAS threads, dpi and the tolerance the key numbers reproduce to."""
+    commit = _git("log", "-1", "--format=%H", "--", "nn_ref")
+    status = _git("status", "--porcelain", "--", "nn_ref")
+    return {
+        "nn_ref_commit": commit or None,
+        "nn_ref_uncommitted_changes": (bool(status) if status is not None else None),
+        "nn_ref_version": _version("nn-ref"),
+        "numpy": _version("numpy"),
+        "numba": _version("numba"),
+        "matplotlib": _version("matplotlib"),
+        "backend": backend,
+        "matplotlib_backend": "agg",
+        "blas_threads": BLAS_THREADS,
+        "dpi": dpi,
+        "key_numbers_rtol": RTOL,
+    }
 
 
 def read_manifest(out):
+    """{id: entry} of ``<out>/MANIFEST.json`` ({} when there is none)."""
     path = os.path.join(out, MANIFEST)
     if not os.path.exists(path):
         return {}
@@ -53,40 +125,194 @@ def read_manifest(out):
         return {entry["id"]: entry for entry in json.load(fh)["figures"]}
 
 
-def write_manifest(out, entries):
-    """Write the entries of registered figures, in registry order (atomically: a reader never sees
-    half a file)."""
+def write_manifest(out, entries, env=None):
+    """Write the entries of registered figures, in registry order, with the set's ``environment``
+    (atomically: a reader never sees half a file)."""
     ordered = [entries[fig_id] for fig_id in FIGURES if fig_id in entries]
     path = os.path.join(out, MANIFEST)
     tmp = f"{path}.{os.getpid()}.tmp"
+    document = {"environment": env if env is not None else environment(), "figures": ordered}
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump({"figures": ordered}, fh, indent=1, ensure_ascii=False)
+        json.dump(document, fh, indent=1, ensure_ascii=False)
         fh.write("\n")
     os.replace(tmp, path)
 
 
-def make_figures(only=None, out=DEFAULT_OUT, dpi=DEFAULT_DPI, quick=False, backend=DEFAULT_BACKEND,
-                 progress=True, runner=None):
+def sha256(path):
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
+def panel_axes(fig):
+    """The panels of ``fig``: its visible axes that are not colorbars, in reading order (top to bottom,
+    then left to right). A colorbar goes with the axes of its mappable."""
+    axes = [ax for ax in fig.axes if ax.get_visible() and not hasattr(ax, "_colorbar")]
+    pos = {ax: ax.get_position() for ax in axes}
+    return sorted(axes, key=lambda ax: (-round(pos[ax].y1, 2), round(pos[ax].x0, 2)))
+
+
+def _panel_bbox(fig, ax, renderer):
+    """A 16:9 box (inches) around ``ax`` with its title, labels and any colorbar of its own."""
+    boxes = [ax.get_tightbbox(renderer)]
+    for other in fig.axes:
+        bar = getattr(other, "_colorbar", None)
+        if bar is not None and getattr(bar.mappable, "axes", None) is ax:
+            boxes.append(other.get_tightbbox(renderer))
+    box = Bbox.union([b for b in boxes if b is not None]).transformed(fig.dpi_scale_trans.inverted())
+    pad = 0.08
+    x0, y0, x1, y1 = box.x0 - pad, box.y0 - pad, box.x1 + pad, box.y1 + pad
+    w, h = x1 - x0, y1 - y0
+    aspect = PANEL_W / PANEL_H
+    if w / h < aspect:  # widen to 16:9
+        extra = (h * aspect - w) / 2
+        x0, x1 = x0 - extra, x1 + extra
+    else:  # heighten to 16:9
+        extra = (w / aspect - h) / 2
+        y0, y1 = y0 - extra, y1 + extra
+    return Bbox.from_extents(x0, y0, x1, y1)
+
+
+def save_figure(fig, out, fig_id, dpi=DEFAULT_DPI):
+    """Save ``fig`` as ``<id>.png`` and ``<id>.svg`` and, with two or more panels, each panel alone as
+    ``<id>_p<k>.png/.svg`` (the other panels and the figure title hidden, the panel's box widened to
+    16:9). Returns {file name: sha256} in the order written."""
+    written = []
+    png_meta, svg_meta = {"Software": None}, {"Date": None, "Creator": None}
+    with matplotlib.rc_context(STYLE):
+        for ext, meta in (("png", png_meta), ("svg", svg_meta)):
+            name = f"{fig_id}.{ext}"
+            fig.savefig(os.path.join(out, name), dpi=dpi, metadata=meta)
+            written.append(name)
+        panels = panel_axes(fig)
+        if len(panels) > 1:
+            if not hasattr(fig.canvas, "get_renderer"):
+                FigureCanvasAgg(fig)
+            fig.draw_without_rendering()
+            renderer = fig.canvas.get_renderer()
+            boxes = [_panel_bbox(fig, ax, renderer) for ax in panels]
+            hideable = [a for a in fig.axes] + list(fig.texts) + list(fig.legends)
+            if getattr(fig, "_suptitle", None) is not None:
+                hideable.append(fig._suptitle)
+            visible = {a: a.get_visible() for a in hideable}
+            engine = fig.get_layout_engine()
+            fig.set_layout_engine("none")  # keep the laid-out positions: hidden panels must not free space
+            try:
+                for k, (ax, box) in enumerate(zip(panels, boxes), start=1):
+                    keep = {ax} | {
+                        o
+                        for o in fig.axes
+                        if getattr(getattr(o, "_colorbar", None), "mappable", None) is not None
+                        and o._colorbar.mappable.axes is ax
+                    }
+                    for artist in hideable:
+                        artist.set_visible(visible[artist] and artist in keep)
+                    for ext, meta in (("png", png_meta), ("svg", svg_meta)):
+                        name = f"{fig_id}_p{k}.{ext}"
+                        fig.savefig(os.path.join(out, name), dpi=dpi, metadata=meta, bbox_inches=box)
+                        written.append(name)
+            finally:
+                for artist, was in visible.items():
+                    artist.set_visible(was)
+                fig.set_layout_engine(engine)
+    return {name: sha256(os.path.join(out, name)) for name in written}
+
+
+def _stale_files(out, fig_id, files):
+    """Panel files of ``fig_id`` in ``out`` left from an earlier layout (not in ``files``)."""
+    prefix = f"{fig_id}_p"
+    return [
+        name
+        for name in os.listdir(out)
+        if name.startswith(prefix)
+        and name[len(prefix) :].split(".")[0].isdigit()
+        and name.rsplit(".", 1)[-1] in ("png", "svg")
+        and name not in files
+    ]
+
+
+def make_figures(
+    only=None, out=DEFAULT_OUT, dpi=DEFAULT_DPI, quick=False, backend=DEFAULT_BACKEND, progress=True, runner=None
+):
     """Make the figures; returns ``[Made(id, seconds, cpu_seconds, path)]`` (wall-clock and process CPU
     time: on a busy machine the CPU time is the steadier measure). ``quick`` uses the tests' small sizes.
     ``runner(spec) -> (fig, data)`` replaces ``spec.run(quick, backend)`` (the tests pass a cached one)."""
     specs = select(only)
     os.makedirs(out, exist_ok=True)
+    env = environment(backend, dpi)
     done = []
     bar = tqdm(specs, desc="figures", unit="fig", disable=not progress)
     for spec in bar:
         bar.set_postfix_str(spec.id)
         start, cpu_start = time.perf_counter(), time.process_time()
         fig, data = runner(spec) if runner is not None else spec.run(quick=quick, backend=backend)
-        path = os.path.join(out, f"{spec.id}.png")
-        with matplotlib.rc_context(STYLE):
-            fig.savefig(path, dpi=dpi, metadata={"Software": None})
+        files = save_figure(fig, out, spec.id, dpi)
+        for name in _stale_files(out, spec.id, files):
+            os.remove(os.path.join(out, name))
         seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
         entries = read_manifest(out)  # re-read: keeps entries that another run wrote meanwhile
-        entries[spec.id] = manifest_entry(spec, data)
-        write_manifest(out, entries)  # after each figure: a crash keeps what was done
-        done.append(Made(spec.id, seconds, cpu_seconds, path))
+        entries[spec.id] = manifest_entry(spec, data, files)
+        write_manifest(out, entries, env)  # after each figure: a crash keeps what was done
+        done.append(Made(spec.id, seconds, cpu_seconds, os.path.join(out, f"{spec.id}.png")))
     return done
+
+
+def compare_numbers(old, new, rtol=RTOL, path=""):
+    """The places where the key numbers ``new`` differ from ``old``: a list of (path, old, new).
+
+    Floats agree when |new - old| <= rtol * max(|old|, |new|) (equal NaNs agree); booleans, integers,
+    strings and the structure (keys, lengths) must be equal."""
+    moved = []
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(set(old) | set(new), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in old or key not in new:
+                moved.append((sub, old.get(key, "<missing>"), new.get(key, "<missing>")))
+            else:
+                moved += compare_numbers(old[key], new[key], rtol, sub)
+    elif isinstance(old, list) and isinstance(new, list):
+        if len(old) != len(new):
+            moved.append((f"{path} (length)", len(old), len(new)))
+        else:
+            for i, (a, b) in enumerate(zip(old, new)):
+                moved += compare_numbers(a, b, rtol, f"{path}[{i}]")
+    elif (
+        isinstance(old, bool)
+        or isinstance(new, bool)
+        or isinstance(old, str)
+        or isinstance(new, str)
+        or old is None
+        or new is None
+    ):
+        if old != new or type(old) is not type(new):
+            moved.append((path, old, new))
+    elif isinstance(old, (int, float)) and isinstance(new, (int, float)):
+        if isinstance(old, int) and isinstance(new, int):
+            if old != new:
+                moved.append((path, old, new))
+        elif math.isnan(old) or math.isnan(new):
+            if not (math.isnan(old) and math.isnan(new)):
+                moved.append((path, old, new))
+        elif abs(new - old) > rtol * max(abs(old), abs(new)):
+            moved.append((path, old, new))
+    elif old != new:
+        moved.append((path, old, new))
+    return moved
+
+
+def check_figures(only=None, out=DEFAULT_OUT, backend=DEFAULT_BACKEND, rtol=RTOL, progress=True, runner=None):
+    """Recompute the figures (full size, no file written) and compare their key numbers with
+    ``<out>/MANIFEST.json``. Returns {figure id: [(path, committed, recomputed), ...]} for every
+    figure computed (an empty list: its numbers reproduce)."""
+    committed = read_manifest(out)
+    report = {}
+    for spec in tqdm(select(only), desc="check", unit="fig", disable=not progress):
+        if spec.id not in committed:
+            report[spec.id] = [("<entry>", "<missing in manifest>", "computed")]
+            continue
+        _, data = runner(spec) if runner is not None else spec.run(quick=False, backend=backend)
+        fresh = to_jsonable(data["key_numbers"])
+        report[spec.id] = compare_numbers(committed[spec.id]["key_numbers"], fresh, rtol)
+    return report
 
 
 def list_figures():
@@ -95,26 +321,56 @@ def list_figures():
     return [f"{spec.id:<{width}}  {spec.slide}" for spec in FIGURES.values()]
 
 
+def _short(value):
+    text = json.dumps(value) if not isinstance(value, str) else value
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def main(args):
     """The ``nn-ref figures`` verb (args from ``nn_ref.cli``)."""
     if args.list:
         print("\n".join(list_figures()))
         return 0
     try:
-        select(args.only)                 # unknown ids: a clear message, before any work
+        select(args.only)  # unknown ids: a clear message, before any work
     except ValueError as exc:
         print(f"nn-ref figures: {exc}")
         return 2
     if args.dpi < 1:
         print(f"nn-ref figures: --dpi: expected a positive integer, got {args.dpi}")
         return 2
+    rtol = getattr(args, "rtol", RTOL)
+    if getattr(args, "check", False):
+        if args.quick:
+            print("nn-ref figures: --check compares full-size numbers with the manifest; drop --quick")
+            return 2
+        if not (rtol > 0):
+            print(f"nn-ref figures: --rtol: expected a positive number, got {rtol}")
+            return 2
+        if not os.path.exists(os.path.join(args.out, MANIFEST)):
+            print(f"nn-ref figures: --check: no {os.path.join(args.out, MANIFEST)} to compare with")
+            return 2
+        start = time.perf_counter()
+        report = check_figures(args.only, args.out, args.backend, rtol)
+        moved = {fig_id: diffs for fig_id, diffs in report.items() if diffs}
+        for fig_id, diffs in report.items():
+            print(f"{fig_id}: {'ok' if not diffs else f'{len(diffs)} number(s) moved'}")
+            for path, old, new in diffs[:20]:
+                print(f"    {path}: manifest {_short(old)} -> now {_short(new)}")
+        print(
+            f"{len(report) - len(moved)} of {len(report)} figure(s) reproduce the manifest's key numbers "
+            f"to {rtol:g} relative ({time.perf_counter() - start:.1f} s)"
+            + (f"; moved: {', '.join(moved)}" if moved else "")
+        )
+        return 1 if moved else 0
     done = make_figures(args.only, args.out, args.dpi, args.quick, args.backend)
     width = max([len(m.id) for m in done] + [6])
     print(f"{'figure':<{width}}  {'wall s':>7}  {'CPU s':>7}")
     for m in done:
         print(f"{m.id:<{width}}  {m.seconds:7.2f}  {m.cpu_seconds:7.2f}")
     wall, cpu = sum(m.seconds for m in done), sum(m.cpu_seconds for m in done)
-    print(f"{len(done)} figure(s) in {wall:.1f} s wall, {cpu:.1f} s CPU -> {args.out}/ "
-          f"(manifest: {os.path.join(args.out, MANIFEST)})")
+    print(
+        f"{len(done)} figure(s) in {wall:.1f} s wall, {cpu:.1f} s CPU -> {args.out}/ "
+        f"(manifest: {os.path.join(args.out, MANIFEST)})"
+    )
     return 0
-
