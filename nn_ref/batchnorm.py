@@ -20,13 +20,13 @@ Backward, for an upstream gradient dout = dJ/dout (n[l], m):
     "momentum":     running = momentum * running + (1 - momentum) * batch   (default 0.9)
     "running_mean", "running_var":  (n[l], 1) arrays, created (0 and 1) on first use
 
-The arithmetic runs in ``nn_ref.kernels`` (``batchnorm_forward/backward/eval``); the running averages
-are updated in place with the backend's ``update`` op, so on the cuda backend they stay on the GPU.
+Each function's body is the NumPy formula; ``backend="cpu"`` / ``"cuda"`` hands off to ``nn_ref.kernels`` in
+one line. The running averages are updated in place, so on the cuda backend they stay on the GPU.
 """
 import numpy as np
 
 from nn_ref._checks import check_choice, check_shape
-from nn_ref.kernels import get_backend
+from nn_ref.backend import accelerated
 
 MODES = ("train", "eval")
 
@@ -44,56 +44,85 @@ def eval_mode(bn_params):
     return [dict(p, mode="eval") for p in bn_params]
 
 
-def _running_average(running, batch, momentum, B):
-    """running <- momentum * running + (1 - momentum) * batch, in place, with two ``update`` ops:
-    running -= (1 - momentum) * running;  running -= -(1 - momentum) * batch."""
-    B.update(running, running, 1.0 - momentum)
-    B.update(running, batch, -(1.0 - momentum))
+def _running_average(running, batch, momentum, K):
+    """running <- momentum * running + (1 - momentum) * batch, in place (on the GPU for cuda)."""
+    if K is not None:
+        K.axpby(1.0 - momentum, batch, momentum, running)
+    else:
+        running *= momentum
+        running += (1.0 - momentum) * batch
 
 
 def batchnorm_forward(Z, gamma, beta, bn_param, backend=None):
     """out = gamma * (Z - mu) / sqrt(var + eps) + beta  (batch statistics in "train" mode, running
     statistics in "eval" mode). Z: (n[l], m); gamma, beta: (n[l], 1).
 
+        mu    = (1/m) sum_i Z[:, i]                  (n, 1)
+        var   = (1/m) sum_i (Z[:, i] - mu)^2          (n, 1)
+        Z_hat = (Z - mu) / sqrt(var + eps)            (n, m)
+        out   = gamma * Z_hat + beta                  (n, m)
+
     Returns (out, cache): out (n[l], m); cache = (Z_hat, gamma, var, eps) for ``batchnorm_backward``
     (None in eval mode: there is no backward through the running statistics here).
     """
     check_shape("Z", Z, (None, None))
-    n = Z.shape[0]
+    n, m = Z.shape
     check_shape("gamma", gamma, (n, 1))
     check_shape("beta", beta, (n, 1))
     mode = bn_param.get("mode", "train")
     check_choice("bn_param['mode']", mode, MODES)
     eps = float(bn_param.get("eps", 1e-5))
     momentum = float(bn_param.get("momentum", 0.9))
-    B = get_backend(backend)
+    K = accelerated(backend)
     if "running_mean" not in bn_param:
-        bn_param["running_mean"] = B.to_device(np.zeros((n, 1), dtype=Z.dtype))
-        bn_param["running_var"] = B.to_device(np.ones((n, 1), dtype=Z.dtype))
-    check_shape("bn_param['running_mean']", bn_param["running_mean"], (n, 1))
-    check_shape("bn_param['running_var']", bn_param["running_var"], (n, 1))
+        bn_param["running_mean"] = np.zeros((n, 1), dtype=Z.dtype)
+        bn_param["running_var"] = np.ones((n, 1), dtype=Z.dtype)
+        if K is not None:
+            bn_param["running_mean"] = K.to_device(bn_param["running_mean"])
+            bn_param["running_var"] = K.to_device(bn_param["running_var"])
+    running_mean, running_var = bn_param["running_mean"], bn_param["running_var"]
+    check_shape("bn_param['running_mean']", running_mean, (n, 1))
+    check_shape("bn_param['running_var']", running_var, (n, 1))
     if mode == "eval":
-        out = B.batchnorm_eval(Z, gamma, beta, bn_param["running_mean"], bn_param["running_var"], eps)
-        return out, None
-    if Z.shape[1] < 2:
+        if K is not None:  # numba CPU / CUDA: same maths, compiled
+            return K.batchnorm_eval(Z, gamma, beta, running_mean, running_var, eps), None
+        return gamma * ((Z - running_mean) / np.sqrt(running_var + eps)) + beta, None
+    if m < 2:
         raise ValueError(f"Z: batch normalization in train mode needs m >= 2 samples, got shape {Z.shape}")
-    out, Z_hat, mu, var = B.batchnorm_forward(Z, gamma, beta, eps)
-    _running_average(bn_param["running_mean"], mu, momentum, B)
-    _running_average(bn_param["running_var"], var, momentum, B)
+    if K is not None:  # numba CPU / CUDA: same maths, compiled
+        out, Z_hat, mu, var = K.batchnorm_forward(Z, gamma, beta, eps)
+    else:
+        mu = Z.sum(axis=1, keepdims=True) / m
+        var = ((Z - mu) ** 2).sum(axis=1, keepdims=True) / m
+        Z_hat = (Z - mu) / np.sqrt(var + eps)
+        out = gamma * Z_hat + beta
+    _running_average(running_mean, mu, momentum, K)
+    _running_average(running_var, var, momentum, K)
     return out, (Z_hat, gamma, var, eps)
 
 
 def batchnorm_backward(dout, cache, backend=None):
-    """dbeta = sum_i dout_i;  dgamma = sum_i dout_i z_hat_i;
-    dZ = gamma / sqrt(var + eps) * (dout - dbeta / m - z_hat * dgamma / m).
+    """Backward of ``batchnorm_forward`` (the compact form):
+
+        dbeta  = sum_i dout[:, i]                                               (n, 1)
+        dgamma = sum_i dout[:, i] * Z_hat[:, i]                                 (n, 1)
+        dZ     = gamma / sqrt(var + eps) * (dout - dbeta / m - Z_hat * dgamma / m)   (n, m)
 
     dout: (n[l], m) = dJ/dout; cache from ``batchnorm_forward`` in train mode.
     Returns (dZ (n[l], m), dgamma (n[l], 1), dbeta (n[l], 1)) -- the exact gradients for the J whose
     upstream gradient is dout.
     """
     if cache is None:
-        raise ValueError("batchnorm_backward: the cache is None -- the forward pass ran in eval mode; "
-                         "run it with bn_param['mode'] = 'train' to backpropagate")
+        raise ValueError(
+            "batchnorm_backward: the cache is None -- the forward pass ran in eval mode; "
+            "run it with bn_param['mode'] = 'train' to backpropagate"
+        )
     Z_hat, gamma, var, eps = cache
     check_shape("dout", dout, Z_hat.shape)
-    return get_backend(backend).batchnorm_backward(dout, Z_hat, gamma, var, eps)
+    if (K := accelerated(backend)) is not None:  # numba CPU / CUDA: same maths, compiled
+        return K.batchnorm_backward(dout, Z_hat, gamma, var, eps)
+    m = dout.shape[1]
+    dbeta = dout.sum(axis=1, keepdims=True)
+    dgamma = (dout * Z_hat).sum(axis=1, keepdims=True)
+    dZ = (gamma / np.sqrt(var + eps)) * (dout - dbeta / m - Z_hat * dgamma / m)
+    return dZ, dgamma, dbeta

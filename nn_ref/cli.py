@@ -1,5 +1,6 @@
 """The ``nn-ref`` command line. Each verb is a small function below; ``nn-ref VERB --help``."""
 import argparse
+import math
 import sys
 
 
@@ -34,9 +35,10 @@ def _add_gradcheck(sub):
 
 
 def _add_figures(sub):
-    p = sub.add_parser("figures", help="regenerate the lecture's figures into plots/ (PNG + MANIFEST.json)",
-                       description="Compute every lecture figure with nn-ref and save it as PNG, plus "
-                                   "MANIFEST.json (slide title, function, parameters, seed, key numbers).")
+    p = sub.add_parser("figures", help="regenerate the lecture's figures into plots/ (PNG + SVG + MANIFEST.json)",
+                       description="Compute every lecture figure with nn-ref and save it as PNG and SVG (and each "
+                                   "panel alone), plus MANIFEST.json (slide title, function, parameters, seed, "
+                                   "key numbers, file hashes, versions); --check recomputes and compares.")
     p.add_argument("--only", nargs="+", metavar="NAME", help="make only these figure ids (see --list)")
     p.add_argument("--out", default="plots", metavar="DIR", help="output folder (default: plots)")
     p.add_argument("--list", action="store_true", help="list the figure ids and slide titles, make nothing")
@@ -45,6 +47,11 @@ def _add_figures(sub):
                    help="the tests' smaller sizes (the committed figures use the full parameters)")
     p.add_argument("--backend", choices=("numpy", "cpu", "cuda", "auto"), default="numpy",
                    help="kernel backend for the computations (default numpy, the oracle)")
+    p.add_argument("--check", action="store_true",
+                   help="recompute the figures (no files written) and report every key number that moved "
+                        "from OUT/MANIFEST.json beyond --rtol; exit status 1 if any did")
+    p.add_argument("--rtol", type=float, default=1e-6, metavar="R",
+                   help="relative tolerance of --check (default 1e-6)")
 
     def run(args):
         from nn_ref.figures import make
@@ -88,7 +95,6 @@ def _add_trace(sub):
 
 
 def _add_data_options(p):
-    from nn_ref.train import CLI_DATASETS
     p.add_argument("--dataset", choices=CLI_DATASETS, default="digits", help="data set (default digits)")
     p.add_argument("--data-dir", default=None, metavar="DIR", help="folder with the MNIST IDX files (--dataset mnist)")
     p.add_argument("--test-fraction", type=float, default=0.2, help="held-out fraction of the fixed split (default 0.2)")
@@ -98,7 +104,6 @@ def _add_data_options(p):
 
 
 def _add_train(sub):
-    from nn_ref.train import CLI_SCHEDULES
     p = sub.add_parser("train", help="train a network on a data set; print the final train/test accuracy",
                        description="Mini-batch training of the lecture's network on a fixed, seeded 80/20 split, "
                                    "e.g. nn-ref train --dataset digits --layers 64,128,10 --output softmax "
@@ -125,7 +130,6 @@ def _add_train(sub):
                    help="use the backend's fused train_step (plain sgd only, no --batch-multiplier/--batchnorm)")
 
     def run(args):
-        from nn_ref.train import cli_train
         return cli_train(args)
     p.set_defaults(func=run)
 
@@ -138,7 +142,6 @@ def _add_evaluate(sub):
     _add_data_options(p)
 
     def run(args):
-        from nn_ref.train import cli_evaluate
         return cli_evaluate(args)
     p.set_defaults(func=run)
 
@@ -180,6 +183,123 @@ def _add_bench(sub):
     p.set_defaults(func=run)
 
 
+def _add_playground(sub):
+    p = sub.add_parser("playground", help="train the lecture's network live in the browser (Streamlit, the app extra)",
+                       description="Start the playground (a local Streamlit app on 127.0.0.1): every knob of the "
+                                   "lecture on screen, live curves, decision boundary, per-layer activations and "
+                                   "gradient norms. Needs the app extra: pip install -e \".[app]\"")
+    p.add_argument("--port", type=int, default=8501, help="port on 127.0.0.1 (default 8501)")
+    p.add_argument("--headless", action="store_true", help="do not open a browser window")
+
+    def run(args):
+        from nn_ref import playground
+        return playground.run(args.port, args.headless)
+    p.set_defaults(func=run)
+
+
+# ============================================================================= nn-ref train, nn-ref evaluate
+BINARY_SETS = ("blobs", "moons", "flower", "ball")
+REGRESSION_SETS = ("square", "linear")
+CLI_DATASETS = ("digits", "mnist", "spirals") + BINARY_SETS + REGRESSION_SETS
+
+
+def load_split(name, test_fraction=0.2, split_seed=0, data_dir=None):
+    """(X_train, Y_train, X_test, Y_test, output_activation) for a CLI data set: the fixed seeded split
+    (``datasets.train_test_split``), or MNIST's own train/test files from ``data_dir``."""
+    from nn_ref import datasets
+    from nn_ref._checks import check_choice
+
+    check_choice("dataset", name, CLI_DATASETS)
+    if name == "mnist":
+        if data_dir is None:
+            raise ValueError("dataset mnist: pass --data-dir DIR with the four IDX files "
+                             "(nn_ref.datasets.download_mnist(DIR) fetches them)")
+        return (*datasets.load_mnist(data_dir, "train"), *datasets.load_mnist(data_dir, "test"), "softmax")
+    X, Y = datasets.LOADERS[name]()
+    output = "linear" if name in REGRESSION_SETS else ("softmax" if Y.shape[0] > 1 else "sigmoid")
+    return (*datasets.train_test_split(X, Y, test_fraction, split_seed), output)
+
+
+def cli_schedule(name, lr, total_updates, updates_per_epoch, gamma=None):
+    """The CLI's schedules, sized to the run (T = total updates): inverse (gamma = 10/T: lr/11 at the end),
+    exponential (gamma = ln(100)/T: lr/100 at the end), polynomial (power 1, to 0 at T), multistep
+    (x0.1 at T/2 and 3T/4), cosine (to 0 at T), cyclical (triangular2, base lr/10, max lr, step = 2 epochs).
+    ``gamma`` overrides the decay constant of inverse, exponential, multistep."""
+    from nn_ref import schedules
+
+    T = max(int(total_updates), 1)
+    if name in (None, "none", "constant"):
+        return schedules.constant(lr)
+    if name == "inverse":
+        return schedules.inverse(lr, gamma if gamma is not None else 10.0 / T)
+    if name == "exponential":
+        return schedules.exponential(lr, gamma if gamma is not None else math.log(100.0) / T)
+    if name == "polynomial":
+        return schedules.polynomial(lr, T)
+    if name == "multistep":
+        return schedules.multistep(lr, sorted({T // 2, (3 * T) // 4}), gamma if gamma is not None else 0.1)
+    if name == "cosine":
+        return schedules.cosine(lr, T)
+    if name == "cyclical":
+        return schedules.cyclical(lr / 10, lr, 2 * max(int(updates_per_epoch), 1), mode="triangular2")
+    raise ValueError(f"schedule: expected one of {CLI_SCHEDULES}, got {name!r}")
+
+
+CLI_SCHEDULES = ("none", "inverse", "exponential", "polynomial", "multistep", "cosine", "cyclical")
+
+
+def _report(trainer, X_tr, Y_tr, X_te, Y_te):
+    tr, te = trainer.evaluate(X_tr, Y_tr), trainer.evaluate(X_te, Y_te)
+    if trainer.output_activation == "linear":
+        print(f"train cost {tr['cost']:.6g}   test cost {te['cost']:.6g}")
+    else:
+        print(f"train accuracy {tr['accuracy']:.4f}   test accuracy {te['accuracy']:.4f}   "
+              f"(train cost {tr['cost']:.4g}, test cost {te['cost']:.4g})")
+    return tr, te
+
+
+def cli_train(args):
+    """``nn-ref train``: train on a data set's fixed split, print the final train/test accuracy, save."""
+    X_tr, Y_tr, X_te, Y_te, default_output = load_split(args.dataset, args.test_fraction, args.split_seed,
+                                                        args.data_dir)
+    output = args.output or default_output
+    layers = args.layers or [X_tr.shape[0], 64, Y_tr.shape[0]]
+    if layers[0] != X_tr.shape[0] or layers[-1] != Y_tr.shape[0]:
+        raise SystemExit(f"nn-ref train: --layers {','.join(map(str, layers))} does not fit {args.dataset}: "
+                         f"expected n0 = {X_tr.shape[0]} inputs and nL = {Y_tr.shape[0]} outputs")
+    m, b, k = X_tr.shape[1], args.batch_size or X_tr.shape[1], args.batch_multiplier
+    updates_per_epoch = -(-(-(-m // b)) // k)
+    lr = cli_schedule(args.schedule, args.lr, args.epochs * updates_per_epoch, updates_per_epoch, args.gamma)
+    from nn_ref.train import Trainer
+
+    trainer = Trainer(layers, args.hidden, output, optimizer=args.optimizer, learning_rate=lr,
+                      batch_size=args.batch_size or None, batch_multiplier=k, batchnorm=args.batchnorm, seed=args.seed,
+                      backend=args.backend, progress=not args.no_progress, fused=args.fused)
+    print(f"nn-ref train: {args.dataset} ({m} train / {X_te.shape[1]} test samples), layers {layers}, "
+          f"{args.hidden}/{output}, {args.optimizer} lr {args.lr:g} schedule {args.schedule}, batch {b} x {k}, "
+          f"batchnorm {args.batchnorm}, backend {trainer.backend}, {args.epochs} epochs")
+    trainer.fit(X_tr, Y_tr, args.epochs)
+    _report(trainer, X_tr, Y_tr, X_te, Y_te)
+    if args.save:
+        trainer.save(args.save)
+        print(f"saved {args.save}")
+    return 0
+
+
+def cli_evaluate(args):
+    """``nn-ref evaluate``: load a saved model and print its accuracy on the data set's fixed split."""
+    from nn_ref.train import Trainer
+
+    trainer = Trainer.load(args.load, backend=args.backend, progress=False)
+    X_tr, Y_tr, X_te, Y_te, _ = load_split(args.dataset, args.test_fraction, args.split_seed, args.data_dir)
+    if trainer.layer_dims[0] != X_tr.shape[0] or trainer.layer_dims[-1] != Y_tr.shape[0]:
+        raise SystemExit(f"nn-ref evaluate: the model's layers {trainer.layer_dims} do not fit {args.dataset} "
+                         f"({X_tr.shape[0]} inputs, {Y_tr.shape[0]} outputs)")
+    print(f"nn-ref evaluate: {args.load} (layers {trainer.layer_dims}) on {args.dataset}")
+    _report(trainer, X_tr, Y_tr, X_te, Y_te)
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="nn-ref", description="nn-ref: the lecture's neural network, step by step")
     sub = parser.add_subparsers(dest="command", required=True, metavar="VERB")
@@ -191,6 +311,7 @@ def main(argv=None):
     _add_evaluate(sub)
     _add_info(sub)
     _add_bench(sub)
+    _add_playground(sub)
     args = parser.parse_args(argv)
     return args.func(args) or 0
 

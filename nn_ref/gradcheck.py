@@ -41,11 +41,11 @@ import warnings
 import numpy as np
 
 from nn_ref import losses, network
-from nn_ref._checks import check_choice, check_shape
-from nn_ref.kernels import get_backend
+from nn_ref._checks import check_choice, check_positive_finite, check_shape
+from nn_ref.backend import to_backend, to_host
+from nn_ref.kernels.contract import DEFAULT_LOSS
 
 THRESHOLD = 1e-7
-DEFAULT_LOSS = {"sigmoid": "cross_entropy", "softmax": "categorical_cross_entropy", "linear": "mse"}
 
 
 class KinkCrossingWarning(UserWarning):
@@ -69,14 +69,21 @@ class ArrayCheck:
         self.norm_analytic = float(np.linalg.norm(analytic))
         self.norm_numeric = float(np.linalg.norm(numeric))
         denom = self.norm_analytic + self.norm_numeric
-        self.difference = float(np.linalg.norm(analytic - numeric) / denom) if denom > 0 else 0.0
-        rel = np.abs(analytic - numeric) / np.maximum(1e-8, np.abs(analytic) + np.abs(numeric))
+        bad = ~(np.isfinite(analytic) & np.isfinite(numeric))
+        self.nonfinite = int(bad.sum())  # NaN or inf entries: the check cannot pass on them
+        if self.nonfinite:
+            self.difference = float("nan")
+        else:
+            self.difference = float(np.linalg.norm(analytic - numeric) / denom) if denom > 0 else 0.0
+        with np.errstate(invalid="ignore"):
+            rel = np.abs(analytic - numeric) / np.maximum(1e-8, np.abs(analytic) + np.abs(numeric))
+        rel = np.where(bad, np.inf, rel)  # the first non-finite entry is the worst
         k = int(np.argmax(rel)) if rel.size else 0
         self.worst_rel_error = float(rel[k]) if rel.size else 0.0
         self.worst_index = tuple(int(i) for i in np.unravel_index(index[k], shape)) if rel.size else ()
         self.kink_crossings = kink_crossings
         self.threshold = threshold
-        self.passed = self.difference < threshold
+        self.passed = self.nonfinite == 0 and self.difference < threshold
 
 
 class GradCheckReport:
@@ -108,7 +115,7 @@ class GradCheckReport:
             lines.append((r.name, "x".join(map(str, r.shape)), f"{r.checked}/{r.size}",
                           f"{r.norm_analytic:.3e}", f"{r.norm_numeric:.3e}", f"{r.difference:.2e}",
                           f"{r.worst_rel_error:.2e}", str(r.worst_index), str(r.kink_crossings),
-                          "pass" if r.passed else "FAIL"))
+                          "pass" if r.passed else ("FAIL (NaN/inf)" if r.nonfinite else "FAIL")))
         widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
         out = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines]
         out.insert(1, "  ".join("-" * w for w in widths))
@@ -154,6 +161,7 @@ def gradient_check(f, parameters, grads=None, eps=1e-6, max_entries_per_array=No
 
     Returns a ``GradCheckReport``.
     """
+    check_positive_finite("eps", eps)
     params = {k: np.array(v, dtype=np.float64) for k, v in parameters.items()}
     value = f(params)
     if grads is None:
@@ -243,13 +251,13 @@ def check_network(layer_dims, output_activation="sigmoid", loss=None, m=5, seed=
         raise ValueError(f"layer_dims: a softmax output needs n[L] >= 2 classes, got {layer_dims}")
     rng = np.random.default_rng(seed)
     X, Y = make_data(layer_dims, output_activation, m, rng)
-    parameters = network.initialize_parameters(layer_dims, init=init, seed=seed)
+    parameters = network.initialize_parameters(layer_dims, init=init, seed=seed, backend="numpy")
     L = network.num_layers(parameters)
     for l in range(1, L + 1):
         parameters[f"b{l}"] = 0.1 * rng.standard_normal(parameters[f"b{l}"].shape)
 
     def run(P):
-        params = {k: v for k, v in P.items() if k != "X"}
+        params = to_backend({k: v for k, v in P.items() if k != "X"}, backend)  # the perturbed copy, moved
         return network.forward(P.get("X", X), params, hidden_activation, output_activation, backend=backend)
 
     def f(P):
@@ -260,7 +268,9 @@ def check_network(layer_dims, output_activation="sigmoid", loss=None, m=5, seed=
             return losses.softmax_cross_entropy(host(caches[-1][1]), Y)[0]
         return network.compute_cost(AL, Y, loss, backend=backend)
 
-    host = get_backend(backend).to_host
+    def host(x):
+        return to_host({"x": x})["x"]
+
     kinked = hidden_activation in ("relu", "leaky_relu") and L > 1
     pre = None
     if kinked or loss == "l1":

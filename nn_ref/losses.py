@@ -1,58 +1,141 @@
-"""Loss functions and their gradients [Loss Function, Forward Propagation - Cost Function].
+"""Costs and their gradients [Loss Function, Forward Propagation - Cost Function].
 
-Regression losses as on the "Loss Function" slide (sums over the n samples):
+One convention for the whole package (the lecture's, deeplearning.ai's):
 
-    L1 = sum_i |y_i - f(x_i)|          L2 = sum_i (y_i - f(x_i))^2
+* a cost J is a mean over the m samples (the columns): J = (1/m) sum_i loss(a_i, y_i);
+* its gradient is returned per sample, WITHOUT the 1/m: dA = m dJ/dA, the derivative of each sample's own
+  loss. The 1/m is applied exactly once, where the parameters' gradients are formed:
+  dW[l] = (1/m) dZ[l] A[l-1]^T, db[l] = (1/m) sum_i dZ[l] (``network.linear_backward``).
 
-and their means (divided by n). Classification: the slide's binary cross-entropy
+The network's costs, AL and Y both (n[L], m):
 
-    J = -(1/m) sum_i [ y log a + (1 - y) log(1 - a) ]
+    cross_entropy               J = -(1/m) sum [y log a + (1 - y) log(1 - a)]    dA = -(y / a - (1 - y) / (1 - a))
+    categorical_cross_entropy   J = -(1/m) sum sum_k y_k log a_k                 dA = -y / a
+    mse                         J = (1/m) sum (a - y)^2                          dA = 2 (a - y)
+    l1                          J = (1/m) sum |a - y|                            dA = sign(a - y)
 
-and softmax (categorical) cross-entropy J = -(1/m) sum_i sum_k y_k log a_k.
+For sigmoid + cross_entropy and softmax + categorical_cross_entropy the chain rule through the output
+activation collapses: dZ[L] = AL - Y (``output_delta``). Logarithms and divisions use max(a, TINY), TINY the
+smallest normal number of the dtype, so no input ever gives log(0) or a division by 0; NaN stays NaN.
 
-Every function takes predictions ``A`` (or ``AL``) and targets ``Y`` of the same shape
-(n[L], m) -- no broadcasting of (m,) against (1, m) -- and returns ``(J, dA)`` where
-dA = dJ/dA has the shape of A. Cross-entropies never take log(0), at any input.
+The slide's own forms -- L1 and L2 as sums or means, the binary cross-entropy, and the stable versions computed
+from the pre-activation Z -- are below them, each returning (J, dA) in the same convention. Inputs are never
+broadcast: Y must have A's shape.
 """
+
 import numpy as np
 
-from nn_ref._checks import check_shape
+from nn_ref._checks import check_choice, check_shape
+from nn_ref.activations import sigmoid
+from nn_ref.backend import accelerated
+from nn_ref.kernels.contract import COLLAPSES, DEFAULT_LOSS, LOSSES, collapses, tiny
+
+__all__ = ["LOSSES", "DEFAULT_LOSS", "COLLAPSES", "collapses"]  # the names, from their one home
 
 
+def _floor(A):
+    """max(A, TINY): the floor under log and division (np.maximum keeps NaN as NaN)."""
+    return np.maximum(A, tiny(A.dtype))
+
+
+# ----------------------------------------------------------------------------- the network's costs
+def cross_entropy(AL, Y):
+    """J = -(1/m) sum_i [y log a + (1 - y) log(1 - a)], summed over output units.  Returns a float."""
+    m = AL.shape[1]
+    return float(-(Y * np.log(_floor(AL)) + (1 - Y) * np.log(_floor(1 - AL))).sum() / m)
+
+
+def categorical_cross_entropy(AL, Y):
+    """J = -(1/m) sum_i sum_k y_k log a_k  (softmax output, one-hot Y).  Returns a float."""
+    m = AL.shape[1]
+    return float(-(Y * np.log(_floor(AL))).sum() / m)
+
+
+def mse(AL, Y):
+    """J = (1/m) sum_i (a - y)^2, summed over output units.  Returns a float."""
+    m = AL.shape[1]
+    return float(((AL - Y) ** 2).sum() / m)
+
+
+def l1(AL, Y):
+    """J = (1/m) sum_i |a - y|, summed over output units.  Returns a float."""
+    m = AL.shape[1]
+    return float(np.abs(AL - Y).sum() / m)
+
+
+COSTS = {"cross_entropy": cross_entropy, "categorical_cross_entropy": categorical_cross_entropy, "mse": mse, "l1": l1}
+
+
+def cost(AL, Y, loss="cross_entropy", backend=None):
+    """J of predictions AL against labels Y, both (n[L], m), for ``loss`` in LOSSES.  Returns a float."""
+    check_choice("loss", loss, LOSSES)
+    if (K := accelerated(backend)) is not None:  # numba CPU / CUDA: same maths, compiled
+        return K.cost(AL, Y, loss)
+    return COSTS[loss](AL, Y)
+
+
+def cost_gradient(AL, Y, loss="cross_entropy", backend=None):
+    """dA[L] = m dJ/dAL (the per-sample derivative; see the module docstring).  Returns (n[L], m)."""
+    check_choice("loss", loss, LOSSES)
+    if (K := accelerated(backend)) is not None:
+        return K.cost_gradient(AL, Y, loss)
+    if loss == "cross_entropy":
+        return -(Y / _floor(AL) - (1 - Y) / _floor(1 - AL))
+    if loss == "categorical_cross_entropy":
+        return -Y / _floor(AL)
+    if loss == "mse":
+        return 2 * (AL - Y)
+    return np.sign(AL - Y)  # l1: the subgradient, 0 at a = y
+
+
+def output_delta(AL, Y, backend=None):
+    """dZ[L] = AL - Y: for a sigmoid output with cross_entropy, or softmax with categorical_cross_entropy,
+    dA[L] * g'(Z[L]) simplifies to this (exact, and stable where a is 0 or 1).  Returns (n[L], m)."""
+    if (K := accelerated(backend)) is not None:
+        return K.output_delta(AL, Y)
+    return AL - Y
+
+
+# ----------------------------------------------------------------------------- the slide's forms
 def _pair(A, Y):
-    A = np.asarray(A)
-    Y = np.asarray(Y)
+    A, Y = np.asarray(A), np.asarray(Y)
     check_shape("Y", Y, A.shape)
     return A, Y
 
 
+def _m(A):
+    return A.shape[1] if A.ndim == 2 else A.size
+
+
 def l1_loss(A, Y, reduction="sum"):
-    """L1 = sum |Y - A| (reduction "sum") or (1/m) sum |Y - A| ("mean", m = number of columns
-    or of entries for 1-D input). dL/dA = sign(A - Y) (0 at A = Y) [/ m]."""
+    """The slide's L1 = sum_i |y_i - f(x_i)| ("sum") or its mean ("mean", the l1 cost).
+
+    dA = sign(A - Y) (0 at A = Y), per sample. A, Y: same shape. Returns (J, dA).
+    """
     A, Y = _pair(A, Y)
-    scale = 1.0 if reduction == "sum" else 1.0 / _m(A)
-    return float(np.abs(Y - A).sum() * scale), np.sign(A - Y) * scale
+    check_choice("reduction", reduction, ("sum", "mean"))
+    J = float(np.abs(Y - A).sum())
+    return (J if reduction == "sum" else J / _m(A)), np.sign(A - Y)
 
 
 def l2_loss(A, Y, reduction="sum"):
-    """L2 = sum (Y - A)^2 ("sum") or (1/m) sum (Y - A)^2 ("mean"). dL/dA = 2 (A - Y) [/ m]."""
+    """The slide's L2 = sum_i (y_i - f(x_i))^2 ("sum") or its mean ("mean", the mse cost).
+
+    dA = 2 (A - Y), per sample. A, Y: same shape. Returns (J, dA).
+    """
     A, Y = _pair(A, Y)
-    scale = 1.0 if reduction == "sum" else 1.0 / _m(A)
-    return float(((Y - A) ** 2).sum() * scale), 2 * (A - Y) * scale
+    check_choice("reduction", reduction, ("sum", "mean"))
+    J = float(((Y - A) ** 2).sum())
+    return (J if reduction == "sum" else J / _m(A)), 2 * (A - Y)
 
 
 def binary_cross_entropy(A, Y):
-    """J = -(1/m) sum_i [y log a + (1 - y) log(1 - a)]  (summed over output units if n[L] > 1).
+    """The slide's J = -(1/m) sum_i [y log a + (1 - y) log(1 - a)] with dA = -(y / a - (1 - y) / (1 - a)).
 
-    A in [0, 1], Y in {0, 1} (or [0, 1]), both (n[L], m). log is taken of max(a, tiny), never of 0.
-    dJ/dA = -(1/m) (y / a - (1 - y) / (1 - a)).
+    A in [0, 1], Y in {0, 1}, both (n[L], m). Returns (J, dA).
     """
     A, Y = _pair(A, Y)
-    m = _m(A)
-    tiny = np.finfo(A.dtype).tiny if A.dtype.kind == "f" else np.finfo(float).tiny
-    a, one_minus_a = np.maximum(A, tiny), np.maximum(1 - A, tiny)
-    J = -(Y * np.log(a) + (1 - Y) * np.log(one_minus_a)).sum() / m
-    return float(J), -(Y / a - (1 - Y) / one_minus_a) / m
+    return cross_entropy(A, Y), cost_gradient(A, Y, "cross_entropy", backend="numpy")
 
 
 def binary_cross_entropy_with_logits(Z, Y):
@@ -60,31 +143,22 @@ def binary_cross_entropy_with_logits(Z, Y):
 
         -[y log s(z) + (1 - y) log(1 - s(z))] = max(z, 0) - z y + log(1 + e^-|z|)
 
-    Z, Y: (n[L], m). dJ/dZ = (1/m) (sigmoid(Z) - Y).
+    Z, Y: (n[L], m). Returns (J, dZ) with dZ = sigmoid(Z) - Y (per sample: the collapsed dZ[L]).
     """
     Z, Y = _pair(Z, Y)
-    m = _m(Z)
-    J = (np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))).sum() / m
-    E = np.exp(-np.abs(Z))
-    s = np.where(Z >= 0, 1 / (1 + E), E / (1 + E))
-    return float(J), (s - Y) / m
+    J = (np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))).sum() / _m(Z)
+    return float(J), output_delta(sigmoid(Z, backend="numpy")[0], Y, backend="numpy")
 
 
 def softmax_cross_entropy(Z, Y):
-    """Softmax cross-entropy from logits Z, one-hot (or probability) Y, both (n[L], m):
+    """Softmax cross-entropy from logits Z and one-hot (or probability) Y, both (n[L], m), stable for any |Z|:
 
-        J = -(1/m) sum_i sum_k y_k log softmax(z)_k,  log softmax = z - max z - log sum e^(z - max z)
+        J = -(1/m) sum_i sum_k y_k log softmax(z)_k,   log softmax = z - max z - log sum e^(z - max z)
 
-    Stable for any |Z|. dJ/dZ = (1/m) (softmax(Z) - Y).
+    Returns (J, dZ) with dZ = softmax(Z) - Y (per sample: the collapsed dZ[L]).
     """
     Z, Y = _pair(Z, Y)
-    m = _m(Z)
     shifted = Z - Z.max(axis=0, keepdims=True)
-    log_sum = np.log(np.exp(shifted).sum(axis=0, keepdims=True))
-    log_softmax = shifted - log_sum
-    J = -(Y * log_softmax).sum() / m
-    return float(J), (np.exp(log_softmax) - Y) / m
-
-
-def _m(A):
-    return A.shape[1] if A.ndim == 2 else A.size
+    log_softmax = shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
+    J = -(Y * log_softmax).sum() / _m(Z)
+    return float(J), output_delta(np.exp(log_softmax), Y, backend="numpy")

@@ -8,34 +8,40 @@ Notation (the slides'): m samples, L layers, n[l] units in layer l, n[0] input f
     A[l] = g[l](Z[l])                          g = ReLU for l < L, sigmoid for l = L (by default)
 
 Backward (deeplearning.ai convention: dZ[l] and dA[l] are m times dJ/dZ[l], dJ/dA[l]; the 1/m
-is applied once, in dW and db):
+is applied once, in dW and db -- see ``nn_ref.losses``):
 
+    dZ[L]    = AL - Y   (sigmoid + cross-entropy, softmax + categorical cross-entropy)
     dZ[l]    = dA[l] * g'(Z[l])
     dW[l]    = (1/m) dZ[l] A[l-1]^T
     db[l]    = (1/m) sum over samples of dZ[l]
     dA[l-1]  = W[l]^T dZ[l]
 
-Hot operations run in ``nn_ref.kernels`` (NumPy, numba CPU or numba CUDA); pass ``backend=``
-or set NN_REF_BACKEND. Every shape is checked with a message naming expected and actual shapes.
+Every function's body is the NumPy formula; ``backend="cpu"`` / ``"cuda"`` (or NN_REF_BACKEND) hands the
+same maths to ``nn_ref.kernels`` in the one line that starts with ``if (K := accelerated(backend))``.
+Every shape is checked with a message naming the expected and the actual shape.
 """
+
 import numpy as np
 
-from nn_ref import activations, batchnorm as batchnorm_ops, init as initializers
+from nn_ref import activations, init as initializers, losses
+from nn_ref import batchnorm as batchnorm_ops
 from nn_ref._checks import check_choice, check_shape
-from nn_ref.kernels import get_backend
+from nn_ref.backend import accelerated, chosen, on_device, to_backend
+from nn_ref.kernels.contract import HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS, collapses
+from nn_ref.kernels.contract import layer_dims_of as _layer_dims_of
+from nn_ref.kernels.contract import num_layers
 
-OUTPUT_ACTIVATIONS = ("sigmoid", "softmax", "linear")
-HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
-LOSSES = ("cross_entropy", "categorical_cross_entropy", "mse", "l1")
+__all__ = ["HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS", "LOSSES", "num_layers"]
 
 
-def initialize_parameters(layer_dims, init="he", sigma=0.01, seed=0, dtype=np.float64, batchnorm=False):
+def initialize_parameters(layer_dims, init="he", sigma=0.01, seed=0, dtype=np.float64, batchnorm=False, backend=None):
     """Parameters {"W1", "b1", ..., "WL", "bL"} for ``layer_dims = [n[0], n[1], ..., n[L]]``.
 
     W[l]: (n[l], n[l-1]) from the initializer ``init`` ("zeros", "normal" with std ``sigma``,
     "xavier", "he"); b[l]: (n[l], 1) zeros. Seeded with ``np.random.default_rng(seed)``.
     ``batchnorm=True`` adds gamma[l] (ones) and beta[l] (zeros), (n[l], 1), for every hidden
-    layer l = 1 .. L-1 (see ``nn_ref.batchnorm``).
+    layer l = 1 .. L-1 (see ``nn_ref.batchnorm``). The arrays live where ``backend`` computes
+    (host NumPy arrays for numpy and cpu, GPU arrays for cuda).
     """
     layer_dims = [int(n) for n in layer_dims]
     if len(layer_dims) < 2 or min(layer_dims) < 1:
@@ -49,21 +55,12 @@ def initialize_parameters(layer_dims, init="he", sigma=0.01, seed=0, dtype=np.fl
         for l in range(1, len(layer_dims) - 1):
             parameters[f"gamma{l}"] = np.ones((layer_dims[l], 1), dtype=dtype)
             parameters[f"beta{l}"] = np.zeros((layer_dims[l], 1), dtype=dtype)
-    return parameters
-
-
-def num_layers(parameters):
-    """L, the number of layers with parameters (keys W1..WL)."""
-    L = 0
-    while f"W{L + 1}" in parameters:
-        L += 1
-    return L
+    return to_backend(parameters, backend)
 
 
 def layer_dims_of(parameters):
     """[n[0], n[1], ..., n[L]] read from the parameter shapes."""
-    L = num_layers(parameters)
-    return [parameters["W1"].shape[1]] + [parameters[f"W{l}"].shape[0] for l in range(1, L + 1)]
+    return list(_layer_dims_of(parameters))
 
 
 def _check_linear(A_prev, W, b):
@@ -73,47 +70,67 @@ def _check_linear(A_prev, W, b):
     check_shape("b", b, (n, 1))
 
 
-def linear_forward(A_prev, W, b, backend=None):
-    """Z = W A_prev + b.
+def _g_cache(Z, A, activation, alpha):
+    """The cache ``activations.activation_backward`` needs: A for softmax, (Z, alpha) for leaky ReLU, else Z."""
+    if activation == "softmax":
+        return A
+    if activation == "leaky_relu":
+        return (Z, alpha)
+    return Z
 
-    A_prev: (n[l-1], m), W: (n[l], n[l-1]), b: (n[l], 1). Returns (Z, cache) with Z: (n[l], m)
-    and cache = (A_prev, W, b) for ``linear_backward``.
+
+# ----------------------------------------------------------------------------- one layer
+def linear_forward(A_prev, W, b, backend=None):
+    """Z[l] = W[l] A[l-1] + b[l].
+
+    A_prev: (n[l-1], m), W: (n[l], n[l-1]), b: (n[l], 1) (added to every column).
+    Returns (Z, cache): Z (n[l], m) and cache = (A_prev, W, b) for ``linear_backward``.
     """
     _check_linear(A_prev, W, b)
-    Z, _ = get_backend(backend).linear_forward(A_prev, W, b, "linear")
+    if (K := accelerated(backend)) is not None:  # numba CPU / CUDA: same maths, compiled
+        return K.linear_forward(A_prev, W, b, "linear")[0], (A_prev, W, b)
+    Z = W @ A_prev + b
     return Z, (A_prev, W, b)
 
 
 def linear_backward(dZ, cache, backend=None):
-    """dW = (1/m) dZ A_prev^T;  db = (1/m) sum_i dZ[:, i];  dA_prev = W^T dZ.
+    """dW[l] = (1/m) dZ[l] A[l-1]^T;  db[l] = (1/m) sum_i dZ[l];  dA[l-1] = W[l]^T dZ[l].
 
-    dZ: (n[l], m); cache = (A_prev, W, b) from ``linear_forward``.
+    dZ: (n[l], m); cache = (A_prev, W, b) from ``linear_forward``: A_prev (n[l-1], m), W (n[l], n[l-1]).
     Returns dA_prev (n[l-1], m), dW (n[l], n[l-1]), db (n[l], 1).
     """
     A_prev, W, b = cache
     check_shape("dZ", dZ, (W.shape[0], A_prev.shape[1]))
-    return get_backend(backend).linear_backward(dZ, A_prev, W)
+    if (K := accelerated(backend)) is not None:  # numba CPU / CUDA: same maths, compiled
+        return K.linear_backward(dZ, A_prev, W)
+    m = A_prev.shape[1]
+    dW = (dZ @ A_prev.T) / m
+    db = dZ.sum(axis=1, keepdims=True) / m
+    dA_prev = W.T @ dZ
+    return dA_prev, dW, db
 
 
 def linear_activation_forward(A_prev, W, b, activation, alpha=0.01, backend=None):
-    """Z = W A_prev + b, A = g(Z) in one fused kernel.
+    """The Artificial Neuron, a layer wide: Z[l] = W[l] A[l-1] + b[l];  A[l] = g(Z[l]).
 
-    Returns (A, cache) with A: (n[l], m) and cache = ((A_prev, W, b), Z, A, activation, alpha).
+    ``activation`` names g (see ``nn_ref.activations``; ``alpha`` is leaky ReLU's slope).
+    Returns (A, cache): A (n[l], m) and cache = ((A_prev, W, b), Z, A, activation, alpha).
     """
     _check_linear(A_prev, W, b)
-    Z, A = get_backend(backend).linear_forward(A_prev, W, b, activation, alpha)
+    if (K := accelerated(backend)) is not None:  # numba CPU / CUDA: Z and A in one fused kernel
+        Z, A = K.linear_forward(A_prev, W, b, activation, alpha)
+    else:
+        Z = W @ A_prev + b
+        A, _ = activations.activation_forward(Z, activation, alpha, backend="numpy")
     return A, ((A_prev, W, b), Z, A, activation, alpha)
 
 
 def linear_activation_backward(dA, cache, backend=None):
-    """dZ = dA * g'(Z), then ``linear_backward``. Returns (dA_prev, dW, db)."""
+    """dZ[l] = dA[l] * g'(Z[l]), then ``linear_backward``. Returns (dA_prev, dW, db)."""
     linear_cache, Z, A, activation, alpha = cache
     check_shape("dA", dA, Z.shape)
-    B = get_backend(backend)
-    if activation == "softmax":
-        dZ = B.softmax_backward(dA, A)
-    else:
-        dZ = B.activation_backward(dA, Z, activation, alpha)
+    B = chosen(backend)
+    dZ = activations.activation_backward(dA, _g_cache(Z, A, activation, alpha), activation, B)
     return linear_backward(dZ, linear_cache, B)
 
 
@@ -125,12 +142,11 @@ def linear_bn_activation_forward(A_prev, W, b, gamma, beta, bn_param, activation
     gamma, beta: (n[l], 1); bn_param: see ``nn_ref.batchnorm``. Returns (A, cache) with
     cache = (linear_cache, bn_cache, Z_tilde, activation, alpha).
     """
-    _check_linear(A_prev, W, b)
-    B = get_backend(backend)
-    Z, _ = B.linear_forward(A_prev, W, b, "linear")
+    B = chosen(backend)
+    Z, linear_cache = linear_forward(A_prev, W, b, B)
     Z_tilde, bn_cache = batchnorm_ops.batchnorm_forward(Z, gamma, beta, bn_param, B)
-    A = B.activation_forward(Z_tilde, activation, alpha)
-    return A, ((A_prev, W, b), bn_cache, Z_tilde, activation, alpha)
+    A, _ = activations.activation_forward(Z_tilde, activation, alpha, B)
+    return A, (linear_cache, bn_cache, Z_tilde, activation, alpha)
 
 
 def linear_bn_activation_backward(dA, cache, backend=None):
@@ -143,28 +159,30 @@ def linear_bn_activation_backward(dA, cache, backend=None):
     """
     linear_cache, bn_cache, Z_tilde, activation, alpha = cache
     check_shape("dA", dA, Z_tilde.shape)
-    B = get_backend(backend)
+    B = chosen(backend)
     m = Z_tilde.shape[1]
-    dZ_tilde = B.activation_backward(dA, Z_tilde, activation, alpha)
+    dZ_tilde = activations.activation_backward(dA, _g_cache(Z_tilde, None, activation, alpha), activation, B)
     dZ, dgamma, dbeta = batchnorm_ops.batchnorm_backward(dZ_tilde, bn_cache, B)
-    _scale_in_place(dgamma, 1.0 / m, B)              # dgamma <- dgamma / m
-    _scale_in_place(dbeta, 1.0 / m, B)               # dbeta  <- dbeta / m
     dA_prev, dW, db = linear_backward(dZ, linear_cache, B)
     # J does not depend on b[l] at all: the batch mean mu contains b[l] and Z - mu removes it. The
     # computed db is rounding noise (~1e-17), which Adam would blow up to lr-sized steps; use the
     # exact gradient, 0.
-    _scale_in_place(db, 0.0, B)                      # db <- 0
-    return dA_prev, dW, db, dgamma, dbeta
+    if (K := accelerated(B)) is not None:  # the arrays may live on the GPU: scale them in place
+        return dA_prev, dW, K.fill(db, 0.0), K.axpby(1.0 / m, dgamma, 0.0, dgamma), K.axpby(1.0 / m, dbeta, 0.0, dbeta)
+    return dA_prev, dW, np.zeros_like(db), dgamma / m, dbeta / m
 
 
-def _scale_in_place(x, c, B):
-    """x <- c * x on any backend (the array may live on the GPU), written with the in-place
-    update kernel: x - (1 - c) * x = c * x."""
-    B.update(x, x, 1.0 - c)
-
-
-def forward(X, parameters, hidden_activation="relu", output_activation="sigmoid", alpha=0.01, backend=None,
-            batchnorm=False, bn_params=None):
+# ----------------------------------------------------------------------------- the whole network
+def forward(
+    X,
+    parameters,
+    hidden_activation="relu",
+    output_activation="sigmoid",
+    alpha=0.01,
+    backend=None,
+    batchnorm=False,
+    bn_params=None,
+):
     """Forward propagation: A[0] = X; Z[l] = W[l] A[l-1] + b[l]; A[l] = g[l](Z[l]).
 
     X: (n[0], m). g[l] = ``hidden_activation`` for l < L, ``output_activation``
@@ -177,7 +195,6 @@ def forward(X, parameters, hidden_activation="relu", output_activation="sigmoid"
     """
     check_choice("hidden_activation", hidden_activation, HIDDEN_ACTIVATIONS)
     check_choice("output_activation", output_activation, OUTPUT_ACTIVATIONS)
-    B = get_backend(backend)
     L = num_layers(parameters)
     if L == 0:
         raise ValueError("parameters: expected keys W1, b1, ..., WL, bL; found no 'W1'")
@@ -188,21 +205,26 @@ def forward(X, parameters, hidden_activation="relu", output_activation="sigmoid"
         bn_params = [{"mode": "train"} for _ in range(L - 1)]
     if batchnorm and len(bn_params) != L - 1:
         raise ValueError(f"bn_params: expected {L - 1} dicts (one per hidden layer), got {len(bn_params)}")
-    A = B.to_device(X)
+    B = chosen(backend)
+    K = accelerated(B)
+    for key, value in parameters.items():
+        on_device(key, value, K)
+    A = K.to_device(X) if K is not None else np.asarray(X)  # X from the host: copied once per call
     caches = []
     for l in range(1, L + 1):
         g = output_activation if l == L else hidden_activation
+        W, b = parameters[f"W{l}"], parameters[f"b{l}"]
         if batchnorm and l < L:
-            A, cache = linear_bn_activation_forward(A, parameters[f"W{l}"], parameters[f"b{l}"], parameters[f"gamma{l}"],
-                                                    parameters[f"beta{l}"], bn_params[l - 1], g, alpha, B)
+            gamma, beta = parameters[f"gamma{l}"], parameters[f"beta{l}"]
+            A, cache = linear_bn_activation_forward(A, W, b, gamma, beta, bn_params[l - 1], g, alpha, B)
         else:
-            A, cache = linear_activation_forward(A, parameters[f"W{l}"], parameters[f"b{l}"], g, alpha, B)
+            A, cache = linear_activation_forward(A, W, b, g, alpha, B)
         caches.append(cache)
     return A, caches
 
 
 def compute_cost(AL, Y, loss="cross_entropy", backend=None):
-    """The cost J of predictions AL against labels Y, both (n[L], m):
+    """The cost J of predictions AL against labels Y, both (n[L], m) (``nn_ref.losses``):
 
     - "cross_entropy":             J = -(1/m) sum [y log a + (1 - y) log(1 - a)]  (the slide's)
     - "categorical_cross_entropy": J = -(1/m) sum sum y log a   (softmax output, one-hot Y)
@@ -213,41 +235,52 @@ def compute_cost(AL, Y, loss="cross_entropy", backend=None):
     """
     check_choice("loss", loss, LOSSES)
     check_shape("Y", Y, AL.shape)
-    B = get_backend(backend)
-    return getattr(B, f"{loss}_cost")(AL, B.to_device(Y))
+    K = accelerated(backend)
+    return losses.cost(AL, K.to_device(Y) if K is not None else Y, loss, chosen(backend))
 
 
 def backward(AL, Y, caches, loss="cross_entropy", backend=None, batchnorm=False):
-    """Backward propagation: the exact gradient of ``compute_cost(AL, Y, loss)``.
+    """Backward propagation: the exact gradient of ``compute_cost(AL, Y, loss)``, layer L down to 1.
 
-    dZ[L] = AL - Y for sigmoid + cross_entropy and for softmax + categorical_cross_entropy
-    (the chain rule collapses); otherwise dA[L] = dJ/dAL * m and dZ[L] = dA[L] * g'(Z[L]).
-    Then for l = L .. 1: dW[l], db[l], dA[l-1] from ``linear_backward``.
+        dZ[L] = AL - Y                  sigmoid + cross_entropy, softmax + categorical_cross_entropy
+        dZ[L] = dA[L] * g'(Z[L])        otherwise, with dA[L] = m dJ/dAL (``losses.cost_gradient``)
+        dA[l-1], dW[l], db[l]           ``linear_backward(dZ[l])``
+        dZ[l-1] = dA[l-1] * g'(Z[l-1])
 
-    Returns {"dW1", "db1", ..., "dWL", "dbL", "dA0"} with the shapes of W[l], b[l] and X.
-    ("dA0" follows the same convention as every dA: m times dJ/dX.)
-    ``batchnorm=True`` (caches from ``forward(..., batchnorm=True)`` in train mode) adds
-    "dgamma1", "dbeta1", ... for the hidden layers: true gradients dJ/dgamma[l], dJ/dbeta[l].
+    Returns grads, every gradient computed: {"dW1", "db1", ..., "dWL", "dbL"} with the shapes of W[l], b[l],
+    and "dZ1" .. "dZL", "dA0" .. "dA{L-1}" (and "dA{L}" where dZ[L] did not collapse), each m times
+    dJ/d(that array) -- "dA0" is m dJ/dX. ``batchnorm=True`` (caches from ``forward(..., batchnorm=True)``
+    in train mode) adds "dgamma1", "dbeta1", ... for the hidden layers: true gradients dJ/dgamma, dJ/dbeta.
     """
     check_choice("loss", loss, LOSSES)
     check_shape("Y", Y, AL.shape)
-    B = get_backend(backend)
-    Y = B.to_device(Y)
+    B = chosen(backend)
+    K = accelerated(B)
+    if K is not None:
+        Y = K.to_device(Y)  # the labels from the host: copied once per call
     L = len(caches)
     grads = {}
-    linear_cache, Z, A, activation, alpha = caches[-1]
-    if (activation, loss) in (("sigmoid", "cross_entropy"), ("softmax", "categorical_cross_entropy")):
-        dA_prev, dW, db = linear_backward(B.output_delta(AL, Y), linear_cache, B)
+    linear_cache, Z, A, g, alpha = caches[-1]
+    if collapses(g, loss):
+        dZ = losses.output_delta(AL, Y, B)  # dZ[L] = AL - Y
     else:
-        dA_prev, dW, db = linear_activation_backward(B.cost_gradient(AL, Y, loss), caches[-1], B)
-    grads[f"dW{L}"], grads[f"db{L}"] = dW, db
+        grads[f"dA{L}"] = dA = losses.cost_gradient(AL, Y, loss, B)
+        dZ = activations.activation_backward(dA, _g_cache(Z, A, g, alpha), g, B)  # dZ[L] = dA[L] * g'(Z[L])
+    grads[f"dZ{L}"] = dZ
+    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(dZ, linear_cache, B)
     for l in range(L - 1, 0, -1):
+        dA = grads[f"dA{l}"]
         if batchnorm:
-            dA_prev, grads[f"dW{l}"], grads[f"db{l}"], grads[f"dgamma{l}"], grads[f"dbeta{l}"] = \
-                linear_bn_activation_backward(dA_prev, caches[l - 1], B)
+            dA_prev, dW, db, grads[f"dgamma{l}"], grads[f"dbeta{l}"] = linear_bn_activation_backward(
+                dA, caches[l - 1], B
+            )
         else:
-            dA_prev, grads[f"dW{l}"], grads[f"db{l}"] = linear_activation_backward(dA_prev, caches[l - 1], B)
-    grads["dA0"] = dA_prev
+            linear_cache, Z, A, g, alpha = caches[l - 1]
+            check_shape(f"dA{l}", dA, Z.shape)
+            dZ = activations.activation_backward(dA, _g_cache(Z, A, g, alpha), g, B)  # dZ[l] = dA[l] * g'(Z[l])
+            grads[f"dZ{l}"] = dZ
+            dA_prev, dW, db = linear_backward(dZ, linear_cache, B)
+        grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = dA_prev, dW, db
     return grads
 
 
@@ -255,28 +288,59 @@ def update_parameters(parameters, grads, learning_rate, backend=None):
     """Gradient descent step, in place: W[l] <- W[l] - alpha dW[l];  b[l] <- b[l] - alpha db[l]
     (and gamma[l], beta[l] likewise when the network has batch normalization).
 
-    Returns ``parameters`` (the same dict, updated).
+    Returns ``parameters`` (the same dict, its arrays updated in place).
     """
-    B = get_backend(backend)
-    for l in range(1, num_layers(parameters) + 1):
-        for p in ("W", "b", "gamma", "beta"):
-            if p in ("gamma", "beta") and f"{p}{l}" not in parameters:
-                continue
-            check_shape(f"d{p}{l}", grads[f"d{p}{l}"], parameters[f"{p}{l}"].shape)
-            B.update(parameters[f"{p}{l}"], grads[f"d{p}{l}"], learning_rate)
+    K = accelerated(backend)
+    for key, param in parameters.items():
+        grad = grads[f"d{key}"]
+        check_shape(f"d{key}", grad, param.shape)
+        if K is not None:  # numba CPU / CUDA: the same update, in place on the backend's arrays
+            K.update(param, grad, learning_rate)
+        else:
+            param -= learning_rate * grad
     return parameters
 
 
+def train_step(
+    X,
+    Y,
+    parameters,
+    hidden_activation="relu",
+    output_activation="sigmoid",
+    loss=None,
+    learning_rate=0.1,
+    alpha=0.01,
+    backend=None,
+):
+    """One step of gradient descent, the lecture's four steps in order [Training - Gradient Descent Algorithm]:
+    forward propagation, the cost, backward propagation, W[l] <- W[l] - alpha dW[l] (``parameters`` in place).
+
+    X: (n[0], m), Y: (n[L], m); ``loss`` defaults to the output's own (``losses.DEFAULT_LOSS``).
+    Returns J before the update. This is the oracle of the kernels' fused ``train_step`` (which does the
+    same in one compiled call on the flat parameters, see ``nn_ref.kernels.contract``).
+    """
+    loss = losses.DEFAULT_LOSS[output_activation] if loss is None else loss
+    B = chosen(backend)
+    AL, caches = forward(X, parameters, hidden_activation, output_activation, alpha, B)
+    J = compute_cost(AL, Y, loss, B)
+    grads = backward(AL, Y, caches, loss, B)
+    update_parameters(parameters, grads, learning_rate, B)
+    return J
+
+
+# ----------------------------------------------------------------------------- inference
 def predict(X, parameters, hidden_activation="relu", output_activation="sigmoid", backend=None, bn_params=None):
     """Inference: class predictions (n[L]=1 sigmoid: AL > 0.5 as (1, m); softmax: argmax as (m,)),
     or AL itself for a linear output. With ``bn_params`` (a batch-normalized network), batch norm
     runs in eval mode with the running statistics."""
-    B = get_backend(backend)
+    B = chosen(backend)
+    K = accelerated(B)
     if bn_params is not None:
-        bn_params = [dict(p, mode="eval") for p in bn_params]
-    AL, _ = forward(X, parameters, hidden_activation, output_activation, backend=B,
-                    batchnorm=bn_params is not None, bn_params=bn_params)
-    AL = B.to_host(AL)
+        bn_params = batchnorm_ops.eval_mode(bn_params)
+    AL, _ = forward(
+        X, parameters, hidden_activation, output_activation, backend=B, batchnorm=bn_params is not None, bn_params=bn_params
+    )
+    AL = K.to_host(AL) if K is not None else AL
     if output_activation == "softmax":
         return AL.argmax(axis=0)
     if output_activation == "sigmoid":

@@ -1,88 +1,30 @@
-"""Optimizers [Training - Gradient Descent, Algorithm 1 Gradient Descent, and the optimizer slides].
+"""Optimizers for the network [Stochastic Gradient Descent with Mini-batch, Hyperparameters in Deep Learning,
+Effective Mini-batch], each written as its formula (the cs231n habit), per parameter array theta:
 
-The slide's Algorithm 1, for a differentiable f: R^n -> R given with its gradient::
+    SGD        theta <- theta - lr dtheta
+    Momentum   v <- beta v + (1 - beta) dtheta;  theta <- theta - lr v
+    Adam       m <- beta1 m + (1 - beta1) dtheta;  v <- beta2 v + (1 - beta2) dtheta^2
+               theta <- theta - lr (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
 
-    1: while TRUE do
-    2:   tmpDelta <- x_old - alpha * grad f(x_old)
-    3:   if abs(tmpDelta - x_old) < CRITERIA then
-    4:     break
-    5:   end if
-    6:   x_old <- tmpDelta
-    7: end while
+    batch gradient descent   J over all m samples, one update per epoch        batch_size = None (= m)
+    SGD                      J over 1 sample                                   batch_size = 1
+    mini-batch SGD           J over a batch of b samples (10-500)              batch_size = b
 
-``gradient_descent`` below is exactly that loop, plus a maximum number of steps (the slide's loop
-has none). At the break, |x_new - x_old| = alpha |grad f(x_old)| < CRITERIA, so the returned point
-has |grad f| < CRITERIA / alpha: with alpha = 0.01 and the default CRITERIA = 1e-8, |f'| < 1e-6.
+J is always the *mean* of the per-sample losses over the batch (the network's compute_cost and backward use
+1/m), so a gradient does not grow with the batch size. (The slide writes the mini-batch update with a sum over
+the batch; the mean is that sum times 1/b, folded into the learning rate.)
 
-Example (the slide's local-vs-global picture, f(x) = x^4 - 3x^2 + x, alpha = 0.01): from x0 = 2
-it stops at the local minimum x ~ 1.1309, from x0 = -2 at the global minimum x ~ -1.3008.
+State (velocity, moments) is kept per parameter array, keyed by the parameter's own name ("W1", "b1",
+"gamma1", ...). With ``backend="cpu"`` / ``"cuda"`` the same formulas run as in-place kernel ops
+(``update``, ``axpby``, ``adam_update``), so parameters and state stay on the device.
+The slide's Algorithm 1 on a plain function is ``nn_ref.descent.gradient_descent``.
 """
+
 import numpy as np
 
-
-def gradient_descent(grad_f, x0, learning_rate, criteria=1e-8, max_steps=10_000, f=None):
-    """Algorithm 1: x_new = x_old - alpha * grad_f(x_old) until |x_new - x_old| < CRITERIA.
-
-    grad_f: callable x -> grad f(x), same shape as x (a float for scalar x).
-    x0: the start point x_old, a float or an array of shape (n,).
-    learning_rate: alpha > 0. criteria: CRITERIA > 0; for array x the test is on every
-    component, max_i |x_new_i - x_old_i| < CRITERIA. max_steps: the most updates made.
-    f: optional callable x -> f(x); when given, its value at every iterate is returned too.
-
-    Returns a dict:
-      "x":         the final x_old (the point at which the loop broke, or the last iterate),
-      "path":      array of all iterates x_old, x0 first: (k+1,) for scalar x, (k+1, n) for (n,) x,
-      "steps":     k, the number of updates made (len(path) - 1),
-      "converged": True when the CRITERIA test broke the loop, False when max_steps ran out,
-      "f":         (only when f is given) array (k+1,) of f at every iterate.
-    """
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate: expected a positive number, got {learning_rate!r}")
-    if not criteria > 0:
-        raise ValueError(f"criteria: expected a positive number, got {criteria!r}")
-    if int(max_steps) < 0:
-        raise ValueError(f"max_steps: expected a non-negative integer, got {max_steps!r}")
-    scalar = np.ndim(x0) == 0
-    x_old = np.array(x0, dtype=np.float64)
-    if x_old.ndim > 1:
-        raise ValueError(f"x0: expected a scalar or shape (n,), got shape {x_old.shape}")
-    path = [x_old.copy()]
-    converged = False
-    for _ in range(int(max_steps)):
-        g = np.asarray(grad_f(float(x_old) if scalar else x_old.copy()), dtype=np.float64)
-        if g.shape != x_old.shape:
-            raise ValueError(f"grad_f(x): expected shape {x_old.shape}, got {g.shape}")
-        tmp_delta = x_old - learning_rate * g                   # line 2
-        if np.max(np.abs(tmp_delta - x_old)) < criteria:         # line 3
-            converged = True                                     # line 4: break
-            break
-        x_old = tmp_delta                                        # line 6
-        path.append(x_old.copy())
-    path = np.array(path)
-    result = {"x": float(x_old) if scalar else x_old, "path": path,
-              "steps": len(path) - 1, "converged": converged}
-    if f is not None:
-        result["f"] = np.array([f(float(p) if scalar else p) for p in path], dtype=np.float64)
-    return result
-
-
-# ============================================================================= training a network
-# [Stochastic Gradient Descent with Mini-batch, Hyperparameters, Effective Mini-batch]
-#
-#   batch gradient descent   J over all m samples, one update per epoch        batch_size = None (= m)
-#   SGD                      J over 1 sample                                   batch_size = 1
-#   mini-batch SGD           J over a batch of b samples (10-500)              batch_size = b
-#
-# J is always the *mean* of the per-sample losses over the batch (the network's compute_cost and
-# backward use 1/m), so a gradient does not grow with the batch size. (The slide writes the mini-batch
-# update with a sum over the batch; the mean is that sum times 1/b, folded into the learning rate.)
-#
-# Optimizers keep their state (velocity, moments) per parameter array, keyed by the parameter's own
-# name ("W1", "b1", "gamma1", ...), which no two arrays share. Their arithmetic runs in the backend:
-# the in-place ``update(param, grad, lr)`` op (param <- param - lr * grad) is enough for SGD and
-# momentum, so parameters and state stay on the device; Adam's square root uses the backend's
-# ``adam_update`` op when it has one and NumPy on host arrays otherwise.
-from nn_ref.kernels import get_backend as _get_backend
+from nn_ref._checks import check_shape
+from nn_ref.backend import accelerated
+from nn_ref.descent import gradient_descent  # noqa: F401  (Algorithm 1, kept importable from here)
 
 
 def minibatches(X, Y, batch_size=None, rng=None, shuffle=True):
@@ -111,29 +53,43 @@ def minibatches(X, Y, batch_size=None, rng=None, shuffle=True):
         yield X[:, idx], Y[:, idx]
 
 
-def _parameter_names(parameters):
-    return [k for k in parameters if not k.startswith("d")]
+def _pairs(parameters, grads):
+    """(name, theta, dtheta) for every parameter, each gradient's shape checked against its parameter."""
+    for key, param in parameters.items():
+        if "d" + key not in grads:
+            raise ValueError(f"grads: no 'd{key}' for parameter {key!r}")
+        grad = grads["d" + key]
+        check_shape(f"d{key}", grad, param.shape)
+        yield key, param, grad
+
+
+def _zeros_like(param, K):
+    zeros = np.zeros(param.shape, dtype=param.dtype)
+    return zeros if K is None else K.to_device(zeros)
 
 
 class SGD:
-    """Plain (mini-batch) gradient descent: theta <- theta - lr * dtheta for every parameter array."""
+    """Plain (mini-batch) gradient descent: theta <- theta - lr dtheta for every parameter array."""
 
     name = "sgd"
 
     def step(self, parameters, grads, learning_rate, backend=None):
         """One update, in place. parameters {"W1": ...}, grads {"dW1": ...} with equal shapes."""
-        B = _get_backend(backend)
-        for key in _parameter_names(parameters):
-            B.update(parameters[key], grads["d" + key], learning_rate)
+        K = accelerated(backend)
+        for _, theta, dtheta in _pairs(parameters, grads):
+            if K is not None:  # numba CPU / CUDA: the same formula, in place on the backend's arrays
+                K.update(theta, dtheta, learning_rate)
+            else:
+                theta -= learning_rate * dtheta
 
     def state_dict(self):
         return {}
 
 
 class Momentum:
-    """Gradient descent with momentum (the deeplearning.ai form), per parameter array theta:
+    """Gradient descent with momentum (the deeplearning.ai form), v starting at 0:
 
-        v <- beta v + (1 - beta) dtheta;     theta <- theta - lr v          (v starts at 0)
+    v <- beta v + (1 - beta) dtheta;     theta <- theta - lr v
     """
 
     name = "momentum"
@@ -145,26 +101,30 @@ class Momentum:
         self.v = {}
 
     def step(self, parameters, grads, learning_rate, backend=None):
-        B = _get_backend(backend)
-        for key in _parameter_names(parameters):
-            param, grad = parameters[key], grads["d" + key]
+        K = accelerated(backend)
+        beta = self.beta
+        for key, theta, dtheta in _pairs(parameters, grads):
             if key not in self.v:
-                self.v[key] = B.to_device(np.zeros(param.shape, dtype=param.dtype))
+                self.v[key] = _zeros_like(theta, K)
             v = self.v[key]
-            B.update(v, v, 1.0 - self.beta)             # v <- beta v
-            B.update(v, grad, -(1.0 - self.beta))       # v <- v + (1 - beta) dtheta
-            B.update(param, v, learning_rate)           # theta <- theta - lr v
+            if K is not None:  # numba CPU / CUDA: the same formula, in place
+                K.axpby(1 - beta, dtheta, beta, v)  # v <- beta v + (1 - beta) dtheta
+                K.update(theta, v, learning_rate)  # theta <- theta - lr v
+            else:
+                v *= beta
+                v += (1 - beta) * dtheta
+                theta -= learning_rate * v
 
     def state_dict(self):
         return {"beta": self.beta}
 
 
 class Adam:
-    """Adam (Kingma & Ba 2015), per parameter array theta, t = number of Adam steps so far (from 1):
+    """Adam (Kingma & Ba 2015), t = number of Adam steps so far (from 1), m and v starting at 0:
 
-        m <- beta1 m + (1 - beta1) dtheta;          v <- beta2 v + (1 - beta2) dtheta^2
-        m_hat = m / (1 - beta1^t);                  v_hat = v / (1 - beta2^t)
-        theta <- theta - lr m_hat / (sqrt(v_hat) + eps)
+    m <- beta1 m + (1 - beta1) dtheta;          v <- beta2 v + (1 - beta2) dtheta^2
+    m_hat = m / (1 - beta1^t);                  v_hat = v / (1 - beta2^t)
+    theta <- theta - lr m_hat / (sqrt(v_hat) + eps)
     """
 
     name = "adam"
@@ -177,37 +137,23 @@ class Adam:
         self.m, self.v = {}, {}
 
     def step(self, parameters, grads, learning_rate, backend=None):
-        B = _get_backend(backend)
+        K = accelerated(backend)
         self.t += 1
-        device_op = getattr(B, "adam_update", None)
-        for key in _parameter_names(parameters):
-            param, grad = parameters[key], grads["d" + key]
-            on_host = isinstance(param, np.ndarray)
+        beta1, beta2, eps, t = self.beta1, self.beta2, self.eps, self.t
+        for key, theta, dtheta in _pairs(parameters, grads):
             if key not in self.m:
-                zeros = np.zeros(param.shape, dtype=param.dtype)
-                keep = B.to_device if (device_op is not None or on_host) else np.array
-                self.m[key], self.v[key] = keep(zeros), keep(zeros.copy())
-            if device_op is not None:
-                device_op(param, grad, self.m[key], self.v[key], learning_rate,
-                          self.beta1, self.beta2, self.eps, self.t)
-            elif on_host:
-                self._update(param, grad, self.m[key], self.v[key], learning_rate)
-            else:
-                # a device backend without an adam_update op: compute the step on the host and
-                # apply it with the backend's update op (theta <- theta - 1 * step)
-                p = B.to_host(param).copy()
-                self._update(p, B.to_host(grad), self.m[key], self.v[key], learning_rate)
-                B.update(param, B.to_device(B.to_host(param) - p), 1.0)
-
-    def _update(self, param, grad, m, v, learning_rate):
-        """The Adam equations on host arrays, in place on param, m, v."""
-        m *= self.beta1
-        m += (1 - self.beta1) * grad
-        v *= self.beta2
-        v += (1 - self.beta2) * grad * grad
-        m_hat = m / (1 - self.beta1 ** self.t)
-        v_hat = v / (1 - self.beta2 ** self.t)
-        param -= learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
+                self.m[key], self.v[key] = _zeros_like(theta, K), _zeros_like(theta, K)
+            m, v = self.m[key], self.v[key]
+            if K is not None:  # numba CPU / CUDA: the same formula, one in-place kernel
+                K.adam_update(theta, dtheta, m, v, learning_rate, beta1, beta2, eps, t)
+                continue
+            m *= beta1
+            m += (1 - beta1) * dtheta
+            v *= beta2
+            v += (1 - beta2) * dtheta * dtheta
+            m_hat = m / (1 - beta1**t)
+            v_hat = v / (1 - beta2**t)
+            theta -= learning_rate * m_hat / (np.sqrt(v_hat) + eps)
 
     def state_dict(self):
         return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps, "t": self.t}
@@ -225,6 +171,13 @@ def make_optimizer(optimizer, **kwargs):
     return OPTIMIZERS[optimizer](**kwargs)
 
 
+PARAMETER_GRADIENTS = ("dW", "db", "dgamma", "dbeta")
+
+
+def _is_parameter_gradient(key):
+    return key.rstrip("0123456789") in PARAMETER_GRADIENTS
+
+
 class GradientAccumulator:
     """Gradient accumulation [Effective Mini-batch] (Caffe's iter_size, PyTorch's batch_multiplier).
 
@@ -240,23 +193,30 @@ class GradientAccumulator:
     """
 
     def __init__(self, batch_multiplier=1):
-        if int(batch_multiplier) < 1:
+        if int(batch_multiplier) != batch_multiplier or int(batch_multiplier) < 1:
             raise ValueError(f"batch_multiplier: expected an integer >= 1, got {batch_multiplier!r}")
         self.k = int(batch_multiplier)
         self.sums = {}
-        self.count = 0           # mini-batches accumulated since the last step
+        self.count = 0  # mini-batches accumulated since the last step
 
     def add(self, grads, weight, backend=None):
-        """sums <- sums + weight * grads (``backward``'s dict; "dA0" is skipped), weight = m_j / M."""
-        B = _get_backend(backend)
+        """sums <- sums + weight * grads for the parameters' gradients dW[l], db[l] (, dgamma[l], dbeta[l])
+        of ``backward``'s dict, weight = m_j / M. The first add after ``take`` starts a new sum."""
+        K = accelerated(backend)
+        start = self.count == 0
         for key, g in grads.items():
-            if key == "dA0":
-                continue
+            if not _is_parameter_gradient(key):
+                continue  # dZ[l], dA[l]: not parameters' gradients
             if key not in self.sums:
-                self.sums[key] = B.to_device(np.zeros(g.shape, dtype=g.dtype))
-            elif self.count == 0:
-                B.update(self.sums[key], self.sums[key], 1.0)      # reset: s <- s - s = 0
-            B.update(self.sums[key], g, -float(weight))           # s <- s + (m_j / M) dtheta_j
+                self.sums[key] = _zeros_like(g, K)
+            s = self.sums[key]
+            check_shape(key, g, s.shape)
+            if K is not None:  # numba CPU / CUDA: in place on the backend's arrays
+                K.axpby(weight, g, 0.0 if start else 1.0, s)  # s <- (m_j / M) dtheta_j + s
+            elif start:
+                s[...] = weight * g
+            else:
+                s += weight * g
         self.count += 1
 
     def take(self):

@@ -60,8 +60,8 @@ def linear_cost(W, b, X, Y, loss="l2"):
     _check_data(X, Y)
     check_shape("W", W, (1, X.shape[0]))
     Z, cache = network.linear_forward(X, W, _as_b(b))
-    J, dJdA = (losses.l2_loss if loss == "l2" else losses.l1_loss)(Z, Y, reduction="mean")
-    _, dW, db = network.linear_backward(dJdA * X.shape[1], cache)    # dZ = m dJ/dZ
+    J, dZ = (losses.l2_loss if loss == "l2" else losses.l1_loss)(Z, Y, reduction="mean")  # A = Z: dZ = dA
+    _, dW, db = network.linear_backward(dZ, cache)
     return J, dW, db
 
 
@@ -74,8 +74,8 @@ def logistic_cost(W, b, X, Y):
     _check_data(X, Y)
     check_shape("W", W, (1, X.shape[0]))
     Z, cache = network.linear_forward(X, W, _as_b(b))
-    J, dJdZ = losses.binary_cross_entropy_with_logits(Z, Y)
-    _, dW, db = network.linear_backward(dJdZ * X.shape[1], cache)    # dZ = m dJ/dZ = A - Y
+    J, dZ = losses.binary_cross_entropy_with_logits(Z, Y)  # dZ = A - Y
+    _, dW, db = network.linear_backward(dZ, cache)
     return J, dW, db
 
 

@@ -15,10 +15,9 @@ the order the lecture computes them::
     dZ[l-1] = dA[l-1] * g'(Z[l-1])
     W[l] <- W[l] - alpha dW[l];  b[l] <- b[l] - alpha db[l]
 
-The numbers are those of ``nn_ref.network``: the forward steps are ``network.linear_activation_forward``
-(the call ``network.forward`` makes per layer), the backward steps the calls ``network.backward`` makes
-(``output_delta`` / ``cost_gradient``, the activation's backward, ``network.linear_backward``), and the
-update is ``network.update_parameters`` (tests/test_trace.py checks they are equal).
+The numbers are recorded from ``nn_ref.network``'s own calls, nothing is recomputed here: Z[l] and A[l] from
+the caches of ``network.forward``, J from ``network.compute_cost``, every dA[l], dZ[l], dW[l], db[l] from the
+grads of ``network.backward``, and the new W[l], b[l] from ``network.update_parameters``.
 ``format_trace`` prints the records; ``nn-ref trace`` is the command line.
 """
 from dataclasses import dataclass, field
@@ -27,9 +26,9 @@ import numpy as np
 
 from nn_ref import network
 from nn_ref._checks import check_choice, check_shape
-from nn_ref.kernels import get_backend
+from nn_ref.backend import accelerated, chosen, to_backend, to_host
+from nn_ref.kernels.contract import DEFAULT_LOSS, collapses
 
-DEFAULT_LOSS = {"sigmoid": "cross_entropy", "softmax": "categorical_cross_entropy", "linear": "mse"}
 COST_EQUATIONS = {
     "cross_entropy": "J = -(1/m) sum [Y log A[L] + (1 - Y) log(1 - A[L])]",
     "categorical_cross_entropy": "J = -(1/m) sum sum Y log A[L]",
@@ -89,8 +88,12 @@ def trace(layer_dims=(3, 4, 1), m=2, seed=0, backend="numpy", learning_rate=0.1,
     check_choice("output_activation", output_activation, network.OUTPUT_ACTIVATIONS)
     loss = DEFAULT_LOSS[output_activation] if loss is None else loss
     check_choice("loss", loss, network.LOSSES)
-    B = get_backend(backend)
-    host = B.to_host
+    B = chosen(backend)
+    K = accelerated(B)
+
+    def host(x):
+        return np.asarray(x) if K is None else K.to_host(x)
+
     if parameters is None:
         parameters = network.initialize_parameters(layer_dims, seed=seed)
     layer_dims = network.layer_dims_of(parameters)
@@ -124,53 +127,37 @@ def trace(layer_dims=(3, 4, 1), m=2, seed=0, backend="numpy", learning_rate=0.1,
         add("input", f"W[{l}]", l, f"W[{l}] (initial)", parameters[f"W{l}"])
         add("input", f"b[{l}]", l, f"b[{l}] (initial)", parameters[f"b{l}"])
 
-    # ---- forward: per layer, the call network.forward makes (Z and A come from its cache)
-    params = {k: B.to_device(np.array(host(v))) for k, v in parameters.items()}
-    A = B.to_device(np.asarray(X))
-    caches = []
+    # ---- forward propagation: network.forward; Z[l] and A[l] are read from its caches
+    params = to_backend({k: np.array(v) for k, v in to_host(parameters).items()}, B)  # a copy: updated below
+    AL, caches = network.forward(X, params, hidden_activation, output_activation, backend=B)
     for l in range(1, L + 1):
-        g = output_activation if l == L else hidden_activation
-        W, b = params[f"W{l}"], params[f"b{l}"]
-        A_prev = A
-        A, cache = network.linear_activation_forward(A_prev, W, b, g, backend=B)
-        caches.append(cache)
-        Z = cache[1]
+        (A_prev, W, b), Z, A, g, _ = caches[l - 1]
         add("forward", f"Z[{l}]", l, f"Z[{l}] = W[{l}] A[{l - 1}] + b[{l}]", Z,
             [W.shape, A_prev.shape, b.shape], "{0}{1} + {2}")
         add("forward", f"A[{l}]", l, f"A[{l}] = {g}(Z[{l}])", A, [Z.shape], "{0}")
-    AL = A
 
     # ---- cost: network.compute_cost
-    Yd = B.to_device(np.asarray(Y))
-    J = network.compute_cost(AL, Yd, loss, backend=B)
+    J = network.compute_cost(AL, Y, loss, backend=B)
     add("cost", "J", None, COST_EQUATIONS[loss].replace("A[L]", f"A[{L}]"), J)
 
-    # ---- backward: the calls network.backward makes, with each dZ[l] shown
-    g = caches[-1][3]
-    if (g, loss) in (("sigmoid", "cross_entropy"), ("softmax", "categorical_cross_entropy")):
-        dZ = B.output_delta(AL, Yd)
-        add("backward", f"dZ[{L}]", L, f"dZ[{L}] = A[{L}] - Y", dZ, [AL.shape, Yd.shape], "{0} - {1}")
+    # ---- backward propagation: network.backward; every gradient is read from its grads
+    grads = network.backward(AL, Y, caches, loss, backend=B)
+    if collapses(output_activation, loss):
+        add("backward", f"dZ[{L}]", L, f"dZ[{L}] = A[{L}] - Y", grads[f"dZ{L}"], [AL.shape, Y.shape], "{0} - {1}")
     else:
-        dA = B.cost_gradient(AL, Yd, loss)
-        add("backward", f"dA[{L}]", L, f"dA[{L}] = " + DA_EQUATIONS[loss].replace("A[L]", f"A[{L}]"), dA,
-            [AL.shape, Yd.shape], "f({0}, {1})")
-        dZ = _activation_backward(B, dA, caches[-1])
-        add("backward", f"dZ[{L}]", L, f"dZ[{L}] = dA[{L}] * {g}'(Z[{L}])", dZ, [dA.shape, caches[-1][1].shape],
-            "{0} * {1}")
-    grads = {}
+        add("backward", f"dA[{L}]", L, f"dA[{L}] = " + DA_EQUATIONS[loss].replace("A[L]", f"A[{L}]"),
+            grads[f"dA{L}"], [AL.shape, Y.shape], "f({0}, {1})")
+        add("backward", f"dZ[{L}]", L, f"dZ[{L}] = dA[{L}] * {output_activation}'(Z[{L}])", grads[f"dZ{L}"],
+            [AL.shape, AL.shape], "{0} * {1}")
     for l in range(L, 0, -1):
-        linear_cache, Z, _, g, _ = caches[l - 1]
-        A_prev, W, b = linear_cache
+        (A_prev, W, b), Z, _, g, _ = caches[l - 1]
+        dZ = grads[f"dZ{l}"]
         if l < L:
-            dZ = _activation_backward(B, dA_prev, caches[l - 1])
-            add("backward", f"dZ[{l}]", l, f"dZ[{l}] = dA[{l}] * {g}'(Z[{l}])", dZ, [dA_prev.shape, Z.shape],
-                "{0} * {1}")
-        dA_prev, dW, db = network.linear_backward(dZ, linear_cache, backend=B)
-        grads[f"dW{l}"], grads[f"db{l}"] = dW, db
-        add("backward", f"dW[{l}]", l, f"dW[{l}] = (1/m) dZ[{l}] A[{l - 1}]^T", dW,
+            add("backward", f"dZ[{l}]", l, f"dZ[{l}] = dA[{l}] * {g}'(Z[{l}])", dZ, [Z.shape, Z.shape], "{0} * {1}")
+        add("backward", f"dW[{l}]", l, f"dW[{l}] = (1/m) dZ[{l}] A[{l - 1}]^T", grads[f"dW{l}"],
             [dZ.shape, A_prev.shape[::-1]], "{0}{1}")
-        add("backward", f"db[{l}]", l, f"db[{l}] = (1/m) sum_i dZ[{l}]", db, [dZ.shape], "sum_i {0}")
-        add("backward", f"dA[{l - 1}]", l - 1, f"dA[{l - 1}] = W[{l}]^T dZ[{l}]", dA_prev,
+        add("backward", f"db[{l}]", l, f"db[{l}] = (1/m) sum_i dZ[{l}]", grads[f"db{l}"], [dZ.shape], "sum_i {0}")
+        add("backward", f"dA[{l - 1}]", l - 1, f"dA[{l - 1}] = W[{l}]^T dZ[{l}]", grads[f"dA{l - 1}"],
             [W.shape[::-1], dZ.shape], "{0}{1}")
 
     # ---- update: network.update_parameters (in place, on the copy ``params``)
@@ -180,14 +167,6 @@ def trace(layer_dims=(3, 4, 1), m=2, seed=0, backend="numpy", learning_rate=0.1,
             add("update", f"{p}[{l}]", l, f"{p}[{l}] = {p}[{l}] - {learning_rate:g} d{p}[{l}]", params[f"{p}{l}"],
                 [params[f"{p}{l}"].shape, grads[f"d{p}{l}"].shape], "{0} - alpha {1}")
     return steps
-
-
-def _activation_backward(B, dA, cache):
-    """dZ = dA * g'(Z) exactly as ``network.linear_activation_backward`` computes it."""
-    linear_cache, Z, A, activation, alpha = cache
-    if activation == "softmax":
-        return B.softmax_backward(dA, A)
-    return B.activation_backward(dA, Z, activation, alpha)
 
 
 def _random_labels(rng, output_activation, n_L, m):

@@ -16,26 +16,28 @@ One update (t counts updates, from 0), with k = ``batch_multiplier`` mini-batche
     history = trainer.fit(X_train, Y_train, epochs=20, X_val=X_test, Y_val=Y_test)
     trainer.save("model.npz");  Trainer.load("model.npz").evaluate(X_test, Y_test)
 
-The backend is chosen once (``backend=``). Parameters, optimizer state, batch-norm statistics and
+The backend is chosen once (``backend=``; default: $NN_REF_BACKEND, else "auto", the fastest here). Parameters, optimizer state, batch-norm statistics and
 accumulated gradients live in the backend for the whole run (``to_device`` once); per update only
 the mini-batch goes in and the cost (and the batch's predictions, for the accuracy) come out.
-A non-finite cost stops training with a ``DivergenceError`` naming the update, the learning rate
-and the first layer whose values are non-finite.
-"""
-import os
-import tempfile
-import zipfile
-from pathlib import Path
+A non-finite cost, a cost above DIVERGENCE_FACTOR times the first one, or non-finite parameters stop
+training with a ``DivergenceError`` naming the update, the learning rate and the first layer that went bad.
 
+The model-file format (``save_model`` / ``load_model``) is ``nn_ref.modelfile``; ``nn-ref train`` is in
+``nn_ref.cli``.
+"""
 import numpy as np
 from tqdm import tqdm
 
-from nn_ref import batchnorm as bn, network, optim, schedules
-from nn_ref._checks import check_choice, check_shape
-from nn_ref.kernels import get_backend, pack_parameters, parameter_views
+from nn_ref import batchnorm as bn
+from nn_ref import network, optim, schedules
+from nn_ref._checks import check_choice, check_learning_rate, check_shape
+from nn_ref.backend import accelerated, chosen
+from nn_ref.kernels.contract import DEFAULT_LOSS, pack_parameters, parameter_views
+from nn_ref.modelfile import FORMAT, load_model, save_model  # noqa: F401  (the model-file format's home)
 
-DEFAULT_LOSS = {"sigmoid": "cross_entropy", "softmax": "categorical_cross_entropy", "linear": "mse"}
-FORMAT = "nn-ref-model-1"
+# The run diverged when the cost exceeds this factor times max(first cost, 1): a finite but exploding cost,
+# e.g. a softmax whose clipped log keeps J finite while every prediction saturates on the wrong class.
+DIVERGENCE_FACTOR = 100.0
 
 
 class DivergenceError(FloatingPointError):
@@ -69,10 +71,11 @@ class Trainer:
     layer); seed (initialization and shuffling); backend (chosen once); progress (a tqdm bar).
 
     ``fused=True`` runs each update as the backend's one-call ``train_step`` (forward, cost, backward
-    and the SGD update fused; parameters packed in one flat array ``theta``, ``self.parameters`` are
-    views into it). It computes the same update; it applies only to plain SGD without gradient
-    accumulation or batch norm, and the per-update "accuracy" in the history is then NaN (the fused
-    step returns only the cost).
+    and the SGD, momentum or Adam update fused; parameters packed in one flat array ``theta``,
+    ``self.parameters`` are views into it, optimizer state is flat too). It computes the same update; it
+    applies without gradient accumulation or batch norm, and the per-update "accuracy" in the history is
+    then NaN (the fused step returns only the cost). On the numpy backend there is nothing to fuse: the
+    per-layer NumPy code runs.
     """
 
     def __init__(self, layer_dims, hidden_activation="relu", output_activation="sigmoid", loss=None,
@@ -94,41 +97,52 @@ class Trainer:
         self.dtype = np.dtype(dtype)
         self.lr = _as_schedule(learning_rate)
         self.optimizer = optim.make_optimizer(optimizer, **(optimizer_options or {}))
-        self.B = get_backend(backend)
-        self.backend = self.B.name
+        self.B = chosen(backend, default="auto")  # "numpy" or the kernels module, chosen once
+        self.K = accelerated(self.B)
+        self.backend = "numpy" if self.K is None else self.K.name
         host = network.initialize_parameters(self.layer_dims, init=init, seed=seed, dtype=self.dtype,
                                              batchnorm=self.batchnorm)
-        self.fused = bool(fused)
-        if self.fused:
+        if fused:
             why = [reason for bad, reason in (
-                (not isinstance(self.optimizer, optim.SGD), f"optimizer {self.optimizer.name!r} (only sgd)"),
+                (getattr(self.optimizer, "name", None) not in optim.OPTIMIZERS,
+                 "a custom optimizer (only sgd, momentum, adam)"),
                 (self.batch_multiplier != 1, f"batch_multiplier {self.batch_multiplier} (only 1)"),
-                (self.batchnorm, "batchnorm"),
-                (not hasattr(self.B, "train_step"), f"backend {self.backend!r} has no train_step")) if bad]
+                (self.batchnorm, "batchnorm")) if bad]
             if why:
                 raise ValueError(f"fused=True: the fused train_step does not apply to {', '.join(why)}")
+        self.fused = bool(fused) and self.K is not None
+        self._state = None  # the fused step's flat optimizer state, made on first use
         self._set_parameters(host)
         self.bn_params = None
         if self.batchnorm:
             self.bn_params = bn.init_bn_params(self.layer_dims, bn_eps, bn_momentum, self.dtype)
             for p in self.bn_params:
-                p["running_mean"] = self.B.to_device(p["running_mean"])
-                p["running_var"] = self.B.to_device(p["running_var"])
+                p["running_mean"] = self.to_device(p["running_mean"])
+                p["running_var"] = self.to_device(p["running_var"])
         self.rng = np.random.default_rng(seed)       # shuffling: one permutation per epoch
         self.t = 0                                   # updates made so far
+        self._J0 = None                              # the first update's cost (the divergence test's scale)
         self._last_lr = None                         # the learning rate of update t - 1
         self.epoch = 0
         self.history = {"cost": [], "accuracy": [], "lr": [], "epoch_cost": [], "val_cost": [], "val_accuracy": []}
 
     # ------------------------------------------------------------------------- the pieces
+    def to_device(self, x):
+        """x as an array of this trainer's backend (a GPU copy for cuda; host NumPy otherwise)."""
+        return np.asarray(x) if self.K is None else self.K.to_device(x)
+
+    def to_host(self, x):
+        """x as a host NumPy array."""
+        return np.asarray(x) if self.K is None else self.K.to_host(x)
+
     def _set_parameters(self, host):
         """Put host parameters on the backend, once (packed into one flat theta when fused)."""
         if self.fused:
             theta, self._dims = pack_parameters(host)
-            self.theta = self.B.to_device(theta)
+            self.theta = self.to_device(theta)
             self.parameters = parameter_views(self.theta, self._dims)
         else:
-            self.parameters = {k: self.B.to_device(np.asarray(v, dtype=self.dtype)) for k, v in host.items()}
+            self.parameters = {k: self.to_device(np.asarray(v, dtype=self.dtype)) for k, v in host.items()}
 
     def _forward(self, X, mode="train"):
         bn_params = None
@@ -149,60 +163,96 @@ class Trainer:
         L = len(self.layer_dims) - 1
         for l in range(1, L + 1):
             for key in (f"W{l}", f"b{l}", f"gamma{l}", f"beta{l}"):
-                if key in self.parameters and not np.all(np.isfinite(self.B.to_host(self.parameters[key]))):
+                if key in self.parameters and not np.all(np.isfinite(self.to_host(self.parameters[key]))):
                     return f"layer {l} ({key} has non-finite values)"
             A = AL if l == L else caches[l][0][0]          # A[l] is the next layer's A_prev
-            if not np.all(np.isfinite(self.B.to_host(A))):
+            if not np.all(np.isfinite(self.to_host(A))):
                 return f"layer {l} (A{l} has non-finite values)"
         # nothing is NaN/inf yet, but the cost overflowed: name the layer holding the largest value
-        sizes = [(float(np.max(np.abs(self.B.to_host(AL if l == L else caches[l][0][0])))), l) for l in range(1, L + 1)]
+        sizes = [(float(np.max(np.abs(self.to_host(AL if l == L else caches[l][0][0])))), l) for l in range(1, L + 1)]
         biggest, l = max(sizes)
         return f"none yet, but the cost overflowed: layer {l} holds the largest activation, |A{l}| = {biggest:.3g}"
 
     def _update(self, group):
         """One update from a group of k mini-batches. Returns (cost, accuracy, lr) of the update."""
         B, lr = self.B, float(self.lr(self.t))
+        check_learning_rate(lr, self.t)
         if self.fused:
             return self._fused_update(group[0], lr)
         M = sum(Xb.shape[1] for Xb, _ in group)
         cost = acc = 0.0
         grads = None
         for Xb, Yb in group:
-            Yd = B.to_device(Yb)                     # the batch goes in once (a no-op on the host backends)
+            Yd = self.to_device(Yb)                 # the batch goes in once (a no-op on the host backends)
             AL, caches = self._forward(Xb)
             J = network.compute_cost(AL, Yd, self.loss, B)
-            if not np.isfinite(J):
-                self._diverged(J, lr, caches, AL)
+            self._check_cost(J, lr, caches, AL)
             grads = network.backward(AL, Yd, caches, self.loss, B, batchnorm=self.batchnorm)
             weight = Xb.shape[1] / M
             if len(group) > 1:
                 self.accumulator.add(grads, weight, B)
             cost += weight * J
-            acc += weight * _batch_accuracy(B.to_host(AL), Yb, self.output_activation)
+            acc += weight * _batch_accuracy(self.to_host(AL), Yb, self.output_activation)
         if len(group) > 1:
             grads = self.accumulator.take()
-        self.optimizer.step(self.parameters, {k: v for k, v in grads.items() if k != "dA0"}, lr, B)
+        self.optimizer.step(self.parameters, grads, lr, B)
         self.t += 1
         self._last_lr = lr
         return cost, acc, lr
 
-    def _diverged(self, J, lr, caches, AL):
+    def _check_cost(self, J, lr, caches, AL):
+        """DivergenceError when the update's cost J is not finite."""
+        if self._J0 is None and np.isfinite(J):
+            self._J0 = J
+        if not np.isfinite(J):
+            self._diverged(f"the cost is {J}, non-finite", lr, caches, AL)
+
+    def _check_epoch_cost(self, epoch_cost, lr, X):
+        """DivergenceError when the epoch's mean cost exceeds DIVERGENCE_FACTOR * max(first update's cost, 1)
+        (a mean over the epoch, so that one noisy mini-batch of a small batch size does not trip it)."""
+        if self._J0 is not None and epoch_cost > DIVERGENCE_FACTOR * max(self._J0, 1.0):
+            AL, caches = self._forward(self.to_device(X[:, : min(X.shape[1], 256)]), mode="eval")
+            self._diverged(f"the epoch's mean cost {epoch_cost:.4g} exceeds {DIVERGENCE_FACTOR:g} x max(first "
+                           f"cost {self._J0:.4g}, 1)", lr, caches, AL)
+
+    def _check_parameters(self, lr):
+        """DivergenceError when any parameter holds NaN or inf (one pass over the parameters)."""
+        for key, value in self.parameters.items():
+            host = self.to_host(value)
+            if not np.all(np.isfinite(host)):
+                raise DivergenceError(
+                    f"training diverged by update {self.t} (epoch {self.epoch + 1}, learning rate {lr:g}): "
+                    f"{key} holds non-finite values (first at index {np.argwhere(~np.isfinite(host))[0].tolist()}). "
+                    "Lower the learning rate.")
+
+    def _diverged(self, what, lr, caches, AL):
         previous = f"update {self.t - 1} used learning rate {self._last_lr:g}" if self.t else "no update yet"
         raise DivergenceError(
             f"training diverged at update {self.t} (epoch {self.epoch + 1}, learning rate {lr:g}): "
-            f"the cost is {J} ({previous}); first non-finite values: "
+            f"{what} ({previous}); first bad layer: "
             f"{self._first_nonfinite_layer(caches, AL)}. Lower the learning rate.")
 
     def _fused_update(self, batch, lr):
-        """One update with the backend's fused ``train_step`` (SGD, theta in place)."""
+        """One update with the backend's fused ``train_step`` (theta and the flat optimizer state in place)."""
         Xb, Yb = batch
-        B = self.B
-        J = B.train_step(B.to_device(Xb), B.to_device(Yb), self.theta, self._dims, self.hidden_activation,
-                         self.output_activation, self.loss, lr, self.alpha)
+        K, opt = self.K, self.optimizer
+        options = {}
+        if opt.name == "momentum":
+            self._state = self._state or (self.to_device(np.zeros_like(self.to_host(self.theta))),)
+            options = {"beta1": opt.beta}
+        elif opt.name == "adam":
+            zeros = np.zeros_like(self.to_host(self.theta))
+            self._state = self._state or (self.to_device(zeros), self.to_device(zeros.copy()))
+            opt.t += 1
+            options = {"beta1": opt.beta1, "beta2": opt.beta2, "eps": opt.eps, "t": opt.t}
+        J = K.train_step(K.to_device(Xb), K.to_device(Yb), self.theta, self._dims, self.hidden_activation,
+                         self.output_activation, self.loss, lr, self.alpha, optimizer=opt.name, state=self._state,
+                         **options)
         if not np.isfinite(J):
             # train_step has already applied the update: name the layer from a forward pass as it is now
             AL, caches = self._forward(Xb)
-            self._diverged(J, lr, caches, AL)
+            self._check_cost(J, lr, caches, AL)
+        self._J0 = J if self._J0 is None else self._J0
         self.t += 1
         self._last_lr = lr
         return J, float("nan"), lr
@@ -245,6 +295,8 @@ class Trainer:
                             callback(self)
                         epoch_cost += cost * sum(Xb.shape[1] for Xb, _ in group) / X.shape[1]
                     h["epoch_cost"].append(epoch_cost)
+                    self._check_epoch_cost(epoch_cost, h["lr"][-1], X)
+                    self._check_parameters(h["lr"][-1])
                     self.epoch += 1
                     postfix = {"cost": f"{epoch_cost:.4g}"}
                     if validate:
@@ -275,8 +327,8 @@ class Trainer:
         X, Y = self._check_data(X, Y)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             AL, _ = self._forward(X, mode="eval")
-            cost = network.compute_cost(AL, Y, self.loss, self.B)
-        return {"cost": cost, "accuracy": _batch_accuracy(self.B.to_host(AL), Y, self.output_activation)}
+            cost = network.compute_cost(AL, self.to_device(Y), self.loss, self.B)
+        return {"cost": cost, "accuracy": _batch_accuracy(self.to_host(AL), Y, self.output_activation)}
 
     def predict(self, X):
         """Class predictions (softmax: (m,) indices; sigmoid: (1, m) of 0/1) or AL for a linear output."""
@@ -285,17 +337,17 @@ class Trainer:
 
     # ------------------------------------------------------------------------- save / load
     def _host_state(self):
-        state = {k: self.B.to_host(v).copy() for k, v in self.parameters.items()}
+        state = {k: self.to_host(v).copy() for k, v in self.parameters.items()}
         for l, p in enumerate(self.bn_params or [], start=1):
-            state[f"running_mean{l}"] = self.B.to_host(p["running_mean"]).copy()
-            state[f"running_var{l}"] = self.B.to_host(p["running_var"]).copy()
+            state[f"running_mean{l}"] = self.to_host(p["running_mean"]).copy()
+            state[f"running_var{l}"] = self.to_host(p["running_var"]).copy()
         return state
 
     def _set_host_state(self, state):
         self._set_parameters({k: np.array(state[k], dtype=self.dtype) for k in self.parameters})
         for l, p in enumerate(self.bn_params or [], start=1):
-            p["running_mean"] = self.B.to_device(np.array(state[f"running_mean{l}"], dtype=self.dtype))
-            p["running_var"] = self.B.to_device(np.array(state[f"running_var{l}"], dtype=self.dtype))
+            p["running_mean"] = self.to_device(np.array(state[f"running_mean{l}"], dtype=self.dtype))
+            p["running_var"] = self.to_device(np.array(state[f"running_var{l}"], dtype=self.dtype))
 
     def save(self, path):
         """Write parameters, layer dims, activations, loss and BN statistics to ``path`` (.npz),
@@ -327,162 +379,8 @@ class Trainer:
         self._set_host_state(state)
 
 
-def save_model(path, state, meta):
-    """np.savez of ``state`` (arrays) and ``meta`` (numbers, strings, arrays) into ``path``, atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {f"meta_{k}": np.asarray(v) for k, v in meta.items()}
-    arrays.update(state)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
-def load_model(path, layer_dims=None):
-    """(state, meta) from a file written by ``save_model``; checks the format, that every array is
-    present with the shape the layer dims imply, and (if given) that the layer dims are ``layer_dims``.
-    A corrupt or foreign file raises ValueError naming the file and what is wrong."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such model file")
-    try:
-        with open(path, "rb") as f, np.load(f, allow_pickle=False) as data:   # our handle: closed on any error
-            arrays = {k: data[k] for k in data.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
-        raise ValueError(f"{path}: not a readable nn-ref model file ({type(exc).__name__}: {exc})") from None
-    if str(arrays.get("meta_format", "")) != FORMAT:
-        raise ValueError(f"{path}: not an nn-ref model file (expected format {FORMAT!r}, "
-                         f"got {str(arrays['meta_format']) if 'meta_format' in arrays else 'none'})")
-    try:
-        meta = {"layer_dims": [int(n) for n in arrays["meta_layer_dims"]],
-                "hidden_activation": str(arrays["meta_hidden_activation"]),
-                "output_activation": str(arrays["meta_output_activation"]), "loss": str(arrays["meta_loss"]),
-                "alpha": float(arrays["meta_alpha"]), "batchnorm": bool(arrays["meta_batchnorm"]),
-                "bn_eps": float(arrays["meta_bn_eps"]), "bn_momentum": float(arrays["meta_bn_momentum"])}
-    except KeyError as exc:
-        raise ValueError(f"{path}: model file lacks the entry {exc}") from None
-    dims = meta["layer_dims"]
-    if layer_dims is not None and [int(n) for n in layer_dims] != dims:
-        raise ValueError(f"{path}: layer dims {dims} in the file, expected {list(layer_dims)}")
-    expected = {}
-    for l in range(1, len(dims)):
-        expected[f"W{l}"], expected[f"b{l}"] = (dims[l], dims[l - 1]), (dims[l], 1)
-        if meta["batchnorm"] and l < len(dims) - 1:
-            for key in ("gamma", "beta", "running_mean", "running_var"):
-                expected[f"{key}{l}"] = (dims[l], 1)
-    state = {}
-    for key, shape in expected.items():
-        if key not in arrays:
-            raise ValueError(f"{path}: model file lacks {key} (expected shape {shape})")
-        if arrays[key].shape != shape:
-            raise ValueError(f"{path}: {key} has shape {arrays[key].shape}, expected {shape} for layer dims {dims}")
-        state[key] = arrays[key]
-    return state, meta
-
-
 def fit(X, Y, layer_dims, epochs=1, X_val=None, Y_val=None, early_stopping=None, callback=None, **trainer_options):
     """Build a ``Trainer(layer_dims, **trainer_options)`` and fit it; returns (trainer, history)."""
     trainer = Trainer(layer_dims, **trainer_options)
     history = trainer.fit(X, Y, epochs, X_val, Y_val, early_stopping=early_stopping, callback=callback)
     return trainer, history
-
-
-# ============================================================================= the command line
-# ``nn-ref train`` and ``nn-ref evaluate`` (argparse in nn_ref/cli.py) call these two functions.
-BINARY_SETS = ("blobs", "moons", "flower", "ball")
-REGRESSION_SETS = ("square", "linear")
-CLI_DATASETS = ("digits", "mnist", "spirals") + BINARY_SETS + REGRESSION_SETS
-
-
-def load_split(name, test_fraction=0.2, split_seed=0, data_dir=None):
-    """(X_train, Y_train, X_test, Y_test, output_activation) for a CLI data set: the fixed seeded split
-    (``datasets.train_test_split``), or MNIST's own train/test files from ``data_dir``."""
-    from nn_ref import datasets
-    check_choice("dataset", name, CLI_DATASETS)
-    if name == "mnist":
-        if data_dir is None:
-            raise ValueError("dataset mnist: pass --data-dir DIR with the four IDX files "
-                             "(nn_ref.datasets.download_mnist(DIR) fetches them)")
-        return (*datasets.load_mnist(data_dir, "train"), *datasets.load_mnist(data_dir, "test"), "softmax")
-    X, Y = datasets.LOADERS[name]()
-    output = "linear" if name in REGRESSION_SETS else ("softmax" if Y.shape[0] > 1 else "sigmoid")
-    return (*datasets.train_test_split(X, Y, test_fraction, split_seed), output)
-
-
-def cli_schedule(name, lr, total_updates, updates_per_epoch, gamma=None):
-    """The CLI's schedules, sized to the run (T = total updates): inverse (gamma = 10/T: lr/11 at the end),
-    exponential (gamma = ln(100)/T: lr/100 at the end), polynomial (power 1, to 0 at T), multistep
-    (x0.1 at T/2 and 3T/4), cosine (to 0 at T), cyclical (triangular2, base lr/10, max lr, step = 2 epochs).
-    ``gamma`` overrides the decay constant of inverse, exponential, multistep."""
-    T = max(int(total_updates), 1)
-    if name in (None, "none", "constant"):
-        return schedules.constant(lr)
-    if name == "inverse":
-        return schedules.inverse(lr, gamma if gamma is not None else 10.0 / T)
-    if name == "exponential":
-        return schedules.exponential(lr, gamma if gamma is not None else np.log(100.0) / T)
-    if name == "polynomial":
-        return schedules.polynomial(lr, T)
-    if name == "multistep":
-        return schedules.multistep(lr, sorted({T // 2, (3 * T) // 4}), gamma if gamma is not None else 0.1)
-    if name == "cosine":
-        return schedules.cosine(lr, T)
-    if name == "cyclical":
-        return schedules.cyclical(lr / 10, lr, 2 * max(int(updates_per_epoch), 1), mode="triangular2")
-    raise ValueError(f"schedule: expected one of {CLI_SCHEDULES}, got {name!r}")
-
-
-CLI_SCHEDULES = ("none", "inverse", "exponential", "polynomial", "multistep", "cosine", "cyclical")
-
-
-def _report(trainer, X_tr, Y_tr, X_te, Y_te):
-    tr, te = trainer.evaluate(X_tr, Y_tr), trainer.evaluate(X_te, Y_te)
-    if trainer.output_activation == "linear":
-        print(f"train cost {tr['cost']:.6g}   test cost {te['cost']:.6g}")
-    else:
-        print(f"train accuracy {tr['accuracy']:.4f}   test accuracy {te['accuracy']:.4f}   "
-              f"(train cost {tr['cost']:.4g}, test cost {te['cost']:.4g})")
-    return tr, te
-
-
-def cli_train(args):
-    """``nn-ref train``: train on a data set's fixed split, print the final train/test accuracy, save."""
-    X_tr, Y_tr, X_te, Y_te, default_output = load_split(args.dataset, args.test_fraction, args.split_seed,
-                                                        args.data_dir)
-    output = args.output or default_output
-    layers = args.layers or [X_tr.shape[0], 64, Y_tr.shape[0]]
-    if layers[0] != X_tr.shape[0] or layers[-1] != Y_tr.shape[0]:
-        raise SystemExit(f"nn-ref train: --layers {','.join(map(str, layers))} does not fit {args.dataset}: "
-                         f"expected n0 = {X_tr.shape[0]} inputs and nL = {Y_tr.shape[0]} outputs")
-    m, b, k = X_tr.shape[1], args.batch_size or X_tr.shape[1], args.batch_multiplier
-    updates_per_epoch = -(-(-(-m // b)) // k)
-    lr = cli_schedule(args.schedule, args.lr, args.epochs * updates_per_epoch, updates_per_epoch, args.gamma)
-    trainer = Trainer(layers, args.hidden, output, optimizer=args.optimizer, learning_rate=lr,
-                      batch_size=args.batch_size or None, batch_multiplier=k, batchnorm=args.batchnorm, seed=args.seed,
-                      backend=args.backend, progress=not args.no_progress, fused=args.fused)
-    print(f"nn-ref train: {args.dataset} ({m} train / {X_te.shape[1]} test samples), layers {layers}, "
-          f"{args.hidden}/{output}, {args.optimizer} lr {args.lr:g} schedule {args.schedule}, batch {b} x {k}, "
-          f"batchnorm {args.batchnorm}, backend {trainer.backend}, {args.epochs} epochs")
-    trainer.fit(X_tr, Y_tr, args.epochs)
-    _report(trainer, X_tr, Y_tr, X_te, Y_te)
-    if args.save:
-        trainer.save(args.save)
-        print(f"saved {args.save}")
-    return 0
-
-
-def cli_evaluate(args):
-    """``nn-ref evaluate``: load a saved model and print its accuracy on the data set's fixed split."""
-    trainer = Trainer.load(args.load, backend=args.backend, progress=False)
-    X_tr, Y_tr, X_te, Y_te, _ = load_split(args.dataset, args.test_fraction, args.split_seed, args.data_dir)
-    if trainer.layer_dims[0] != X_tr.shape[0] or trainer.layer_dims[-1] != Y_tr.shape[0]:
-        raise SystemExit(f"nn-ref evaluate: the model's layers {trainer.layer_dims} do not fit {args.dataset} "
-                         f"({X_tr.shape[0]} inputs, {Y_tr.shape[0]} outputs)")
-    print(f"nn-ref evaluate: {args.load} (layers {trainer.layer_dims}) on {args.dataset}")
-    _report(trainer, X_tr, Y_tr, X_te, Y_te)
-    return 0

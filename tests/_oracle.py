@@ -1,16 +1,17 @@
 """The NumPy oracle in the shape of a kernel backend (``nn_ref.kernels.contract.Backend``).
 
 Every op is the NumPy body of the function a student reads in ``nn_ref`` (activations, losses, network,
-batchnorm, optim), called with no backend: the parity tests compare ``cpu`` and ``cuda`` with these.
-(Transitional: until the lead moves the bodies into nn_ref, the ops delegate to kernels/numpy_backend.py;
-the names and signatures below are final.)
+batchnorm, optim), called with backend="numpy": the parity tests compare ``cpu`` and ``cuda`` with these.
+Nothing here is a formula of its own; each op only adapts a call (argument order, what it returns).
 """
 
 import numpy as np
 
-from nn_ref.kernels import numpy_backend as _nb
+from nn_ref import activations, batchnorm, losses, network, optim
+from nn_ref.kernels.contract import pack_parameters, parameter_views
 
 name = "numpy"
+NP = "numpy"
 
 
 def to_device(x):
@@ -33,48 +34,57 @@ def synchronize():
     pass
 
 
+def _cache(Z, activation, alpha):
+    return (Z, alpha) if activation == "leaky_relu" else Z
+
+
 def activation_forward(Z, activation, alpha=0.01):
-    return _nb.activation_forward(Z, activation, alpha)
+    return activations.activation_forward(Z, activation, alpha, NP)[0]
 
 
 def activation_backward(dA, Z, activation, alpha=0.01):
-    return _nb.activation_backward(dA, Z, activation, alpha)
+    return activations.activation_backward(dA, _cache(Z, activation, alpha), activation, NP)
 
 
 def softmax(Z):
-    return _nb.softmax(Z)
+    return activations.softmax(Z, NP)[0]
 
 
 def softmax_backward(dA, A):
-    return _nb.softmax_backward(dA, A)
+    return activations.softmax_backward(dA, A, NP)
 
 
 def linear_forward(A_prev, W, b, activation="linear", alpha=0.01):
-    return _nb.linear_forward(A_prev, W, b, activation, alpha)
+    A, (_, Z, _, _, _) = network.linear_activation_forward(A_prev, W, b, activation, alpha, NP)
+    return Z, A
 
 
 def linear_backward(dZ, A_prev, W):
-    return _nb.linear_backward(dZ, A_prev, W)
+    return network.linear_backward(dZ, (A_prev, W, None), NP)
 
 
 def sum_over_samples(dZ):
-    return dZ.sum(axis=1, keepdims=True)
+    # db[l] = (1/m) sum_i dZ[l] from network.linear_backward, times m
+    m = dZ.shape[1]
+    return network.linear_backward(dZ, (np.zeros((1, m), dZ.dtype), np.zeros((dZ.shape[0], 1), dZ.dtype), None), NP)[
+        2
+    ] * m
 
 
 def cost(AL, Y, loss):
-    return getattr(_nb, f"{loss}_cost")(AL, Y)
+    return losses.cost(AL, Y, loss, NP)
 
 
 def cost_gradient(AL, Y, loss):
-    return _nb.cost_gradient(AL, Y, loss)
+    return losses.cost_gradient(AL, Y, loss, NP)
 
 
 def output_delta(AL, Y):
-    return AL - Y
+    return losses.output_delta(AL, Y, NP)
 
 
 def update(param, grad, learning_rate):
-    param -= learning_rate * grad
+    optim.SGD().step({"p": param}, {"dp": grad}, learning_rate, NP)
     return param
 
 
@@ -90,27 +100,59 @@ def fill(x, value):
 
 
 def adam_update(param, grad, m, v, learning_rate, beta1, beta2, eps, t):
-    m *= beta1
-    m += (1 - beta1) * grad
-    v *= beta2
-    v += (1 - beta2) * grad * grad
-    m_hat = m / (1 - beta1**t)
-    v_hat = v / (1 - beta2**t)
-    param -= learning_rate * m_hat / (np.sqrt(v_hat) + eps)
+    adam = optim.Adam(beta1, beta2, eps)
+    adam.t, adam.m["p"], adam.v["p"] = t - 1, m, v
+    adam.step({"p": param}, {"dp": grad}, learning_rate, NP)
     return param
 
 
 def batchnorm_forward(Z, gamma, beta, eps):
-    return _nb.batchnorm_forward(Z, gamma, beta, eps)
+    bn_param = {"mode": "train", "eps": eps}
+    out, (Z_hat, _, var, _) = batchnorm.batchnorm_forward(Z, gamma, beta, bn_param, NP)
+    mu = Z.sum(axis=1, keepdims=True) / Z.shape[1]
+    return out, Z_hat, mu, var
 
 
 def batchnorm_backward(dout, Z_hat, gamma, var, eps):
-    return _nb.batchnorm_backward(dout, Z_hat, gamma, var, eps)
+    return batchnorm.batchnorm_backward(dout, (Z_hat, gamma, var, eps), NP)
 
 
 def batchnorm_eval(Z, gamma, beta, running_mean, running_var, eps):
-    return _nb.batchnorm_eval(Z, gamma, beta, running_mean, running_var, eps)
+    bn_param = {"mode": "eval", "eps": eps, "running_mean": running_mean, "running_var": running_var}
+    return batchnorm.batchnorm_forward(Z, gamma, beta, bn_param, NP)[0]
 
 
-def train_step(X, Y, theta, layer_dims, hidden_activation, output_activation, loss, learning_rate, alpha=0.01):
-    return _nb.train_step(X, Y, theta, layer_dims, hidden_activation, output_activation, loss, learning_rate, alpha)
+def train_step(
+    X,
+    Y,
+    theta,
+    layer_dims,
+    hidden_activation,
+    output_activation,
+    loss,
+    learning_rate,
+    alpha=0.01,
+    optimizer="sgd",
+    state=None,
+    beta1=0.9,
+    beta2=0.999,
+    eps=1e-8,
+    t=1,
+):
+    """network.train_step on views into theta (sgd), or forward/backward then the optimizer's formula on the
+    flat gradient (momentum, adam: state arrays shaped like theta)."""
+    P = parameter_views(theta, layer_dims)
+    if optimizer == "sgd":
+        return network.train_step(X, Y, P, hidden_activation, output_activation, loss, learning_rate, alpha, NP)
+    AL, caches = network.forward(X, P, hidden_activation, output_activation, alpha, NP)
+    J = network.compute_cost(AL, Y, loss, NP)
+    grads = network.backward(AL, Y, caches, loss, NP)
+    g, _ = pack_parameters({k: grads["d" + k] for k in P}, theta.dtype)
+    if optimizer == "momentum":
+        opt = optim.Momentum(beta1)
+        opt.v["theta"] = state[0]
+    else:
+        opt = optim.Adam(beta1, beta2, eps)
+        opt.t, opt.m["theta"], opt.v["theta"] = t - 1, state[0], state[1]
+    opt.step({"theta": theta}, {"dtheta": g}, learning_rate, NP)
+    return J

@@ -1,5 +1,6 @@
-"""Losses: values, gradients against central differences, agreement with network.compute_cost,
-stability at |Z| = 1000, and no silent broadcasting."""
+"""Losses: values, gradients against central differences (in the package's one convention: dA = m dJ/dA for
+the mean forms, the per-sample derivative), agreement with network.compute_cost, stability at |Z| = 1000,
+and no silent broadcasting."""
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -28,6 +29,8 @@ def _data(name, shape, seed):
     return 3 * rng.standard_normal(shape), Y
 
 
+# the mean forms return dA = m dJ/dA (the 1/m is applied in dW, db); the sums return dJ/dA itself
+MEAN_FORMS = {"l1_mean", "l2_mean", "bce", "bce_logits", "softmax_ce"}
 LOSSES = {
     "l1_sum": lambda A, Y: losses.l1_loss(A, Y, "sum"),
     "l1_mean": lambda A, Y: losses.l1_loss(A, Y, "mean"),
@@ -47,7 +50,19 @@ def test_loss_gradients_match_central_differences(name, shape, seed):
     assert isinstance(J, float) and dA.shape == A.shape
     # five-point stencil, eps = 1e-4: its rounding noise is ~100x below the two-point eps = 1e-6 one
     # (see nn_ref.gradcheck, resolution); every kink stays >= 0.1 away, far beyond 2 eps
-    report = gradient_check(lambda P: LOSSES[name](P["A"], Y)[0], {"A": A}, {"A": dA}, eps=1e-4, order=4)
+    m = A.shape[1] if name in MEAN_FORMS else 1
+    report = gradient_check(lambda P: LOSSES[name](P["A"], Y)[0], {"A": A}, {"A": dA / m}, eps=1e-4, order=4)
+    assert report.passed, str(report)
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "categorical_cross_entropy", "mse", "l1"])
+def test_cost_gradient_is_m_times_dJ_dAL(loss):
+    """The network's dA[L] convention: cost_gradient = m dJ/dAL, checked by central differences."""
+    rng = np.random.default_rng(3)
+    AL = rng.uniform(0.1, 0.9, (3, 7))
+    Y = np.eye(3)[:, rng.integers(0, 3, 7)] if loss == "categorical_cross_entropy" else (rng.random((3, 7)) < 0.5) * 1.0
+    dAL = losses.cost_gradient(AL, Y, loss)
+    report = gradient_check(lambda P: losses.cost(P["AL"], Y, loss), {"AL": AL}, {"AL": dAL / 7}, eps=1e-4, order=4)
     assert report.passed, str(report)
 
 
@@ -89,7 +104,7 @@ def test_stable_at_plus_minus_1000_without_warnings():
     Y = np.array([[0.0, 1.0, 1.0, 0.0]])                 # two right, two badly wrong
     J, dZ = losses.binary_cross_entropy_with_logits(Z, Y)
     assert J == pytest.approx(2 * 1000 / 4, rel=1e-15)
-    np.testing.assert_array_equal(dZ, [[0.0, 0.0, -0.25, 0.25]])
+    np.testing.assert_array_equal(dZ, [[0.0, 0.0, -1.0, 1.0]])  # sigmoid(Z) - Y, per sample
     AL = activations.sigmoid(Z)[0]                        # exactly 0 and 1: log must be floored
     for J in (losses.binary_cross_entropy(AL, Y)[0], network.compute_cost(AL, Y, "cross_entropy")):
         assert np.isfinite(J) and J > 300                 # -log(tiny) / 2 ~ 354: large, finite

@@ -5,7 +5,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from nn_ref import datasets, schedules, train
+from nn_ref import cli, datasets, schedules, train
 
 
 def _require(backend):
@@ -168,8 +168,9 @@ def test_too_large_learning_rate_trips_the_divergence_error():
                        seed=0, backend="numpy", progress=False)
     with pytest.raises(train.DivergenceError, match=r"update \d+ .*learning rate 50.*layer \d") as info:
         tr.fit(X, Y, epochs=500)
-    assert "non-finite" in str(info.value)
-    assert all(np.isfinite(tr.history["cost"]))          # it stopped at the first non-finite cost
+    # it stops as soon as the epoch's cost passes DIVERGENCE_FACTOR x the first cost, before any inf/NaN
+    assert f"exceeds {train.DIVERGENCE_FACTOR:g} x" in str(info.value)
+    assert all(np.isfinite(tr.history["cost"])) and len(tr.history["cost"]) < 10
     # a NaN in the second layer's weights is named as such, before any update runs on with it
     tr = train.Trainer([1, 10, 4, 1], "relu", "linear", seed=0, backend="numpy", progress=False)
     tr.parameters["W2"][1, 2] = np.nan
@@ -194,7 +195,6 @@ def test_bad_data_shapes_are_named():
 
 
 def test_cli_train_then_evaluate(tmp_path, capsys):
-    from nn_ref import cli
     model = tmp_path / "m.npz"
     assert cli.main(["train", "--dataset", "blobs", "--layers", "2,8,1", "--optimizer", "momentum", "--lr", "0.1",
                      "--epochs", "3", "--batch-size", "16", "--batch-multiplier", "2", "--schedule", "cosine",
@@ -202,7 +202,7 @@ def test_cli_train_then_evaluate(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "test accuracy" in out and model.exists()
     trained = train.Trainer.load(model, backend="numpy", progress=False)
-    X_tr, Y_tr, X_te, Y_te, output = train.load_split("blobs")
+    X_tr, Y_tr, X_te, Y_te, output = cli.load_split("blobs")
     assert output == "sigmoid"
     expected = trained.evaluate(X_te, Y_te)["accuracy"]
     assert f"test accuracy {expected:.4f}" in out
@@ -217,7 +217,7 @@ def test_cli_train_then_evaluate(tmp_path, capsys):
 
 @pytest.mark.parametrize("name", ["none", "inverse", "exponential", "polynomial", "multistep", "cosine", "cyclical"])
 def test_cli_schedules_are_sized_to_the_run(name):
-    s = train.cli_schedule(name, 0.1, total_updates=100, updates_per_epoch=10)
+    s = cli.cli_schedule(name, 0.1, total_updates=100, updates_per_epoch=10)
     assert s(0) == pytest.approx(0.01 if name == "cyclical" else 0.1, rel=1e-12)
     end = {"none": 0.1, "inverse": 0.1 / 11, "exponential": 0.001, "polynomial": 0.0, "multistep": 0.001,
            "cosine": 0.0, "cyclical": 0.01 + 0.09 / 2 ** 4}
@@ -273,13 +273,15 @@ def test_fused_train_step_gives_the_same_run(backend, tmp_path):
         runs.append((tr, h))
     (plain, hp), (fused, hf) = runs
     np.testing.assert_allclose(hf["cost"], hp["cost"], rtol=1e-10)
-    assert hf["lr"] == hp["lr"] and np.all(np.isnan(hf["accuracy"]))
+    assert hf["lr"] == hp["lr"]
+    # the fused step returns only the cost; on numpy there is nothing to fuse and the per-layer code runs
+    assert np.all(np.isnan(hf["accuracy"])) == (backend != "numpy")
     for key in plain.parameters:
         np.testing.assert_allclose(fused._host_state()[key], plain._host_state()[key], rtol=1e-10, atol=1e-14)
     fused.save(tmp_path / "f.npz")                     # views into theta save and load like any parameters
     back = train.Trainer.load(tmp_path / "f.npz", backend=backend, progress=False, fused=True)
     np.testing.assert_array_equal(back.predict(X), plain.predict(X))
-    with pytest.raises(ValueError, match="optimizer 'adam'.*batch_multiplier 2.*batchnorm"):
+    with pytest.raises(ValueError, match="batch_multiplier 2.*batchnorm"):
         train.Trainer([2, 3, 1], optimizer="adam", batch_multiplier=2, batchnorm=True, fused=True, backend=backend)
 
 

@@ -1,0 +1,99 @@
+"""Which code runs: the NumPy bodies you read, or the same maths compiled in ``nn_ref.kernels``.
+
+Every lecture function takes ``backend=`` and starts with one visible hand-off line::
+
+    if (K := accelerated(backend)) is not None:    # numba CPU / CUDA: same maths, compiled
+        return K.linear_backward(dZ, A_prev, W)
+    ...the NumPy formula...
+
+``backend`` is, in this order: the argument; else the environment variable ``NN_REF_BACKEND``; else
+``"numpy"`` -- so by default the functional API runs the NumPy code on the page (stepping into it with a
+debugger lands in NumPy, and numba is never imported). ``"cpu"`` (numba), ``"cuda"`` (numba.cuda) and
+``"auto"`` (cuda on a real GPU, else cpu) hand off to ``nn_ref.kernels``. ``Trainer``, ``nn-ref train``
+and ``nn-ref bench`` default to ``"auto"`` instead: there speed matters more than reading.
+
+Parameters live where their backend computes (as tensors do in PyTorch): ``to_backend(parameters, "cuda")``
+moves a dict of arrays to the GPU once, ``to_host(parameters)`` brings it back. Inputs X, Y may come from the
+host: they are copied once per call.
+"""
+
+import os
+
+import numpy as np
+
+BACKEND_NAMES = ("numpy", "cpu", "cuda", "auto")
+
+
+def accelerated(backend=None):
+    """None when the NumPy body should run; otherwise the ``nn_ref.kernels`` backend module.
+
+    backend: None (then $NN_REF_BACKEND, unset = "numpy"), "numpy", "cpu", "cuda", "auto", or a kernels
+    backend module (what ``chosen`` passes down from one lecture function to the next).
+    """
+    if backend is None:
+        backend = os.environ.get("NN_REF_BACKEND") or "numpy"
+    if not isinstance(backend, str):
+        return backend
+    name = backend.lower()
+    if name == "numpy":
+        return None
+    if name not in BACKEND_NAMES:
+        raise ValueError(f"backend: expected one of {BACKEND_NAMES}, got {backend!r}")
+    from nn_ref import kernels  # numba is imported only here, on first use
+
+    return kernels.get_backend(name)
+
+
+def chosen(backend=None, default="numpy"):
+    """The backend resolved once, to pass down to the functions a function calls: "numpy" or the kernels
+    module. ``default`` applies when neither the argument nor $NN_REF_BACKEND names one."""
+    if backend is None and not os.environ.get("NN_REF_BACKEND"):
+        backend = default
+    K = accelerated(backend)
+    return "numpy" if K is None else K
+
+
+def backend_name(backend=None, default="numpy"):
+    """The concrete name ("numpy", "cpu" or "cuda") the functions would run on."""
+    B = chosen(backend, default)
+    return "numpy" if isinstance(B, str) else B.name
+
+
+def to_backend(parameters, backend=None):
+    """A new dict with every array of ``parameters`` moved to ``backend`` (a device copy for cuda; for
+    numpy and cpu, host arrays). Do it once, before training: the functions never copy parameters per call.
+    """
+    K = accelerated(backend)
+    if K is None:
+        return {k: _as_host(v) for k, v in parameters.items()}
+    return {k: K.to_device(_as_host(v)) for k, v in parameters.items()}
+
+
+def to_host(parameters):
+    """A new dict with every array of ``parameters`` as a host NumPy array (copied from the GPU if needed)."""
+    return {k: _as_host(v) for k, v in parameters.items()}
+
+
+def _as_host(x):
+    if hasattr(x, "copy_to_host"):  # a numba.cuda device array
+        return x.copy_to_host()
+    return np.asarray(x)
+
+
+def on_device(name, x, K):
+    """Raise a clear error when parameter ``name`` does not live where backend ``K`` computes (None: NumPy).
+
+    Never a silent copy per call: the fix is to move the parameters once.
+    """
+    if K is None:
+        if hasattr(x, "copy_to_host"):
+            raise ValueError(
+                f"{name}: a GPU (cuda) array, but the NumPy code runs on the host; "
+                f"bring the parameters back once with nn_ref.to_host(parameters), or pass backend='cuda'"
+            )
+        return
+    if not K.is_device(x):
+        raise ValueError(
+            f"{name}: a host array, but backend {K.name!r} computes on the device; "
+            f"move the parameters once with nn_ref.to_backend(parameters, {K.name!r})"
+        )

@@ -1,0 +1,109 @@
+"""The nn-ref model file: one ``.npz`` holding a trained network's parameters and what rebuilds it.
+
+Entries: the arrays W1, b1, ..., WL, bL (and gamma[l], beta[l], running_mean[l], running_var[l] with batch
+norm), plus ``meta_*`` entries: the format tag, layer_dims, activations, loss, leaky-ReLU alpha, batch-norm
+settings. Written atomically (a temporary file in the same folder, renamed into place) with the usual file mode
+of the user's umask; never written with non-finite values, and a file with any is refused on loading. A file
+that is not a model (random bytes, a pickle, another .npz) is a one-line ValueError naming the file.
+"""
+
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+FORMAT = "nn-ref-model-1"
+
+
+def _first_nonfinite(state):
+    for key, value in state.items():
+        value = np.asarray(value)
+        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+            index = np.argwhere(~np.isfinite(value))[0].tolist()
+            return f"{key}{index} = {value[tuple(index)]}"
+    return None
+
+
+def check_writable(path):
+    """Raise a one-line error unless a model file can be written at ``path`` (checked before training)."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ValueError(f"{path}: is a directory; expected a file name such as {path / 'model.npz'}")
+    probe = folder
+    while not probe.exists():  # the folders save_model would create
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise ValueError(f"{path}: cannot write into {probe} (permission denied or not a folder)")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise ValueError(f"{path}: the file exists and is not writable")
+
+
+def save_model(path, state, meta):
+    """np.savez of ``state`` (arrays) and ``meta`` (numbers, strings, arrays) into ``path``, atomically, with the
+    file mode of the user's umask. Refuses non-finite arrays: a diverged model is never saved."""
+    path = Path(path)
+    bad = _first_nonfinite(state)
+    if bad is not None:
+        raise ValueError(f"{path}: not saved, the model holds a non-finite value ({bad})")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {f"meta_{k}": np.asarray(v) for k, v in meta.items()}
+    arrays.update(state)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a model file gets the usual mode
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def load_model(path, layer_dims=None):
+    """(state, meta) from a file written by ``save_model``; checks the format, that every array is
+    present with the shape the layer dims imply, and (if given) that the layer dims are ``layer_dims``.
+    A corrupt or foreign file raises ValueError naming the file and what is wrong."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such model file")
+    try:
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as data:   # our handle: closed on any error
+            arrays = {k: data[k] for k in data.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: not a readable nn-ref model file ({type(exc).__name__}: {exc})") from None
+    if str(arrays.get("meta_format", "")) != FORMAT:
+        raise ValueError(f"{path}: not an nn-ref model file (expected format {FORMAT!r}, "
+                         f"got {str(arrays['meta_format']) if 'meta_format' in arrays else 'none'})")
+    try:
+        meta = {"layer_dims": [int(n) for n in arrays["meta_layer_dims"]],
+                "hidden_activation": str(arrays["meta_hidden_activation"]),
+                "output_activation": str(arrays["meta_output_activation"]), "loss": str(arrays["meta_loss"]),
+                "alpha": float(arrays["meta_alpha"]), "batchnorm": bool(arrays["meta_batchnorm"]),
+                "bn_eps": float(arrays["meta_bn_eps"]), "bn_momentum": float(arrays["meta_bn_momentum"])}
+    except KeyError as exc:
+        raise ValueError(f"{path}: model file lacks the entry {exc}") from None
+    dims = meta["layer_dims"]
+    if layer_dims is not None and [int(n) for n in layer_dims] != dims:
+        raise ValueError(f"{path}: layer dims {dims} in the file, expected {list(layer_dims)}")
+    expected = {}
+    for l in range(1, len(dims)):
+        expected[f"W{l}"], expected[f"b{l}"] = (dims[l], dims[l - 1]), (dims[l], 1)
+        if meta["batchnorm"] and l < len(dims) - 1:
+            for key in ("gamma", "beta", "running_mean", "running_var"):
+                expected[f"{key}{l}"] = (dims[l], 1)
+    state = {}
+    for key, shape in expected.items():
+        if key not in arrays:
+            raise ValueError(f"{path}: model file lacks {key} (expected shape {shape})")
+        if arrays[key].shape != shape:
+            raise ValueError(f"{path}: {key} has shape {arrays[key].shape}, expected {shape} for layer dims {dims}")
+        state[key] = arrays[key]
+    bad = _first_nonfinite(state)
+    if bad is not None:
+        raise ValueError(f"{path}: the model holds a non-finite value ({bad}); refusing to load it")
+    return state, meta
