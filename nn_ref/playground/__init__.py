@@ -1,0 +1,56 @@
+"""``nn-ref playground``: the lecture's network trained live in the browser (a Streamlit app, the ``app`` extra).
+
+``model`` holds the state without Streamlit (configuration, checks, the URL form, the running trainer and
+the live views as arrays); ``app.py`` is the Streamlit script that ``nn-ref playground`` starts with
+``streamlit run``, bound to 127.0.0.1.
+"""
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+APP = Path(__file__).resolve().with_name("app.py")
+INSTALL = 'pip install -e ".[app]"'
+
+
+def streamlit_command(port=8501, headless=False, address="127.0.0.1"):
+    """The argv that serves the app: ``python -m streamlit run app.py`` on ``address:port``."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.address",
+        address,
+        "--server.port",
+        str(int(port)),
+        "--server.headless",
+        "true" if headless else "false",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+
+
+def have_streamlit():
+    """Whether the ``app`` extra (Streamlit) is installed."""
+    return importlib.util.find_spec("streamlit") is not None
+
+
+def run(port=8501, headless=False):
+    """``nn-ref playground``: serve the app until interrupted. Returns the exit status (2: bad port or no
+    Streamlit, with one line on stderr)."""
+    if not 1 <= int(port) <= 65535:
+        print(f"nn-ref playground: error: --port: expected 1 .. 65535, got {port}", file=sys.stderr)
+        return 2
+    if not have_streamlit():
+        print(f"nn-ref playground: error: the playground needs Streamlit: {INSTALL}", file=sys.stderr)
+        return 2
+    print(f"nn-ref playground: http://127.0.0.1:{int(port)}  (Ctrl+C stops it)", flush=True)
+    try:
+        return subprocess.call(streamlit_command(port, headless))
+    except KeyboardInterrupt:
+        return 0

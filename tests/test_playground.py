@@ -1,0 +1,284 @@
+"""The playground (issue 14): its model without Streamlit, the Streamlit app driven headless with AppTest,
+and the ``nn-ref playground`` command. The real-browser test is tests/test_playground_browser.py."""
+import numpy as np
+import pytest
+
+from nn_ref import cli, datasets
+from nn_ref.playground import APP, model, streamlit_command
+
+pytest.importorskip("streamlit", reason="the playground needs the app extra: pip install -e '.[app]'")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+
+# ----------------------------------------------------------------------------- the model
+def test_config_round_trips_through_the_url_form():
+    config = model.Config(dataset="spirals", classes=3, output_activation="softmax", hidden="4,4,4",
+                          hidden_activation="relu", init="normal", sigma=0.01, lr="0.3", batchnorm=True, seed=7)
+    query = model.to_query(config)
+    assert query["sigma"] == "0.01" and query["batchnorm"] == "1" and query["hidden"] == "4,4,4"
+    assert "m" not in query                                    # defaults stay out of the URL
+    assert model.from_query(query) == (config, [])
+    back, problems = model.from_query({"seed": "x", "colour": "red", "m": "100"})
+    assert back.seed == model.DEFAULTS.seed and back.m == 100
+    assert len(problems) == 2 and "seed='x'" in problems[0] and "colour" in problems[1]
+
+
+@pytest.mark.parametrize("changes, fragment", [
+    ({"hidden": "8,0"}, "hidden layer 2 has 0 units"),
+    ({"hidden": "8,x"}, "hidden layer 2: expected a whole number"),
+    ({"lr": "0"}, "learning rate: expected a number > 0, got 0"),
+    ({"lr": "-0.1"}, "learning rate: expected a number > 0, got -0.1"),
+    ({"lr": "nan"}, "learning rate: expected a number > 0"),
+    ({"dataset": "spirals", "classes": 3}, "choose the softmax output"),
+    ({"batchnorm": True, "batch_size": 1}, "batch norm needs mini-batches of at least 2"),
+    ({"sigma": 0.0}, "sigma: expected a number > 0"),
+    ({"batch_multiplier": 0}, "batch multiplier k: expected >= 1"),
+])
+def test_impossible_settings_are_refused_with_a_message(changes, fragment):
+    config = model.Config(**changes)
+    problems = model.validate(config)
+    assert len(problems) == 1 and fragment in problems[0], problems
+    with pytest.raises(ValueError, match=fragment.split(":")[0]):
+        model.Playground(config)
+
+
+def test_xor_is_seeded_and_labels_the_quadrants():
+    X, Y = model.xor(400, noise=0.0, seed=3)
+    assert X.shape == (2, 400) and Y.shape == (1, 400)
+    np.testing.assert_array_equal(Y[0], (X[0] * X[1] > 0).astype(float))
+    np.testing.assert_array_equal(model.xor(400, 0.2, 3)[0], model.xor(400, 0.2, 3)[0])
+    assert 0.4 < Y.mean() < 0.6
+
+
+def test_playground_builds_the_configured_network_and_trains_it():
+    pg = model.Playground(model.Config(dataset="spirals", classes=3, output_activation="softmax", hidden="6",
+                                       normalization="minmax", batch_size=16, batch_multiplier=3, m=240))
+    assert pg.layer_dims == [2, 6, 3] and pg.Y_train.shape == (3, 192)
+    assert pg.X_train.min() == pytest.approx(0.0) and pg.X_train.max() == pytest.approx(1.0)
+    assert pg.updates_per_epoch == 4                          # 192 / 16 = 12 mini-batches, 3 per update
+    assert pg.step(8) == 8 and pg.t == 8 and pg.trainer.epoch == 2
+    img = model.boundary_image(pg)
+    assert img.shape == (model.GRID * model.PIXELS, model.GRID * model.PIXELS, 3) and img.dtype == np.uint8
+    # the boundary's colours are the classes' colours mixed by P(class): three classes, three hues
+    P = model.boundary_grid(pg)
+    assert P.shape == (3, model.GRID, model.GRID)
+    np.testing.assert_allclose(P.sum(axis=0), 1.0, rtol=1e-12)
+
+
+def test_boundary_probabilities_are_the_networks_own_predictions():
+    pg = model.Playground(model.Config(dataset="moons", hidden="5", normalization="standard"))
+    pg.step(30)
+    pred = pg.trainer.predict(pg.X_test)
+    P = pg.probabilities(pg.X_test_raw)                       # raw points go through the fitted scaler
+    np.testing.assert_array_equal((P > 0.5).astype(int), pred)
+
+
+def test_tiny_sigma_makes_the_tanh_gradients_vanish():
+    """The initialization slides' point, as the playground shows it: sigma 1 -> 0.01 with tanh."""
+    norms = {}
+    for sigma in (1.0, 0.01):
+        pg = model.Playground(model.Config(hidden="8,8,8,8", hidden_activation="tanh", init="normal", sigma=sigma))
+        norms[sigma] = np.array(pg.layer_stats()["grad_norms"])
+    assert norms[1.0].shape == (5,)
+    assert np.all(norms[1.0] > 1e-2)
+    assert np.all(norms[0.01] < 1e-5)                          # every layer's ||dW[l]|| has vanished
+
+
+def test_divergence_stops_the_run_with_the_trainers_message():
+    pg = model.Playground(model.Config(lr="1e6", optimizer="sgd", hidden_activation="linear"))
+    made = pg.step(50)
+    assert made < 50 and pg.t == made
+    assert pg.error.startswith("training diverged at update") and "Lower the learning rate" in pg.error
+    assert pg.step(5) == 0 and pg.t == made                    # stopped: nothing more happens
+
+
+def test_layer_stats_are_a_forward_and_backward_pass_over_the_training_set():
+    from nn_ref import network
+    pg = model.Playground(model.Config(hidden="3", hidden_activation="relu"))
+    pg.step(5)
+    stats = pg.layer_stats()
+    params = pg.host_parameters()
+    AL, caches = network.forward(pg.X_train, params, "relu", "sigmoid", backend="numpy")
+    grads = network.backward(AL, pg.Y_train, caches, "cross_entropy", backend="numpy")
+    np.testing.assert_allclose(stats["A"][1], AL)
+    np.testing.assert_allclose(stats["A"][0], np.maximum(params["W1"] @ pg.X_train + params["b1"], 0.0))
+    np.testing.assert_allclose(stats["grad_norms"], [np.linalg.norm(grads["dW1"]), np.linalg.norm(grads["dW2"])])
+
+
+def test_trace_text_is_nn_ref_trace_of_the_current_parameters():
+    from nn_ref.trace import format_trace, trace
+    pg = model.Playground(model.Config(hidden="3"))
+    pg.step(3)
+    text = pg.trace_text()
+    params = pg.host_parameters()
+    expected = format_trace(trace(X=pg.X_train[:, :2], Y=pg.Y_train[:, :2], parameters=params, backend="numpy",
+                                  learning_rate=pg.current_lr(), hidden_activation="tanh"), precision=3)
+    assert text == expected and "Z[1] = W[1] A[0] + b[1]" in text and "(3,2) = (3,2)(2,2) + (3,1)" in text
+    assert model.Playground(model.Config(hidden="16,16")).trace_text() is None    # too big to read
+
+
+def test_lr_curve_is_the_schedule_with_t_now():
+    pg = model.Playground(model.Config(schedule="cyclical", lr="0.1", horizon=100))
+    ts, lrs = pg.lr_curve(points=101)
+    assert ts[-1] == 100 and lrs.max() == pytest.approx(0.1) and lrs.min() == pytest.approx(0.01)
+    pg.step(4)
+    assert pg.current_lr() == pytest.approx(pg.schedule(4)) and pg.current_lr() > 0.01
+
+
+# ----------------------------------------------------------------------------- the app, headless
+def _app(query=None):
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _no_exception(at):
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_app_starts_and_draws_the_first_frame():
+    at = _app()
+    _no_exception(at)
+    pg = at.session_state["pg"]
+    assert pg.layer_dims == [2, 8, 8, 1] and pg.t == 0
+    assert at.session_state["boundary_hash"] == model.image_hash(model.boundary_image(pg))
+    assert any("frame 1 | t = 0 updates" in c.value for c in at.caption)
+    assert not at.error
+
+
+def test_step_moves_the_cost_and_redraws_the_boundary():
+    at = _app()
+    pg = at.session_state["pg"]
+    hash0, cost0 = at.session_state["boundary_hash"], pg.curve["train_cost"][-1]
+    for _ in range(3):
+        at.button(key="step").click().run()
+    _no_exception(at)
+    assert pg.t == 3 and pg.curve["t"][-1] == 3
+    assert pg.curve["train_cost"][-1] != cost0
+    assert at.session_state["boundary_hash"] != hash0
+
+
+def test_play_trains_updates_per_frame_and_pause_stops():
+    at = _app()
+    at.button(key="play").click().run()
+    assert at.session_state["playing"] and at.session_state["pg"].t == 20
+    at.run()
+    assert at.session_state["pg"].t == 40 and at.session_state["updates_per_frame_seen"] == 20
+    at.button(key="play").click().run()                        # Pause
+    assert not at.session_state["playing"]
+    at.run()
+    assert at.session_state["pg"].t == 40
+    _no_exception(at)
+
+
+def test_changing_the_activation_starts_a_new_run_and_changes_the_picture():
+    at = _app()
+    at.button(key="step").click().run()
+    tanh_hash = at.session_state["boundary_hash"]
+    at.selectbox(key="cfg_hidden_activation").set_value("relu").run()
+    _no_exception(at)
+    pg = at.session_state["pg"]
+    assert pg.config.hidden_activation == "relu" and pg.trainer.hidden_activation == "relu" and pg.t == 0
+    cost0 = pg.curve["train_cost"][-1]
+    at.button(key="step").click().run()
+    assert pg.t == 1 and pg.curve["train_cost"][-1] != cost0
+    assert at.session_state["boundary_hash"] != tanh_hash
+    assert at.query_params["hidden_activation"] == ["relu"] or at.query_params["hidden_activation"] == "relu"
+
+
+def test_bad_learning_rate_and_zero_units_are_refused_and_the_app_keeps_working():
+    at = _app()
+    pg = at.session_state["pg"]
+    at.text_input(key="cfg_lr").set_value("0").run()
+    _no_exception(at)
+    assert any("learning rate: expected a number > 0, got 0" in e.value for e in at.error)
+    assert at.session_state["pg"] is pg                        # the last valid run stays on screen
+    assert at.button(key="play").disabled
+    at.text_input(key="cfg_lr").set_value("0.05").run()
+    assert not at.error and at.session_state["pg"].config.lr == "0.05"
+    for _ in range(8):                                         # "- unit" down to 0 units in the last layer
+        at.button(key="remove_unit").click().run()
+    assert at.text_input(key="cfg_hidden").value == "8,0"
+    assert any("hidden layer 2 has 0 units" in e.value for e in at.error)
+    at.button(key="add_layer").click().run()                   # "+ layer" leaves a bad value alone ...
+    assert at.text_input(key="cfg_hidden").value == "8,0"
+    at.text_input(key="cfg_hidden").set_value("8,8,3").run()   # ... a valid value starts a new run
+    assert not at.error and at.session_state["pg"].layer_dims == [2, 8, 8, 3, 1]
+    _no_exception(at)
+
+
+def test_a_diverging_run_stops_with_the_message_and_the_controls_keep_working():
+    at = _app({"lr": "1e6", "optimizer": "sgd", "hidden_activation": "linear"})
+    at.button(key="play").click().run()
+    _no_exception(at)
+    assert not at.session_state["playing"]
+    messages = [e.value for e in at.error]
+    assert len(messages) == 1 and messages[0].startswith("Training stopped: training diverged at update")
+    assert at.button(key="play").disabled and at.button(key="step").disabled
+    at.text_input(key="cfg_lr").set_value("0.01").run()        # a new setting, a new run
+    assert not at.error and at.session_state["pg"].error is None
+    at.button(key="step").click().run()
+    assert at.session_state["pg"].t == 1
+    _no_exception(at)
+
+
+def test_query_string_sets_the_controls_and_changes_are_written_back():
+    at = _app({"init": "normal", "sigma": "0.01", "hidden": "8,8,8", "dataset": "xor", "seed": "4"})
+    _no_exception(at)
+    assert at.selectbox(key="cfg_init").value == "normal" and at.number_input(key="cfg_sigma").value == 0.01
+    pg = at.session_state["pg"]
+    assert pg.layer_dims == [2, 8, 8, 8, 1] and pg.config.dataset == "xor" and pg.config.seed == 4
+    np.testing.assert_array_equal(pg.X_raw, model.xor(300, 0.15, 4)[0])
+    assert max(at.session_state["grad_norms"]) < 1e-4         # sigma 0.01: the gradients have vanished
+    at.selectbox(key="cfg_optimizer").set_value("momentum").run()
+    query = {k: at.query_params[k] for k in at.query_params}
+    flat = {k: v[-1] if isinstance(v, list) else v for k, v in query.items()}
+    assert flat == {"init": "normal", "sigma": "0.01", "hidden": "8,8,8", "dataset": "xor", "seed": "4",
+                    "optimizer": "momentum"}
+    # the URL of this state, opened afresh, gives the same configuration
+    again = _app(flat)
+    assert again.session_state["pg"].config == at.session_state["pg"].config
+
+
+def test_a_bad_url_value_is_reported_and_the_default_kept():
+    at = _app({"dataset": "mnist", "seed": "one"})
+    _no_exception(at)
+    warnings = [w.value for w in at.warning]
+    assert any("dataset='mnist'" in w for w in warnings) and any("seed='one'" in w for w in warnings)
+    assert at.session_state["pg"].config.dataset == model.DEFAULTS.dataset
+
+
+def test_softmax_spirals_with_batch_norm_and_a_schedule_run_in_the_app():
+    at = _app({"dataset": "spirals", "classes": "3", "output_activation": "softmax", "batchnorm": "1",
+               "schedule": "cosine", "horizon": "100", "batch_multiplier": "2"})
+    at.button(key="play").click().run()
+    _no_exception(at)
+    pg = at.session_state["pg"]
+    assert pg.layer_dims == [2, 8, 8, 3] and pg.trainer.batchnorm and pg.t == 20
+    assert pg.current_lr() == pytest.approx(pg.schedule(20)) and pg.current_lr() < 0.01
+    assert datasets.labels_of(pg.Y_train).max() == 2
+
+
+# ----------------------------------------------------------------------------- the command
+def test_streamlit_command_binds_to_localhost():
+    argv = streamlit_command(port=8765, headless=True)
+    assert argv[1:5] == ["-m", "streamlit", "run", str(APP)]
+    pairs = dict(zip(argv[5::2], argv[6::2]))
+    assert pairs["--server.address"] == "127.0.0.1" and pairs["--server.port"] == "8765"
+    assert pairs["--server.headless"] == "true"
+    assert APP.is_file() and APP.parent.name == "playground"
+
+
+def test_cli_without_streamlit_names_the_install_command(monkeypatch, capsys):
+    import nn_ref.playground as playground
+    monkeypatch.setattr(playground, "have_streamlit", lambda: False)
+    assert cli.main(["playground", "--headless"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == 'nn-ref playground: error: the playground needs Streamlit: pip install -e ".[app]"'
+
+
+def test_cli_refuses_a_bad_port(capsys):
+    assert cli.main(["playground", "--port", "70000"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["nn-ref playground: error: --port: expected 1 .. 65535, got 70000"]
