@@ -1,5 +1,11 @@
 """nn-ref: the reference implementation of the HPML lecture "ML and PyTorch Basics".
 
-One module per lecture idea; see README.md for the map from slide to code.
+One module per lecture idea; see README.md for the map from slide to code. ``nn_ref.to_backend(parameters,
+"cuda")`` and ``nn_ref.to_host(parameters)`` move a parameter dict between the host and a backend.
 """
-__version__ = "0.1.0"
+
+from nn_ref.backend import to_backend, to_host
+
+__version__ = "0.2.0"  # the one place the version is written (pyproject.toml reads it)
+
+__all__ = ["__version__", "to_backend", "to_host"]
