@@ -1,7 +1,10 @@
-"""Shape and value checks with messages that name the expected and the actual shape.
+"""Shape and value checks with messages that name what was expected and what was given.
 
 Nothing in nn-ref is silently broadcast: a ``(m,)`` label vector where ``(1, m)`` is expected
-is an error, not a quiet outer product.
+is an error, not a quiet outer product. Nor is a wrong value silently computed with: the public functions
+call these checks once, at their top (never inside a loop), for dtypes (float32/float64 only), finite data,
+m >= 1, labels that fit the loss, sizes, learning rates and hyperparameters. A check that reads every entry
+(``check_finite``, ``check_labels``) costs one pass over the array.
 """
 
 
@@ -41,11 +44,42 @@ def check_float(name, array):
         raise TypeError(f"{name}: expected a float32 or float64 array, got {got}")
 
 
-def check_finite(name, array):
-    """Raise ValueError if ``array`` holds NaN or inf, naming the index of the first bad entry and its value
-    (one pass over the data: call it once per call, at the boundary)."""
+def check_dtype(name, dtype):
+    """Raise TypeError unless ``dtype`` (an argument such as ``dtype=np.int64``) is float32 or float64."""
     import numpy as np
 
+    try:
+        ok = str(np.dtype(dtype)) in FLOAT_DTYPES
+    except TypeError:
+        ok = False
+    if not ok:
+        raise TypeError(f"{name}: expected float32 or float64, got {dtype!r}")
+
+
+def check_real(name, array):
+    """Raise TypeError unless ``array`` holds real numbers (bool, int or float) that convert to a float dtype;
+    complex (the imaginary part would be dropped), object and strings are refused."""
+    import numpy as np
+
+    a = np.asarray(array)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected an array of real numbers, got dtype {a.dtype}")
+
+
+def _on_host(array):
+    """True for a host NumPy array: values are checked there; a device array is already inside a backend."""
+    import numpy as np
+
+    return isinstance(array, np.ndarray)
+
+
+def check_finite(name, array):
+    """Raise ValueError if ``array`` holds NaN or inf, naming the index of the first bad entry and its value
+    (one pass over the data: call it once per call, at the boundary; device arrays are not copied back)."""
+    import numpy as np
+
+    if hasattr(array, "copy_to_host"):  # a GPU array: checked on the host before it went there
+        return
     a = np.asarray(array)
     if a.dtype.kind in "fc" and not np.all(np.isfinite(a)):
         index = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
@@ -86,9 +120,58 @@ def check_layer_dims(layer_dims):
     try:
         dims = list(layer_dims)
     except TypeError:
-        raise ValueError(f"layer_dims: expected a list of positive integers [n0, ..., nL], got {layer_dims!r}") from None
+        raise ValueError(f"layer_dims: expected a list of positive integers [n0, ..., nL], got {layer_dims!r}") \
+            from None
     if len(dims) < 2:
         raise ValueError(f"layer_dims: expected at least two positive sizes [n0, ..., nL], got {dims}")
     for l, n in enumerate(dims):
         check_positive_int(f"layer_dims[{l}]", n)
     return [int(n) for n in dims]
+
+
+def check_range(name, value, low, high, high_closed=False):
+    """Raise ValueError unless ``low <= value < high`` (``<= high`` with ``high_closed``); NaN is refused."""
+    try:
+        v = float(value)
+        ok = low <= v and (v <= high if high_closed else v < high) and not isinstance(value, bool)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f"{name}: expected a number in [{low:g}, {high:g}{']' if high_closed else ')'}, got {value!r}")
+
+
+def check_samples(name, array):
+    """Raise ValueError unless ``array`` (n, m) has at least one sample: m >= 1 columns."""
+    if array.shape[1] < 1:
+        raise ValueError(f"{name}: expected at least one sample (m >= 1 columns), got shape {tuple(array.shape)}")
+
+
+def check_data(name, array, n=None):
+    """The checks of a data array at the boundary: shape (n, m) with m >= 1 (``n=None``: any rows), float32 or
+    float64, every value finite. One pass over the data (host arrays only)."""
+    check_shape(name, array, (n, None))
+    check_float(name, array)
+    check_samples(name, array)
+    check_finite(name, array)
+
+
+def check_labels(name, Y, loss):
+    """Raise ValueError unless labels ``Y`` (n[L], m) fit ``loss``: values in [0, 1] (0/1 classes) for
+    cross_entropy; columns of values >= 0 summing to 1 (one-hot) for categorical_cross_entropy; any finite
+    real for mse and l1. Names the first bad entry (host arrays only; one pass over Y)."""
+    import numpy as np
+
+    if not _on_host(Y) or loss not in ("cross_entropy", "categorical_cross_entropy"):
+        return
+    bad = np.argwhere(~((Y >= 0) & (Y <= 1)))
+    if len(bad):
+        index = tuple(int(i) for i in bad[0])
+        want = "0/1 labels (values in [0, 1])" if loss == "cross_entropy" else "one-hot columns (values in [0, 1])"
+        raise ValueError(f"{name}: {loss} expects {want}, got {Y[index]} at index {index}")
+    if loss == "categorical_cross_entropy":
+        sums = Y.sum(axis=0)
+        bad = np.argwhere(np.abs(sums - 1) > 1e-4)
+        if len(bad):
+            j = int(bad[0][0])
+            raise ValueError(f"{name}: categorical_cross_entropy expects one-hot columns (summing to 1), "
+                             f"got column {j} summing to {sums[j]:g}")

@@ -25,7 +25,7 @@ one line. The running averages are updated in place, so on the cuda backend they
 """
 import numpy as np
 
-from nn_ref._checks import check_choice, check_shape
+from nn_ref._checks import check_choice, check_positive_finite, check_range, check_shape
 from nn_ref.backend import accelerated
 
 MODES = ("train", "eval")
@@ -34,6 +34,8 @@ MODES = ("train", "eval")
 def init_bn_params(layer_dims, eps=1e-5, momentum=0.9, dtype=np.float64):
     """One ``bn_param`` dict per hidden layer l = 1 .. L-1 (BN sits between the linear part and the
     activation of every hidden layer): mode "train", running_mean zeros and running_var ones (n[l], 1)."""
+    check_positive_finite("eps", eps)
+    check_range("momentum", momentum, 0, 1)
     return [{"mode": "train", "eps": float(eps), "momentum": float(momentum),
              "running_mean": np.zeros((n, 1), dtype=dtype), "running_var": np.ones((n, 1), dtype=dtype)}
             for n in list(layer_dims)[1:-1]]
@@ -73,6 +75,8 @@ def batchnorm_forward(Z, gamma, beta, bn_param, backend=None):
     check_choice("bn_param['mode']", mode, MODES)
     eps = float(bn_param.get("eps", 1e-5))
     momentum = float(bn_param.get("momentum", 0.9))
+    check_positive_finite("bn_param['eps']", eps)
+    check_range("bn_param['momentum']", momentum, 0, 1)
     K = accelerated(backend)
     if "running_mean" not in bn_param:
         bn_param["running_mean"] = np.zeros((n, 1), dtype=Z.dtype)

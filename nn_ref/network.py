@@ -23,13 +23,22 @@ Every shape is checked with a message naming the expected and the actual shape.
 
 import numpy as np
 
-from nn_ref import activations, init as initializers, losses
+from nn_ref import activations, losses
 from nn_ref import batchnorm as batchnorm_ops
-from nn_ref._checks import check_choice, check_shape
+from nn_ref import init as initializers
+from nn_ref._checks import (
+    check_choice,
+    check_data,
+    check_dtype,
+    check_float,
+    check_labels,
+    check_layer_dims,
+    check_learning_rate,
+    check_shape,
+)
 from nn_ref.backend import accelerated, chosen, on_device, to_backend
-from nn_ref.kernels.contract import HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS, collapses
+from nn_ref.kernels.contract import HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS, collapses, num_layers
 from nn_ref.kernels.contract import layer_dims_of as _layer_dims_of
-from nn_ref.kernels.contract import num_layers
 
 __all__ = ["HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS", "LOSSES", "num_layers"]
 
@@ -43,9 +52,8 @@ def initialize_parameters(layer_dims, init="he", sigma=0.01, seed=0, dtype=np.fl
     layer l = 1 .. L-1 (see ``nn_ref.batchnorm``). The arrays live where ``backend`` computes
     (host NumPy arrays for numpy and cpu, GPU arrays for cuda).
     """
-    layer_dims = [int(n) for n in layer_dims]
-    if len(layer_dims) < 2 or min(layer_dims) < 1:
-        raise ValueError(f"layer_dims: expected at least two positive sizes [n0, ..., nL], got {layer_dims}")
+    layer_dims = check_layer_dims(layer_dims)
+    check_dtype("dtype", dtype)
     rng = np.random.default_rng(seed)
     parameters = {}
     for l in range(1, len(layer_dims)):
@@ -198,7 +206,7 @@ def forward(
     L = num_layers(parameters)
     if L == 0:
         raise ValueError("parameters: expected keys W1, b1, ..., WL, bL; found no 'W1'")
-    check_shape("X", X, (parameters["W1"].shape[1], None))
+    check_data("X", X, parameters["W1"].shape[1])
     if batchnorm and L > 1 and "gamma1" not in parameters:
         raise ValueError("parameters: batchnorm=True needs gamma1, beta1, ... (initialize_parameters(..., batchnorm=True))")
     if batchnorm and bn_params is None:
@@ -208,6 +216,7 @@ def forward(
     B = chosen(backend)
     K = accelerated(B)
     for key, value in parameters.items():
+        check_float(key, value)
         on_device(key, value, K)
     A = K.to_device(X) if K is not None else np.asarray(X)  # X from the host: copied once per call
     caches = []
@@ -235,6 +244,8 @@ def compute_cost(AL, Y, loss="cross_entropy", backend=None):
     """
     check_choice("loss", loss, LOSSES)
     check_shape("Y", Y, AL.shape)
+    check_data("Y", Y)
+    check_labels("Y", Y, loss)
     K = accelerated(backend)
     return losses.cost(AL, K.to_device(Y) if K is not None else Y, loss, chosen(backend))
 
@@ -254,6 +265,8 @@ def backward(AL, Y, caches, loss="cross_entropy", backend=None, batchnorm=False)
     """
     check_choice("loss", loss, LOSSES)
     check_shape("Y", Y, AL.shape)
+    check_data("Y", Y)
+    check_labels("Y", Y, loss)
     B = chosen(backend)
     K = accelerated(B)
     if K is not None:
@@ -290,10 +303,12 @@ def update_parameters(parameters, grads, learning_rate, backend=None):
 
     Returns ``parameters`` (the same dict, its arrays updated in place).
     """
+    check_learning_rate(learning_rate)
     K = accelerated(backend)
     for key, param in parameters.items():
         grad = grads[f"d{key}"]
         check_shape(f"d{key}", grad, param.shape)
+        check_float(f"d{key}", grad)
         if K is not None:  # numba CPU / CUDA: the same update, in place on the backend's arrays
             K.update(param, grad, learning_rate)
         else:

@@ -14,7 +14,7 @@ the same parameters are applied to train and test data alike (``transform``). A 
 """
 import numpy as np
 
-from nn_ref._checks import check_shape
+from nn_ref._checks import check_data, check_real, check_shape
 
 
 class _Scaler:
@@ -25,10 +25,9 @@ class _Scaler:
 
     def fit(self, X):
         """Compute the per-feature parameters from training data X (n[0], m). Returns self."""
+        check_real("X", X)
         X = np.asarray(X, dtype=np.float64)
-        check_shape("X", X, (None, None))
-        if X.shape[1] == 0:
-            raise ValueError("X: expected at least one sample (column), got shape " + str(X.shape))
+        check_data("X", X)
         shift, scale = self._stats(X)
         self.shift = shift
         # a constant feature (all its values equal) gets scale 1: no division by zero, and no

@@ -22,7 +22,14 @@ The slide's Algorithm 1 on a plain function is ``nn_ref.descent.gradient_descent
 
 import numpy as np
 
-from nn_ref._checks import check_shape
+from nn_ref._checks import (
+    check_float,
+    check_learning_rate,
+    check_positive_finite,
+    check_positive_int,
+    check_range,
+    check_shape,
+)
 from nn_ref.backend import accelerated
 from nn_ref.descent import gradient_descent  # noqa: F401  (Algorithm 1, kept importable from here)
 
@@ -39,9 +46,9 @@ def minibatches(X, Y, batch_size=None, rng=None, shuffle=True):
     if X.ndim != 2 or Y.ndim != 2 or X.shape[1] != Y.shape[1]:
         raise ValueError(f"X, Y: expected shapes (n[0], m) and (n[L], m) with the same m, got {X.shape} and {Y.shape}")
     m = X.shape[1]
+    if batch_size is not None:
+        check_positive_int("batch_size", batch_size)
     b = m if batch_size is None else int(batch_size)
-    if b < 1:
-        raise ValueError(f"batch_size: expected a positive integer or None, got {batch_size!r}")
     if shuffle:
         if rng is None:
             raise ValueError("rng: shuffling needs a seeded generator, e.g. np.random.default_rng(0)")
@@ -60,6 +67,7 @@ def _pairs(parameters, grads):
             raise ValueError(f"grads: no 'd{key}' for parameter {key!r}")
         grad = grads["d" + key]
         check_shape(f"d{key}", grad, param.shape)
+        check_float(f"d{key}", grad)
         yield key, param, grad
 
 
@@ -75,6 +83,7 @@ class SGD:
 
     def step(self, parameters, grads, learning_rate, backend=None):
         """One update, in place. parameters {"W1": ...}, grads {"dW1": ...} with equal shapes."""
+        check_learning_rate(learning_rate)
         K = accelerated(backend)
         for _, theta, dtheta in _pairs(parameters, grads):
             if K is not None:  # numba CPU / CUDA: the same formula, in place on the backend's arrays
@@ -95,12 +104,12 @@ class Momentum:
     name = "momentum"
 
     def __init__(self, beta=0.9):
-        if not 0 <= beta < 1:
-            raise ValueError(f"beta: expected 0 <= beta < 1, got {beta!r}")
+        check_range("beta", beta, 0, 1)
         self.beta = float(beta)
         self.v = {}
 
     def step(self, parameters, grads, learning_rate, backend=None):
+        check_learning_rate(learning_rate)
         K = accelerated(backend)
         beta = self.beta
         for key, theta, dtheta in _pairs(parameters, grads):
@@ -130,13 +139,15 @@ class Adam:
     name = "adam"
 
     def __init__(self, beta1=0.9, beta2=0.999, eps=1e-8):
-        if not (0 <= beta1 < 1 and 0 <= beta2 < 1 and eps > 0):
-            raise ValueError(f"Adam: expected 0 <= beta1, beta2 < 1 and eps > 0, got {beta1!r}, {beta2!r}, {eps!r}")
+        check_range("beta1", beta1, 0, 1)
+        check_range("beta2", beta2, 0, 1)
+        check_positive_finite("eps", eps)
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
         self.t = 0
         self.m, self.v = {}, {}
 
     def step(self, parameters, grads, learning_rate, backend=None):
+        check_learning_rate(learning_rate)
         K = accelerated(backend)
         self.t += 1
         beta1, beta2, eps, t = self.beta1, self.beta2, self.eps, self.t
@@ -193,8 +204,7 @@ class GradientAccumulator:
     """
 
     def __init__(self, batch_multiplier=1):
-        if int(batch_multiplier) != batch_multiplier or int(batch_multiplier) < 1:
-            raise ValueError(f"batch_multiplier: expected an integer >= 1, got {batch_multiplier!r}")
+        check_positive_int("batch_multiplier", batch_multiplier)
         self.k = int(batch_multiplier)
         self.sums = {}
         self.count = 0  # mini-batches accumulated since the last step

@@ -19,14 +19,25 @@ answer computed without forming the inverse.
 import numpy as np
 
 from nn_ref import losses, network
-from nn_ref._checks import check_choice, check_shape
+from nn_ref._checks import (
+    check_choice,
+    check_data,
+    check_labels,
+    check_learning_rate,
+    check_positive_int,
+    check_real,
+    check_shape,
+)
 
 LINEAR_LOSSES = ("l2", "l1")
 
 
 def _check_data(X, Y):
-    check_shape("X", X, (None, None))
+    check_real("X", X)
+    check_real("Y", Y)
+    check_data("X", np.asarray(X, dtype=np.float64))
     check_shape("Y", Y, (1, X.shape[1]))
+    check_data("Y", np.asarray(Y, dtype=np.float64), 1)
 
 
 def _as_b(b):
@@ -73,6 +84,7 @@ def logistic_cost(W, b, X, Y):
     """
     _check_data(X, Y)
     check_shape("W", W, (1, X.shape[0]))
+    check_labels("Y", np.asarray(Y, dtype=np.float64), "cross_entropy")
     Z, cache = network.linear_forward(X, W, _as_b(b))
     J, dZ = losses.binary_cross_entropy_with_logits(Z, Y)  # dZ = A - Y
     _, dW, db = network.linear_backward(dZ, cache)
@@ -80,6 +92,8 @@ def logistic_cost(W, b, X, Y):
 
 
 def _descend(cost, X, Y, learning_rate, num_steps, W0, b0):
+    check_learning_rate(learning_rate)
+    check_positive_int("num_steps", num_steps, minimum=0)
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
     _check_data(X, Y)
     W = np.zeros((1, X.shape[0])) if W0 is None else np.array(W0, dtype=np.float64)

@@ -30,7 +30,17 @@ from tqdm import tqdm
 
 from nn_ref import batchnorm as bn
 from nn_ref import network, optim, schedules
-from nn_ref._checks import check_choice, check_learning_rate, check_shape
+from nn_ref._checks import (
+    check_choice,
+    check_data,
+    check_dtype,
+    check_labels,
+    check_layer_dims,
+    check_learning_rate,
+    check_positive_int,
+    check_real,
+    check_shape,
+)
 from nn_ref.backend import accelerated, chosen
 from nn_ref.kernels.contract import DEFAULT_LOSS, pack_parameters, parameter_views
 from nn_ref.modelfile import FORMAT, load_model, save_model  # noqa: F401  (the model-file format's home)
@@ -86,9 +96,13 @@ class Trainer:
         check_choice("output_activation", output_activation, network.OUTPUT_ACTIVATIONS)
         self.loss = DEFAULT_LOSS[output_activation] if loss is None else loss
         check_choice("loss", self.loss, network.LOSSES)
-        if batch_size is not None and int(batch_size) < 1:
-            raise ValueError(f"batch_size: expected a positive integer or None, got {batch_size!r}")
-        self.layer_dims = [int(n) for n in layer_dims]
+        if batch_size is not None:
+            check_positive_int("batch_size", batch_size)
+        check_positive_int("batch_multiplier", batch_multiplier)
+        if not callable(learning_rate):
+            check_learning_rate(learning_rate)
+        check_dtype("dtype", dtype)
+        self.layer_dims = check_layer_dims(layer_dims)
         self.hidden_activation, self.output_activation = hidden_activation, output_activation
         self.batch_size = None if batch_size is None else int(batch_size)
         self.batch_multiplier = int(batch_multiplier)
@@ -152,10 +166,17 @@ class Trainer:
                                self.B, batchnorm=self.batchnorm, bn_params=bn_params)
 
     def _check_data(self, X, Y, name="X"):
+        """X, Y as arrays of this trainer's dtype (bool and int convert; complex, object do not), checked once:
+        shapes, m >= 1, finite values, labels that fit the loss."""
+        Y_name = "Y" if name == "X" else "Y_val"
+        check_real(name, X)
+        check_real(Y_name, Y)
         X = np.asarray(X, dtype=self.dtype)
         Y = np.asarray(Y, dtype=self.dtype)
-        check_shape(name, X, (self.layer_dims[0], None))
-        check_shape("Y" if name == "X" else "Y_val", Y, (self.layer_dims[-1], X.shape[1]))
+        check_data(name, X, self.layer_dims[0])
+        check_shape(Y_name, Y, (self.layer_dims[-1], X.shape[1]))
+        check_data(Y_name, Y)
+        check_labels(Y_name, Y, self.loss)
         return X, Y
 
     def _first_nonfinite_layer(self, caches, AL):
@@ -270,6 +291,9 @@ class Trainer:
         given, is called after every update (``trainer.t`` updates made; ``trainer.parameters`` current),
         e.g. to record the path of the parameters for a figure.
         """
+        check_positive_int("epochs", epochs, minimum=0)
+        if early_stopping is not None:
+            check_positive_int("early_stopping", early_stopping)
         X, Y = self._check_data(X, Y)
         validate = X_val is not None
         if validate:
