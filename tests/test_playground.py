@@ -1,5 +1,6 @@
 """The playground (issue 14): its model without Streamlit, the Streamlit app driven headless with AppTest,
 and the ``nn-ref playground`` command. The real-browser test is tests/test_playground_browser.py."""
+
 import numpy as np
 import pytest
 
@@ -12,28 +13,41 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 # ----------------------------------------------------------------------------- the model
 def test_config_round_trips_through_the_url_form():
-    config = model.Config(dataset="spirals", classes=3, output_activation="softmax", hidden="4,4,4",
-                          hidden_activation="relu", init="normal", sigma=0.01, lr="0.3", batchnorm=True, seed=7)
+    config = model.Config(
+        dataset="spirals",
+        classes=3,
+        output_activation="softmax",
+        hidden="4,4,4",
+        hidden_activation="relu",
+        init="normal",
+        sigma=0.01,
+        lr="0.3",
+        batchnorm=True,
+        seed=7,
+    )
     query = model.to_query(config)
     assert query["sigma"] == "0.01" and query["batchnorm"] == "1" and query["hidden"] == "4,4,4"
-    assert "m" not in query                                    # defaults stay out of the URL
+    assert "m" not in query  # defaults stay out of the URL
     assert model.from_query(query) == (config, [])
     back, problems = model.from_query({"seed": "x", "colour": "red", "m": "100"})
     assert back.seed == model.DEFAULTS.seed and back.m == 100
     assert len(problems) == 2 and "seed='x'" in problems[0] and "colour" in problems[1]
 
 
-@pytest.mark.parametrize("changes, fragment", [
-    ({"hidden": "8,0"}, "hidden layer 2 has 0 units"),
-    ({"hidden": "8,x"}, "hidden layer 2: expected a whole number"),
-    ({"lr": "0"}, "learning rate: expected a number > 0, got 0"),
-    ({"lr": "-0.1"}, "learning rate: expected a number > 0, got -0.1"),
-    ({"lr": "nan"}, "learning rate: expected a number > 0"),
-    ({"dataset": "spirals", "classes": 3}, "choose the softmax output"),
-    ({"batchnorm": True, "batch_size": 1}, "batch norm needs mini-batches of at least 2"),
-    ({"sigma": 0.0}, "sigma: expected a number > 0"),
-    ({"batch_multiplier": 0}, "batch multiplier k: expected >= 1"),
-])
+@pytest.mark.parametrize(
+    "changes, fragment",
+    [
+        ({"hidden": "8,0"}, "hidden layer 2 has 0 units"),
+        ({"hidden": "8,x"}, "hidden layer 2: expected a whole number"),
+        ({"lr": "0"}, "learning rate: expected a number > 0, got 0"),
+        ({"lr": "-0.1"}, "learning rate: expected a number > 0, got -0.1"),
+        ({"lr": "nan"}, "learning rate: expected a number > 0"),
+        ({"dataset": "spirals", "classes": 3}, "choose the softmax output"),
+        ({"batchnorm": True, "batch_size": 1}, "batch norm needs mini-batches of at least 2"),
+        ({"sigma": 0.0}, "sigma: expected a number > 0"),
+        ({"batch_multiplier": 0}, "batch multiplier k: expected >= 1"),
+    ],
+)
 def test_impossible_settings_are_refused_with_a_message(changes, fragment):
     config = model.Config(**changes)
     problems = model.validate(config)
@@ -51,11 +65,21 @@ def test_xor_is_seeded_and_labels_the_quadrants():
 
 
 def test_playground_builds_the_configured_network_and_trains_it():
-    pg = model.Playground(model.Config(dataset="spirals", classes=3, output_activation="softmax", hidden="6",
-                                       normalization="minmax", batch_size=16, batch_multiplier=3, m=240))
+    pg = model.Playground(
+        model.Config(
+            dataset="spirals",
+            classes=3,
+            output_activation="softmax",
+            hidden="6",
+            normalization="minmax",
+            batch_size=16,
+            batch_multiplier=3,
+            m=240,
+        )
+    )
     assert pg.layer_dims == [2, 6, 3] and pg.Y_train.shape == (3, 192)
     assert pg.X_train.min() == pytest.approx(0.0) and pg.X_train.max() == pytest.approx(1.0)
-    assert pg.updates_per_epoch == 4                          # 192 / 16 = 12 mini-batches, 3 per update
+    assert pg.updates_per_epoch == 4  # 192 / 16 = 12 mini-batches, 3 per update
     assert pg.step(8) == 8 and pg.t == 8 and pg.trainer.epoch == 2
     img = model.boundary_image(pg)
     assert img.shape == (model.GRID * model.PIXELS, model.GRID * model.PIXELS, 3) and img.dtype == np.uint8
@@ -69,7 +93,7 @@ def test_boundary_probabilities_are_the_networks_own_predictions():
     pg = model.Playground(model.Config(dataset="moons", hidden="5", normalization="standard"))
     pg.step(30)
     pred = pg.trainer.predict(pg.X_test)
-    P = pg.probabilities(pg.X_test_raw)                       # raw points go through the fitted scaler
+    P = pg.probabilities(pg.X_test_raw)  # raw points go through the fitted scaler
     np.testing.assert_array_equal((P > 0.5).astype(int), pred)
 
 
@@ -81,7 +105,7 @@ def test_tiny_sigma_makes_the_tanh_gradients_vanish():
         norms[sigma] = np.array(pg.layer_stats()["grad_norms"])
     assert norms[1.0].shape == (5,)
     assert np.all(norms[1.0] > 1e-2)
-    assert np.all(norms[0.01] < 1e-5)                          # every layer's ||dW[l]|| has vanished
+    assert np.all(norms[0.01] < 1e-5)  # every layer's ||dW[l]|| has vanished
 
 
 def test_divergence_stops_the_run_with_the_trainers_message():
@@ -89,11 +113,12 @@ def test_divergence_stops_the_run_with_the_trainers_message():
     made = pg.step(50)
     assert made < 50 and pg.t == made
     assert pg.error.startswith("training diverged at update") and "Lower the learning rate" in pg.error
-    assert pg.step(5) == 0 and pg.t == made                    # stopped: nothing more happens
+    assert pg.step(5) == 0 and pg.t == made  # stopped: nothing more happens
 
 
 def test_layer_stats_are_a_forward_and_backward_pass_over_the_training_set():
     from nn_ref import network
+
     pg = model.Playground(model.Config(hidden="3", hidden_activation="relu"))
     pg.step(5)
     stats = pg.layer_stats()
@@ -107,14 +132,24 @@ def test_layer_stats_are_a_forward_and_backward_pass_over_the_training_set():
 
 def test_trace_text_is_nn_ref_trace_of_the_current_parameters():
     from nn_ref.trace import format_trace, trace
+
     pg = model.Playground(model.Config(hidden="3"))
     pg.step(3)
     text = pg.trace_text()
     params = pg.host_parameters()
-    expected = format_trace(trace(X=pg.X_train[:, :2], Y=pg.Y_train[:, :2], parameters=params, backend="numpy",
-                                  learning_rate=pg.current_lr(), hidden_activation="tanh"), precision=3)
+    expected = format_trace(
+        trace(
+            X=pg.X_train[:, :2],
+            Y=pg.Y_train[:, :2],
+            parameters=params,
+            backend="numpy",
+            learning_rate=pg.current_lr(),
+            hidden_activation="tanh",
+        ),
+        precision=3,
+    )
     assert text == expected and "Z[1] = W[1] A[0] + b[1]" in text and "(3,2) = (3,2)(2,2) + (3,1)" in text
-    assert model.Playground(model.Config(hidden="16,16")).trace_text() is None    # too big to read
+    assert model.Playground(model.Config(hidden="16,16")).trace_text() is None  # too big to read
 
 
 def test_lr_curve_is_the_schedule_with_t_now():
@@ -165,7 +200,7 @@ def test_play_trains_updates_per_frame_and_pause_stops():
     assert at.session_state["playing"] and at.session_state["pg"].t == 20
     at.run()
     assert at.session_state["pg"].t == 40 and at.session_state["updates_per_frame_seen"] == 20
-    at.button(key="play").click().run()                        # Pause
+    at.button(key="play").click().run()  # Pause
     assert not at.session_state["playing"]
     at.run()
     assert at.session_state["pg"].t == 40
@@ -193,17 +228,17 @@ def test_bad_learning_rate_and_zero_units_are_refused_and_the_app_keeps_working(
     at.text_input(key="cfg_lr").set_value("0").run()
     _no_exception(at)
     assert any("learning rate: expected a number > 0, got 0" in e.value for e in at.error)
-    assert at.session_state["pg"] is pg                        # the last valid run stays on screen
+    assert at.session_state["pg"] is pg  # the last valid run stays on screen
     assert at.button(key="play").disabled
     at.text_input(key="cfg_lr").set_value("0.05").run()
     assert not at.error and at.session_state["pg"].config.lr == "0.05"
-    for _ in range(8):                                         # "- unit" down to 0 units in the last layer
+    for _ in range(8):  # "- unit" down to 0 units in the last layer
         at.button(key="remove_unit").click().run()
     assert at.text_input(key="cfg_hidden").value == "8,0"
     assert any("hidden layer 2 has 0 units" in e.value for e in at.error)
-    at.button(key="add_layer").click().run()                   # "+ layer" leaves a bad value alone ...
+    at.button(key="add_layer").click().run()  # "+ layer" leaves a bad value alone ...
     assert at.text_input(key="cfg_hidden").value == "8,0"
-    at.text_input(key="cfg_hidden").set_value("8,8,3").run()   # ... a valid value starts a new run
+    at.text_input(key="cfg_hidden").set_value("8,8,3").run()  # ... a valid value starts a new run
     assert not at.error and at.session_state["pg"].layer_dims == [2, 8, 8, 3, 1]
     _no_exception(at)
 
@@ -216,7 +251,7 @@ def test_a_diverging_run_stops_with_the_message_and_the_controls_keep_working():
     messages = [e.value for e in at.error]
     assert len(messages) == 1 and messages[0].startswith("Training stopped: training diverged at update")
     assert at.button(key="play").disabled and at.button(key="step").disabled
-    at.text_input(key="cfg_lr").set_value("0.01").run()        # a new setting, a new run
+    at.text_input(key="cfg_lr").set_value("0.01").run()  # a new setting, a new run
     assert not at.error and at.session_state["pg"].error is None
     at.button(key="step").click().run()
     assert at.session_state["pg"].t == 1
@@ -230,12 +265,18 @@ def test_query_string_sets_the_controls_and_changes_are_written_back():
     pg = at.session_state["pg"]
     assert pg.layer_dims == [2, 8, 8, 8, 1] and pg.config.dataset == "xor" and pg.config.seed == 4
     np.testing.assert_array_equal(pg.X_raw, model.xor(300, 0.15, 4)[0])
-    assert max(at.session_state["grad_norms"]) < 1e-4         # sigma 0.01: the gradients have vanished
+    assert max(at.session_state["grad_norms"]) < 1e-4  # sigma 0.01: the gradients have vanished
     at.selectbox(key="cfg_optimizer").set_value("momentum").run()
     query = {k: at.query_params[k] for k in at.query_params}
     flat = {k: v[-1] if isinstance(v, list) else v for k, v in query.items()}
-    assert flat == {"init": "normal", "sigma": "0.01", "hidden": "8,8,8", "dataset": "xor", "seed": "4",
-                    "optimizer": "momentum"}
+    assert flat == {
+        "init": "normal",
+        "sigma": "0.01",
+        "hidden": "8,8,8",
+        "dataset": "xor",
+        "seed": "4",
+        "optimizer": "momentum",
+    }
     # the URL of this state, opened afresh, gives the same configuration
     again = _app(flat)
     assert again.session_state["pg"].config == at.session_state["pg"].config
@@ -250,8 +291,17 @@ def test_a_bad_url_value_is_reported_and_the_default_kept():
 
 
 def test_softmax_spirals_with_batch_norm_and_a_schedule_run_in_the_app():
-    at = _app({"dataset": "spirals", "classes": "3", "output_activation": "softmax", "batchnorm": "1",
-               "schedule": "cosine", "horizon": "100", "batch_multiplier": "2"})
+    at = _app(
+        {
+            "dataset": "spirals",
+            "classes": "3",
+            "output_activation": "softmax",
+            "batchnorm": "1",
+            "schedule": "cosine",
+            "horizon": "100",
+            "batch_multiplier": "2",
+        }
+    )
     at.button(key="play").click().run()
     _no_exception(at)
     pg = at.session_state["pg"]
@@ -272,6 +322,7 @@ def test_streamlit_command_binds_to_localhost():
 
 def test_cli_without_streamlit_names_the_install_command(monkeypatch, capsys):
     import nn_ref.playground as playground
+
     monkeypatch.setattr(playground, "have_streamlit", lambda: False)
     assert cli.main(["playground", "--headless"]) == 2
     err = capsys.readouterr().err.strip()

@@ -11,6 +11,7 @@ import time
 from dataclasses import asdict, replace
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from nn_ref.kernels import available_backends
@@ -75,9 +76,13 @@ def write_query(config):
 
 def new_run(config):
     """A fresh Playground for ``config`` (a new trainer: t = 0, new initialization)."""
-    with st.spinner("building the network (a numba backend compiles on first use)..."):
-        ss.pg = model.Playground(config, backends())
     ss.frames, ss.frame_times, ss.last_drawn_t = 0, [], None
+    try:
+        with st.spinner("building the network (a numba backend compiles on first use)..."):
+            ss.pg = model.Playground(config, backends())
+    except Exception as exc:  # a backend that fails here: say so, keep the controls alive
+        ss.pg, ss.playing = None, False
+        st.error(f"Could not start a run with this configuration: {type(exc).__name__}: {exc}")
 
 
 # ----------------------------------------------------------------------------- button callbacks
@@ -214,7 +219,13 @@ def _finite(x):
     return float(x) if np.isfinite(x) else None
 
 
-def curve_spec(pg, kind):
+# Every chart is a constant Vega-Lite spec plus a data frame: with the spec unchanged from frame to frame the
+# browser only swaps the data in the chart it has, instead of building a new chart (that keeps frames cheap).
+def _x_t():
+    return {"field": "t", "type": "quantitative", "title": "update t"}
+
+
+def curve_chart(pg, kind):
     """Train and test {kind} (cost or accuracy) against t."""
     c = pg.curve
     rows = [
@@ -222,47 +233,47 @@ def curve_spec(pg, kind):
         for i in _thin(list(range(len(c["t"]))))
         for s, v in (("train", c[f"train_{kind}"][i]), ("test", c[f"test_{kind}"][i]))
     ]
-    return {
-        "data": {"values": rows},
+    spec = {
         "mark": {"type": "line"},
         "height": 190,
         "title": f"{kind} (train / test, eval mode)",
         "encoding": {
-            "x": {"field": "t", "type": "quantitative", "title": "update t"},
+            "x": _x_t(),
             "y": {"field": kind, "type": "quantitative"},
             "color": {"field": "set", "type": "nominal"},
             "strokeDash": {"field": "set", "type": "nominal"},
         },
     }
+    return pd.DataFrame(rows, columns=["t", "set", kind]), spec
 
 
-def activation_spec(stats):
+def activation_chart(stats):
     """Histograms of A[l] over units and samples, one panel per layer."""
     rows = []
     for l, A in enumerate(stats["A"], start=1):
         centers, counts = model.histogram(A)
         rows += [{"layer": f"A[{l}]", "value": float(x), "count": int(n)} for x, n in zip(centers, counts)]
-    return {
-        "data": {"values": rows},
+    spec = {
         "mark": "bar",
         "height": 130,
         "width": 130,
-        "title": "activations A[l] on the training set",
+        "title": "activations A[l] on the training set (histograms over units and samples)",
         "encoding": {
-            "x": {"field": "value", "type": "quantitative", "bin": False, "title": None},
+            "x": {"field": "value", "type": "quantitative", "title": None},
             "y": {"field": "count", "type": "quantitative", "title": None},
-            "column": {"field": "layer", "type": "nominal", "title": None},
+            "column": {"field": "layer", "type": "nominal", "title": None, "sort": None},
         },
         "resolve": {"scale": {"x": "independent", "y": "independent"}},
     }
+    return pd.DataFrame(rows, columns=["layer", "value", "count"]), spec
 
 
-def grad_bar_spec(stats):
+def grad_bar_chart(stats):
+    """||dW[l]||_F per layer now, on a log axis (bars from a tenth of the smallest: a log axis has no 0)."""
     norms = [max(n, 1e-30) if np.isfinite(n) else None for n in stats["grad_norms"]]
-    floor = min([n for n in norms if n is not None] or [1.0]) / 10  # a log axis has no 0: bars start here
+    floor = min([n for n in norms if n is not None] or [1.0]) / 10
     rows = [{"layer": f"dW[{l}]", "norm": n, "floor": floor} for l, n in enumerate(norms, start=1)]
-    return {
-        "data": {"values": rows},
+    spec = {
         "mark": "bar",
         "height": 190,
         "title": "||dW[l]|| now (log scale)",
@@ -272,57 +283,53 @@ def grad_bar_spec(stats):
             "y2": {"field": "floor"},
         },
     }
+    return pd.DataFrame(rows, columns=["layer", "norm", "floor"]), spec
 
 
-def grad_history_spec(pg):
+def grad_history_chart(pg):
     h = pg.grad_history
+    keep = _thin(list(range(len(h["t"]))))
     rows = [
-        {"t": t, "layer": f"dW[{l}]", "norm": max(n, 1e-30)}
-        for t, norms in zip(h["t"], h["norms"])
-        for l, n in enumerate(norms, start=1)
+        {"t": h["t"][i], "layer": f"dW[{l}]", "norm": max(n, 1e-30)}
+        for i in keep
+        for l, n in enumerate(h["norms"][i], start=1)
         if np.isfinite(n)
     ]
-    return {
-        "data": {"values": _thin(rows)},
+    spec = {
         "mark": "line",
         "height": 190,
         "title": "||dW[l]|| over t (log scale)",
         "encoding": {
-            "x": {"field": "t", "type": "quantitative", "title": "update t"},
+            "x": _x_t(),
             "y": {"field": "norm", "type": "quantitative", "scale": {"type": "log"}},
             "color": {"field": "layer", "type": "nominal", "sort": None},
         },
     }
+    return pd.DataFrame(rows, columns=["t", "layer", "norm"]), spec
 
 
-def lr_spec(pg):
+def lr_chart(pg):
+    """The schedule lr(t) over 0 .. max(T, t), the current t as a red rule and point."""
     ts, lrs = pg.lr_curve()
-    rows = [{"t": float(t), "lr": float(v)} for t, v in zip(ts, lrs)]
-    now = [{"t": pg.t, "lr": pg.current_lr()}]
-    return {
+    rows = [{"t": float(t), "lr": float(v), "what": "schedule"} for t, v in zip(ts, lrs)]
+    rows.append({"t": float(pg.t), "lr": pg.current_lr(), "what": "now"})
+    now = {"filter": "datum.what == 'now'"}
+    spec = {
         "height": 190,
-        "title": f"learning rate ({pg.config.schedule}); t = {pg.t}: {now[0]['lr']:.4g}",
+        "title": f"learning rate lr(t), schedule {pg.config.schedule}; red: t now",
+        "encoding": {"x": _x_t(), "y": {"field": "lr", "type": "quantitative"}},
         "layer": [
-            {
-                "data": {"values": rows},
-                "mark": "line",
-                "encoding": {
-                    "x": {"field": "t", "type": "quantitative", "title": "update t"},
-                    "y": {"field": "lr", "type": "quantitative"},
-                },
-            },
-            {
-                "data": {"values": now},
-                "mark": {"type": "rule", "color": "red"},
-                "encoding": {"x": {"field": "t", "type": "quantitative"}},
-            },
-            {
-                "data": {"values": now},
-                "mark": {"type": "point", "color": "red", "filled": True, "size": 60},
-                "encoding": {"x": {"field": "t", "type": "quantitative"}, "y": {"field": "lr", "type": "quantitative"}},
-            },
+            {"transform": [{"filter": "datum.what == 'schedule'"}], "mark": "line"},
+            {"transform": [now], "mark": {"type": "rule", "color": "red"}, "encoding": {"y": None}},
+            {"transform": [now], "mark": {"type": "point", "color": "red", "filled": True, "size": 60}},
         ],
     }
+    return pd.DataFrame(rows, columns=["t", "lr", "what"]), spec
+
+
+def chart(where, data_and_spec):
+    data, spec = data_and_spec
+    where.vega_lite_chart(data, spec)
 
 
 # ----------------------------------------------------------------------------- one frame
@@ -331,6 +338,7 @@ def frame():
     pg = ss.get("pg")
     if pg is None:
         return
+    start = time.perf_counter()
     stopped = False
     if ss.playing:
         if pg.error is None:
@@ -354,7 +362,8 @@ def frame():
     c = pg.curve
     st.caption(
         f"frame {ss.frames} | t = {pg.t} updates (epoch {pg.trainer.epoch + 1}) | "
-        f"{ss.get('updates_per_frame_seen', 0)} updates/frame | {fps:.1f} frames/s | "
+        f"{ss.get('updates_per_frame_seen', 0)} updates/frame | {fps:.1f} frames/s "
+        f"(server {ss.get('frame_ms', 0):.0f} ms/frame) | "
         f"train cost {c['train_cost'][-1]:.4g}, accuracy {c['train_accuracy'][-1]:.3f} | "
         f"test cost {c['test_cost'][-1]:.4g}, accuracy {c['test_accuracy'][-1]:.3f}"
     )
@@ -368,16 +377,16 @@ def frame():
         caption=f"decision boundary, layer_dims {pg.layer_dims}; x1 in [{x0:.2g}, {x1:.2g}], "
         f"x2 in [{y0:.2g}, {y1:.2g}]; filled: train, hollow: test",
     )
-    mid.vega_lite_chart(spec=curve_spec(pg, "cost"))
-    right.vega_lite_chart(spec=curve_spec(pg, "accuracy"))
+    chart(mid, curve_chart(pg, "cost"))
+    chart(right, curve_chart(pg, "accuracy"))
 
     stats = pg.layer_stats()
     ss.grad_norms = stats["grad_norms"]
-    st.vega_lite_chart(spec=activation_spec(stats))
+    chart(st, activation_chart(stats))
     a, b, d = st.columns(3)
-    a.vega_lite_chart(spec=grad_bar_spec(stats))
-    b.vega_lite_chart(spec=grad_history_spec(pg))
-    d.vega_lite_chart(spec=lr_spec(pg))
+    chart(a, grad_bar_chart(stats))
+    chart(b, grad_history_chart(pg))
+    chart(d, lr_chart(pg))
 
     text = pg.trace_text() if not ss.playing else None
     if text is not None:
@@ -394,6 +403,7 @@ def frame():
             f"the step's equations are shown for nets without batch norm and at most "
             f"{model.TRACE_MAX_UNITS} units in {model.TRACE_MAX_LAYERS} layers"
         )
+    ss.frame_ms = 1000 * (time.perf_counter() - start)
     if stopped:
         st.rerun()  # the Play button and the timer follow the stopped run
 

@@ -69,9 +69,10 @@ def start_server(port, timeout=60):
                     return proc
         except OSError:
             time.sleep(0.3)
-    stop_server(proc)
     log.seek(0)
-    raise RuntimeError(f"the playground did not start on port {port}: {log.read().decode(errors='replace')[-2000:]}")
+    output = log.read().decode(errors="replace")[-2000:]
+    stop_server(proc)
+    raise RuntimeError(f"the playground did not start on port {port}: {output}")
 
 
 def stop_server(proc):
@@ -83,6 +84,7 @@ def stop_server(proc):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
+    proc.log.close()
 
 
 def open_browser(profile_dir):
@@ -108,13 +110,12 @@ def exceptions(browser):
 
 def status(browser):
     """(frame, t) from the live view's caption, or None before the first frame."""
-    from selenium.webdriver.common.by import By
-
-    for e in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stCaptionContainer"]'):
-        m = STATUS.search(e.text)
-        if m:
-            return int(m.group(1)), int(m.group(2))
-    return None
+    text = browser.execute_script(
+        "return Array.from(document.querySelectorAll('[data-testid=\"stCaptionContainer\"]'))"
+        ".map(e => e.innerText).join('\\n');"
+    )
+    m = STATUS.search(text or "")
+    return (int(m.group(1)), int(m.group(2))) if m else None
 
 
 def wait_for(predicate, timeout, what):
@@ -140,13 +141,14 @@ def first_frame(browser, url, timeout=60):
 
 
 def click_button(browser, label):
-    from selenium.webdriver.common.by import By
-
-    for b in browser.find_elements(By.CSS_SELECTOR, "button"):
-        if b.text.strip() == label:
-            b.click()
-            return
-    raise LookupError(f"no button {label!r} on the page")
+    """Click the page's button labelled ``label`` (found and clicked in one script: no stale elements)."""
+    clicked = browser.execute_script(
+        "const b = Array.from(document.querySelectorAll('button')).find(b => b.innerText.trim() === arguments[0]);"
+        "if (b) { b.click(); return true; } return false;",
+        label,
+    )
+    if not clicked:
+        raise LookupError(f"no button {label!r} on the page")
 
 
 def measure(browser, seconds):
