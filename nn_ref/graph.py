@@ -66,10 +66,17 @@ class Value:
         if isinstance(k, Value):
             raise TypeError("Value ** Value is not supported: the exponent must be a number")
         k = float(k)
-        out = Value(self.data ** k, (self,), f"**{k:g}")
+        a = self.data
+        if a == 0 and k < 0:
+            raise ZeroDivisionError(f"Value ** {k:g}: 0 raised to a negative power (a division by zero)")
+        if a < 0 and not k.is_integer():
+            raise ValueError(f"Value ** {k:g}: a negative base ({a!r}) with a non-integer exponent has no real value")
+        out = Value(a ** k, (self,), f"**{k:g}")
 
         def _backward():
-            self.grad += k * self.data ** (k - 1) * out.grad
+            if a == 0 and k < 1:
+                raise ZeroDivisionError(f"Value ** {k:g}: the derivative k a^(k-1) is infinite at a = 0")
+            self.grad += k * a ** (k - 1) * out.grad
         out._backward = _backward
         return out
 
@@ -80,8 +87,11 @@ class Value:
         return self + (-_as_value(other))
 
     def __truediv__(self, other):
-        """out = a / b = a * b^-1."""
-        return self * _as_value(other) ** -1
+        """out = a / b = a * b^-1 (b = 0 is a ZeroDivisionError)."""
+        other = _as_value(other)
+        if other.data == 0:
+            raise ZeroDivisionError(f"Value / Value: division by zero ({self.data!r} / {other.data!r})")
+        return self * other ** -1
 
     def __radd__(self, other):
         return self + other
@@ -98,7 +108,7 @@ class Value:
     # ------------------------------------------------------------------ unary functions
     def exp(self):
         """out = e^a;  da += e^a dout."""
-        out = Value(math.exp(self.data), (self,), "exp")
+        out = Value(math.exp(self.data) if self.data < 709.78 else math.inf, (self,), "exp")  # overflow: inf
 
         def _backward():
             self.grad += out.data * out.grad
@@ -108,7 +118,7 @@ class Value:
     def log(self):
         """out = ln a (a > 0);  da += dout / a."""
         if self.data <= 0:
-            raise ValueError(f"log: expected a positive value, got {self.data!r}")
+            raise ValueError(f"Value.log: expected a positive value (ln a needs a > 0), got {self.data!r}")
         out = Value(math.log(self.data), (self,), "log")
 
         def _backward():
@@ -138,8 +148,9 @@ class Value:
         return out
 
     def relu(self):
-        """out = max(0, a);  da += 1[a > 0] dout (0 at the kink a = 0, as in nn_ref.activations)."""
-        out = Value(self.data if self.data > 0 else 0.0, (self,), "relu")
+        """out = max(0, a);  da += 1[a > 0] dout (0 at the kink a = 0, as in nn_ref.activations).
+        NaN stays NaN (as np.maximum): ``not a <= 0`` is True for NaN."""
+        out = Value(self.data if not self.data <= 0 else 0.0, (self,), "relu")
 
         def _backward():
             self.grad += (1.0 if self.data > 0 else 0.0) * out.grad
