@@ -300,6 +300,19 @@ def cli_evaluate(args):
     return 0
 
 
+def _add_notebooks(sub):
+    p = sub.add_parser("notebooks", help="write fresh copies of the lecture notebooks (.ipynb) into a folder",
+                       description="Convert notebooks/NN_*.py (jupytext) into DIR/NN_*.ipynb: no outputs, the "
+                                   "exercises unwritten. Existing .ipynb files are kept unless --force.")
+    p.add_argument("dir", metavar="DIR", help="the folder to write into (created if missing)")
+    p.add_argument("--force", action="store_true", help="overwrite notebooks that already exist in DIR")
+
+    def run(args):
+        from nn_ref.exercises import main_notebooks
+        return main_notebooks(args)
+    p.set_defaults(func=run)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="nn-ref", description="nn-ref: the lecture's neural network, step by step")
     sub = parser.add_subparsers(dest="command", required=True, metavar="VERB")
@@ -311,6 +324,7 @@ def main(argv=None):
     _add_evaluate(sub)
     _add_info(sub)
     _add_bench(sub)
+    _add_notebooks(sub)
     _add_playground(sub)
     args = parser.parse_args(argv)
     return args.func(args) or 0
