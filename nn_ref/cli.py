@@ -1,14 +1,56 @@
-"""The ``nn-ref`` command line. Each verb is a small function below; ``nn-ref VERB --help``."""
+"""The ``nn-ref`` command line. Each verb is a small function below; ``nn-ref VERB --help``.
+
+Bad input never ends in a traceback: every argument is checked before any work (argparse types below), and
+``main`` turns an error into ONE line ``nn-ref VERB: error: ...`` on stderr with exit status 2
+(``nn-ref --debug VERB ...`` shows the traceback instead).
+"""
 import argparse
 import math
 import sys
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line (no usage block): ``nn-ref VERB: error: ...``, exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
 def _int_list(text):
+    """layer_dims from "4,5,3,1": at least two positive integers; an empty item ("4,,1") is an error."""
+    items = text.split(",")
     try:
-        return [int(t) for t in text.split(",") if t.strip()]
+        dims = [int(t) for t in items]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers like 4,5,3,1, got {text!r}")
+        empty = " (an empty item)" if "" in [t.strip() for t in items] else ""
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers like 4,5,3,1, got {text!r}"
+                                         f"{empty}") from None
+    if len(dims) < 2 or min(dims) < 1:
+        raise argparse.ArgumentTypeError(f"expected at least two positive layer sizes like 4,5,3,1, got {text!r}")
+    return dims
+
+
+def _number(kind, low=None, positive=False, below=None):
+    """An argparse type: ``kind`` (int or float) >= ``low`` (> 0 with ``positive``, < ``below``), finite."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        ok = value is not None and math.isfinite(value) and (low is None or value >= low)
+        ok = ok and (not positive or value > 0) and (below is None or value < below)
+        if not ok:
+            want = "a positive" if positive else ("a non-negative" if low == 0 else "a")
+            want += " integer" if kind is int else " finite number"
+            want += f" below {below:g}" if below is not None else ""
+            raise argparse.ArgumentTypeError(f"expected {want}, got {text!r}")
+        return value
+    return parse
+
+
+_positive_int, _count = _number(int, positive=True), _number(int, low=0)
+_positive_float, _nonnegative_float = _number(float, positive=True), _number(float, low=0)
+_fraction = _number(float, positive=True, below=1)
 
 
 def _add_gradcheck(sub):
@@ -22,9 +64,9 @@ def _add_gradcheck(sub):
                    help="hidden activation (default relu)")
     p.add_argument("--loss", choices=("cross_entropy", "categorical_cross_entropy", "mse", "l1"), default=None,
                    help="loss (default: the output's own: cross_entropy, categorical_cross_entropy or mse)")
-    p.add_argument("--seed", type=int, default=0, help="seed for data and parameters (default 0)")
-    p.add_argument("--m", type=int, default=5, help="number of samples (default 5)")
-    p.add_argument("--eps", type=float, default=1e-4, help="central-difference step (default 1e-4)")
+    p.add_argument("--seed", type=_count, default=0, help="seed for data and parameters (default 0)")
+    p.add_argument("--m", type=_positive_int, default=5, help="number of samples (default 5)")
+    p.add_argument("--eps", type=_positive_float, default=1e-4, help="central-difference step (default 1e-4)")
     p.add_argument("--order", type=int, choices=(2, 4), default=4,
                    help="2: two-point central difference; 4: five-point stencil (default)")
 
@@ -65,29 +107,22 @@ def _add_trace(sub):
                                    "update on a tiny seeded net; print every Z[l], A[l], J, dZ[l], dW[l], db[l], "
                                    "dA[l-1] and the updated W[l], b[l] with its equation, shapes and values.")
     p.add_argument("--layers", type=_int_list, default=[3, 4, 1], help="layer_dims n0,n1,...,nL (default 3,4,1)")
-    p.add_argument("--m", type=int, default=2, help="number of samples (default 2)")
-    p.add_argument("--seed", type=int, default=0, help="seed for X, Y and the parameters (default 0)")
+    p.add_argument("--m", type=_positive_int, default=2, help="number of samples (default 2)")
+    p.add_argument("--seed", type=_count, default=0, help="seed for X, Y and the parameters (default 0)")
     p.add_argument("--backend", choices=("numpy", "cpu", "cuda", "auto"), default="numpy",
                    help="kernel backend (default numpy, the oracle)")
-    p.add_argument("--lr", type=float, default=0.1, help="learning rate alpha of the update (default 0.1)")
+    p.add_argument("--lr", type=_positive_float, default=0.1, help="learning rate alpha of the update (default 0.1)")
     p.add_argument("--hidden", choices=("relu", "tanh", "sigmoid", "leaky_relu", "linear"), default="relu",
                    help="hidden activation (default relu)")
     p.add_argument("--output", choices=("sigmoid", "softmax", "linear"), default="sigmoid",
                    help="output activation (default sigmoid; the loss follows: cross-entropy, categorical, mse)")
-    p.add_argument("--precision", type=int, default=4, help="digits printed (default 4)")
+    p.add_argument("--precision", type=_count, default=4, help="digits printed (default 4)")
     p.add_argument("--no-values", action="store_true", help="print equations and shapes only")
 
     def run(args):
         from nn_ref.trace import format_trace, trace
-        if len(args.layers) < 2 or args.m < 1:
-            raise SystemExit(f"nn-ref trace: expected --layers with at least two sizes and --m >= 1, "
-                             f"got --layers {args.layers} --m {args.m}")
-        try:
-            steps = trace(args.layers, m=args.m, seed=args.seed, backend=args.backend, learning_rate=args.lr,
-                          hidden_activation=args.hidden, output_activation=args.output)
-        except (ValueError, RuntimeError) as exc:   # a bad size, or a backend that cannot run here
-            print(f"nn-ref trace: error: {exc}", file=sys.stderr)
-            return 2
+        steps = trace(args.layers, m=args.m, seed=args.seed, backend=args.backend, learning_rate=args.lr,
+                      hidden_activation=args.hidden, output_activation=args.output)
         print(f"nn-ref trace: layer_dims {args.layers}, m = {args.m}, seed {args.seed}, backend {args.backend}, "
               f"hidden {args.hidden}, output {args.output}, learning rate {args.lr:g}\n")
         print(format_trace(steps, precision=args.precision, show_values=not args.no_values))
@@ -97,8 +132,9 @@ def _add_trace(sub):
 def _add_data_options(p):
     p.add_argument("--dataset", choices=CLI_DATASETS, default="digits", help="data set (default digits)")
     p.add_argument("--data-dir", default=None, metavar="DIR", help="folder with the MNIST IDX files (--dataset mnist)")
-    p.add_argument("--test-fraction", type=float, default=0.2, help="held-out fraction of the fixed split (default 0.2)")
-    p.add_argument("--split-seed", type=int, default=0, help="seed of the fixed train/test split (default 0)")
+    p.add_argument("--test-fraction", type=_fraction, default=0.2,
+                   help="held-out fraction of the fixed split, in (0, 1) (default 0.2)")
+    p.add_argument("--split-seed", type=_count, default=0, help="seed of the fixed train/test split (default 0)")
     p.add_argument("--backend", choices=("numpy", "cpu", "cuda", "auto"), default=None,
                    help="kernel backend (default: $NN_REF_BACKEND, else auto)")
 
@@ -115,15 +151,16 @@ def _add_train(sub):
     p.add_argument("--output", choices=("sigmoid", "softmax", "linear"), default=None,
                    help="output activation (default: the data set's: softmax, sigmoid or linear)")
     p.add_argument("--optimizer", choices=("sgd", "momentum", "adam"), default="sgd", help="optimizer (default sgd)")
-    p.add_argument("--lr", type=float, default=0.01, help="(initial) learning rate (default 0.01)")
+    p.add_argument("--lr", type=_positive_float, default=0.01, help="(initial) learning rate (default 0.01)")
     p.add_argument("--schedule", choices=CLI_SCHEDULES, default="none",
                    help="learning-rate schedule over the run's updates (default none)")
-    p.add_argument("--gamma", type=float, default=None, help="decay constant of inverse/exponential/multistep")
-    p.add_argument("--epochs", type=int, default=20, help="epochs (default 20)")
-    p.add_argument("--batch-size", type=int, default=64, help="mini-batch size b (0: the whole set; default 64)")
-    p.add_argument("--batch-multiplier", type=int, default=1, help="k: accumulate k mini-batches per update")
+    p.add_argument("--gamma", type=_nonnegative_float, default=None,
+                   help="decay constant of inverse/exponential/multistep")
+    p.add_argument("--epochs", type=_count, default=20, help="epochs (default 20)")
+    p.add_argument("--batch-size", type=_count, default=64, help="mini-batch size b (0: the whole set; default 64)")
+    p.add_argument("--batch-multiplier", type=_positive_int, default=1, help="k: accumulate k mini-batches per update")
     p.add_argument("--batchnorm", action="store_true", help="batch norm in every hidden layer")
-    p.add_argument("--seed", type=int, default=0, help="seed for initialization and shuffling (default 0)")
+    p.add_argument("--seed", type=_count, default=0, help="seed for initialization and shuffling (default 0)")
     p.add_argument("--save", default=None, metavar="FILE.npz", help="save the trained model here")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--fused", action="store_true",
@@ -155,6 +192,7 @@ def _add_info(sub):
 
     def run(args):
         import json
+
         from nn_ref.kernels import info
         d = info()
         if args.json:
@@ -179,6 +217,14 @@ def _add_bench(sub):
 
     def run(args):
         from nn_ref.bench import main_args
+        from nn_ref.modelfile import check_writable
+
+        _check_args(args, rounds=_positive_int, budget=_positive_float, settle=_nonnegative_float)
+        for n in args.gemm or []:
+            _positive_int(str(n))
+        for path in (args.json, args.markdown):
+            if path:
+                check_writable(path)
         return main_args(args)
     p.set_defaults(func=run)
 
@@ -260,15 +306,20 @@ def _report(trainer, X_tr, Y_tr, X_te, Y_te):
 
 def cli_train(args):
     """``nn-ref train``: train on a data set's fixed split, print the final train/test accuracy, save."""
+    if args.save:
+        from nn_ref.modelfile import check_writable
+
+        check_writable(args.save)  # before any work: a run that cannot save is refused at once
     X_tr, Y_tr, X_te, Y_te, default_output = load_split(args.dataset, args.test_fraction, args.split_seed,
                                                         args.data_dir)
     output = args.output or default_output
     layers = args.layers or [X_tr.shape[0], 64, Y_tr.shape[0]]
     if layers[0] != X_tr.shape[0] or layers[-1] != Y_tr.shape[0]:
-        raise SystemExit(f"nn-ref train: --layers {','.join(map(str, layers))} does not fit {args.dataset}: "
+        raise ValueError(f"--layers {','.join(map(str, layers))} does not fit {args.dataset}: "
                          f"expected n0 = {X_tr.shape[0]} inputs and nL = {Y_tr.shape[0]} outputs")
     m, b, k = X_tr.shape[1], args.batch_size or X_tr.shape[1], args.batch_multiplier
-    updates_per_epoch = -(-(-(-m // b)) // k)
+    batches_per_epoch = -(-m // b)  # ceil(m / b)
+    updates_per_epoch = -(-batches_per_epoch // k)  # ceil(batches / k)
     lr = cli_schedule(args.schedule, args.lr, args.epochs * updates_per_epoch, updates_per_epoch, args.gamma)
     from nn_ref.train import Trainer
 
@@ -293,7 +344,7 @@ def cli_evaluate(args):
     trainer = Trainer.load(args.load, backend=args.backend, progress=False)
     X_tr, Y_tr, X_te, Y_te, _ = load_split(args.dataset, args.test_fraction, args.split_seed, args.data_dir)
     if trainer.layer_dims[0] != X_tr.shape[0] or trainer.layer_dims[-1] != Y_tr.shape[0]:
-        raise SystemExit(f"nn-ref evaluate: the model's layers {trainer.layer_dims} do not fit {args.dataset} "
+        raise ValueError(f"the model's layers {trainer.layer_dims} do not fit {args.dataset} "
                          f"({X_tr.shape[0]} inputs, {Y_tr.shape[0]} outputs)")
     print(f"nn-ref evaluate: {args.load} (layers {trainer.layer_dims}) on {args.dataset}")
     _report(trainer, X_tr, Y_tr, X_te, Y_te)
@@ -313,8 +364,34 @@ def _add_notebooks(sub):
     p.set_defaults(func=run)
 
 
+def _check_args(args, **types):
+    """Re-check parsed arguments with argparse types (for arguments another module registers)."""
+    for name, parse in types.items():
+        value = getattr(args, name)
+        try:
+            parse(str(value))
+        except argparse.ArgumentTypeError as exc:
+            raise ValueError(f"argument --{name.replace('_', '-')}: {exc}") from None
+
+
+# What a user's bad input can raise: ValueError (statistics.StatisticsError is one), TypeError, LookupError
+# (KeyError, IndexError), ArithmeticError (ZeroDivisionError, train.DivergenceError), OSError (FileNotFoundError,
+# PermissionError), ImportError (a missing extra), RuntimeError (a backend that cannot run here).
+USER_ERRORS = (ValueError, TypeError, LookupError, ArithmeticError, OSError, ImportError, RuntimeError)
+
+
+def _one_line(verb, exc):
+    """The error as ONE line ``nn-ref VERB: error: ...`` (a KeyError's quotes and a repeated prefix dropped)."""
+    text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+    text = " ".join(str(text).split()) or type(exc).__name__
+    for prefix in (f"nn-ref {verb}: error: ", f"nn-ref {verb}: "):
+        text = text.removeprefix(prefix)
+    return f"nn-ref {verb}: error: {text}"
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="nn-ref", description="nn-ref: the lecture's neural network, step by step")
+    parser = _Parser(prog="nn-ref", description="nn-ref: the lecture's neural network, step by step")
+    parser.add_argument("--debug", action="store_true", help="show the Python traceback of an error (before VERB)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="VERB")
     # each verb registers itself here: _add_<verb>(sub)
     _add_trace(sub)
@@ -327,7 +404,18 @@ def main(argv=None):
     _add_notebooks(sub)
     _add_playground(sub)
     args = parser.parse_args(argv)
-    return args.func(args) or 0
+    try:
+        return args.func(args) or 0
+    except SystemExit as exc:  # a verb that exits with a message: the same one line, status 2
+        if args.debug or not isinstance(exc.code, str):
+            raise
+        print(_one_line(args.command, ValueError(exc.code)), file=sys.stderr)
+        return 2
+    except USER_ERRORS as exc:
+        if args.debug:
+            raise
+        print(_one_line(args.command, exc), file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ def _first_nonfinite(state):
 
 def check_writable(path):
     """Raise a one-line error unless a model file can be written at ``path`` (checked before training)."""
+    if str(path).endswith(("/", os.sep)):
+        raise ValueError(f"{path}: a folder name; expected a file name such as {Path(path) / 'model.npz'}")
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
@@ -37,6 +39,11 @@ def check_writable(path):
         probe = probe.parent
     if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
         raise ValueError(f"{path}: cannot write into {probe} (permission denied or not a folder)")
+    try:  # a real probe file: os.access says yes to root even where no file can be made (/proc, read-only mounts)
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot write a file into {probe} ({exc.strerror or exc})") from None
     if path.exists() and not os.access(path, os.W_OK):
         raise ValueError(f"{path}: the file exists and is not writable")
 
