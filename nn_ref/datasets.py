@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nn_ref._checks import check_shape
+from nn_ref._checks import check_positive_int, check_shape
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -93,6 +93,7 @@ def _shuffle_columns(X, labels, rng):
 def blobs(m=200, seed=0, center=2.0, sigma=1.0):
     """Two Gaussian blobs: m/2 points around (-center, 0) with label 0, m/2 around (+center, 0)
     with label 1, isotropic std ``sigma``. Returns X (2, m), Y (1, m)."""
+    check_positive_int("m", m)
     rng = np.random.default_rng(seed)
     m0 = m // 2
     labels = np.r_[np.zeros(m0, np.int64), np.ones(m - m0, np.int64)]
@@ -106,6 +107,7 @@ def moons(m=200, noise=0.1, seed=0):
     """Two interleaved half circles (as scikit-learn's make_moons): the upper one (cos t, sin t),
     label 0; the lower one (1 - cos t, 0.5 - sin t), label 1; t in [0, pi]; plus N(0, noise^2).
     Returns X (2, m), Y (1, m)."""
+    check_positive_int("m", m)
     rng = np.random.default_rng(seed)
     m0 = m // 2
     t0, t1 = np.linspace(0, np.pi, m0), np.linspace(0, np.pi, m - m0)
@@ -123,6 +125,7 @@ def flower(m=400, petals=4, seed=0):
         x = (r sin t, r cos t).
 
     Not linearly separable; a one-hidden-layer network separates it. Returns X (2, m), Y (1, m)."""
+    check_positive_int("m", m)
     rng = np.random.default_rng(seed)
     parts, labels = [], []
     for j, n in enumerate((m // 2, m - m // 2)):
@@ -138,6 +141,7 @@ def spirals(m=300, n_classes=3, noise=0.2, seed=0):
     """K interleaved spirals (cs231n): for class k, radius r = linspace(0, 1) and angle
     t = linspace(4k, 4(k + 1)) + N(0, noise^2); x = (r sin t, r cos t).
     Returns X (2, m) and Y (1, m) for K = 2, one-hot (K, m) for K > 2."""
+    check_positive_int("m", m)
     if n_classes < 2:
         raise ValueError(f"n_classes: expected >= 2, got {n_classes}")
     rng = np.random.default_rng(seed)
@@ -157,6 +161,7 @@ def ball(m=1000, n=10, seed=0):
     label |sum_j x_j| > 0.5 * radius (radius = 1, the ball's), then X scaled to overall std 1 (the label
     is scale-free: it is decided before scaling). [figures.md: init_tanh_normal_*]
     Returns X (n, m), Y (1, m)."""
+    check_positive_int("m", m)
     rng = np.random.default_rng(seed)
     direction = rng.standard_normal((n, m))
     direction /= np.linalg.norm(direction, axis=0, keepdims=True)
@@ -169,6 +174,7 @@ def ball(m=1000, n=10, seed=0):
 def square(m=100, seed=0):
     """The slide's regression example: x = linspace(-1, 1, m), y = x^2 + 0.2 U(0, 1).
     Returns X (1, m), Y (1, m)."""
+    check_positive_int("m", m)
     rng = np.random.default_rng(seed)
     x = np.linspace(-1.0, 1.0, m)
     return x.reshape(1, m), (x ** 2 + 0.2 * rng.random(m)).reshape(1, m)
@@ -178,6 +184,7 @@ def linear(m=100, seed=42):
     """Linear data (Geron's book, used on the SGD slides): with ``np.random.seed(42)``,
     X = 2 rand(m, 1), y = 4 + 3 X + randn(m, 1) -- reproduced exactly through the legacy
     ``RandomState(seed)``. Returns X (1, m), Y (1, m)."""
+    check_positive_int("m", m)
     rs = np.random.RandomState(seed)
     x = 2 * rs.rand(m, 1)
     y = 4 + 3 * x + rs.randn(m, 1)

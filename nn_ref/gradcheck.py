@@ -41,7 +41,7 @@ import warnings
 import numpy as np
 
 from nn_ref import losses, network
-from nn_ref._checks import check_choice, check_positive_finite, check_shape
+from nn_ref._checks import check_choice, check_layer_dims, check_positive_finite, check_positive_int, check_shape
 from nn_ref.backend import to_backend, to_host
 from nn_ref.kernels.contract import DEFAULT_LOSS
 
@@ -243,6 +243,8 @@ def check_network(layer_dims, output_activation="sigmoid", loss=None, m=5, seed=
     (The two forms of J agree to rounding; the tests check that too.) Kinks of ReLU / leaky ReLU hidden
     layers (and of the L1 loss) are watched, see ``gradient_check``. Returns a ``GradCheckReport``.
     """
+    layer_dims = check_layer_dims(layer_dims)
+    check_positive_int("m", m)
     check_choice("output_activation", output_activation, network.OUTPUT_ACTIVATIONS)
     check_choice("hidden_activation", hidden_activation, network.HIDDEN_ACTIVATIONS)
     loss = DEFAULT_LOSS[output_activation] if loss is None else loss

@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from nn_ref._checks import check_dtype, check_positive_finite
+
 INITIALIZERS = ("zeros", "normal", "xavier", "he")
 
 
@@ -37,11 +39,13 @@ def he(n_out, n_in, rng, dtype=np.float64):
 
 def init_weights(name, n_out, n_in, rng, sigma=0.01, dtype=np.float64):
     """Dispatch by name: one of INITIALIZERS (``"glorot"`` is accepted for ``"xavier"``)."""
+    check_dtype("dtype", dtype)
     if name == "glorot":
         name = "xavier"
     if name == "zeros":
         return zeros(n_out, n_in, dtype=dtype)
     if name == "normal":
+        check_positive_finite("sigma", sigma)
         return normal(n_out, n_in, rng, sigma, dtype)
     if name == "xavier":
         return xavier(n_out, n_in, rng, dtype)

@@ -31,6 +31,8 @@ the amplitude is long gone), so no over- or underflow at any t.
 """
 import numpy as np
 
+from nn_ref._checks import check_positive_finite
+
 CYCLICAL_MODES = ("triangular", "triangular2", "exp_range")
 
 
@@ -53,10 +55,8 @@ class Schedule:
 
 
 def _positive(name, value):
-    value = float(value)
-    if not (value > 0 and np.isfinite(value)):
-        raise ValueError(f"{name}: expected a positive finite number, got {value!r}")
-    return value
+    check_positive_finite(name, value)
+    return float(value)
 
 
 def _non_negative(name, value):
