@@ -1,70 +1,67 @@
-"""nn_ref.kernels: the hot operations of the lecture's network, one API, three backends.
+"""nn_ref.kernels: the lecture's network compiled -- acceleration only.
 
-Installed as ``nn_ref.kernels`` (the folder is ``kernels/`` at the top of the repository; the bare
-name ``kernels`` belongs to another PyPI distribution).
+Installed as ``nn_ref.kernels`` (the folder is ``kernels/`` at the top of the repository; the bare name
+``kernels`` belongs to another PyPI distribution). It imports nothing from the teaching modules of ``nn_ref``;
+the maths it compiles is the NumPy code of ``nn_ref`` (activations, losses, network, batchnorm, optim), which
+the parity tests compare it with.
 
-Backends (one module each, same function names and signatures):
+* ``contract.py``  what both sides agree on: names, codes, TINY, the flat parameter layout and ``Backend``, the
+  protocol listing every op with its signature (importing it, or this package, never imports numba);
+* ``scalar.py``    g, g', the cost terms: the scalar maths both backends compile;
+* ``cpu/``         the ``cpu`` backend: numba ``@njit`` (BLAS for the products);
+* ``cuda/``        the ``cuda`` backend: numba.cuda kernels; arrays stay on the GPU.
 
-- ``numpy``  ``numpy_backend.py`` -- the readable oracle.
-- ``cpu``    ``cpu_backend.py``   -- numba ``@njit`` (``prange``, ``cache=True``).
-- ``cuda``   ``cuda_backend.py``  -- numba.cuda kernels and thin host wrappers; arrays stay on the GPU.
+Backends: ``get_backend("cpu")``, ``get_backend("cuda")``, or ``"auto"`` (cuda on a real GPU -- never the
+simulator -- else cpu); ``None`` reads ``NN_REF_BACKEND`` (default ``"auto"``).
 
-Every backend module provides::
-
-    name                                        "numpy" | "cpu" | "cuda"
-    to_device(x) / to_host(x) / empty(shape, dtype) / synchronize()
-    activation_forward(Z, activation, alpha)  -> A
-    activation_backward(dA, Z, activation, alpha) -> dZ
-    softmax(Z) -> A
-    softmax_backward(dA, A) -> dZ
-    linear_forward(A_prev, W, b, activation, alpha) -> (Z, A)
-    linear_backward(dZ, A_prev, W) -> (dA_prev, dW, db)
-    sum_over_samples(dZ) -> (n, 1)
-    cross_entropy_cost / categorical_cross_entropy_cost / mse_cost / l1_cost (AL, Y) -> float
-    cost_gradient(AL, Y, loss) -> dAL
-    output_delta(AL, Y) -> AL - Y
-    update(param, grad, learning_rate)          in place
-    batchnorm_forward(Z, gamma, beta, eps) -> (out, Z_hat, mu, var)
-    batchnorm_backward(dout, Z_hat, gamma, var, eps) -> (dZ, dgamma, dbeta)
-    batchnorm_eval(Z, gamma, beta, running_mean, running_var, eps) -> out
-    train_step(X, Y, theta, layer_dims, hidden_activation, output_activation, loss,
-               learning_rate, alpha) -> cost      one fused gradient-descent step (theta in place)
-
-``train_step`` works on the parameters packed into one flat array ``theta`` = W1, b1, ..., WL, bL
-(``pack_parameters``; ``parameter_views`` gives W[l], b[l] back as views into it). It computes
-exactly what ``network.forward``, ``compute_cost``, ``backward`` and ``update_parameters`` compute,
-in one call: the per-layer functions cost several microseconds of Python per layer, more than the
-whole step of a small net.
-
-The backend is chosen once: ``get_backend("cpu")``, else the environment variable
-``NN_REF_BACKEND``, else ``"auto"`` (cuda on a real GPU -- never the simulator -- else cpu).
+"numpy" is a valid *name* but not a kernels backend: with ``backend="numpy"`` the functions of ``nn_ref`` run
+their own NumPy bodies (``nn_ref.backend`` maps "numpy" -- and, there, None -- to them before it calls
+``get_backend``). So ``resolve_name("numpy")`` answers "numpy" and ``available_backends()`` lists it (for
+callers that only need the names, such as a menu), while ``get_backend("numpy")`` is a ValueError saying where
+the NumPy code is.
 """
+
 import importlib
 import os
 
-BACKENDS = ("numpy", "cpu", "cuda")
-_MODULES = {"numpy": "numpy_backend", "cpu": "cpu_backend", "cuda": "cuda_backend"}
+from .contract import pack_parameters, parameter_views
+
+__all__ = [
+    "BACKENDS",
+    "available_backends",
+    "cuda_available",
+    "get_backend",
+    "info",
+    "pack_parameters",
+    "parameter_views",
+    "real_gpu_available",
+    "resolve_name",
+]
+
+BACKENDS = ("cpu", "cuda")  # the compiled backends: subpackages nn_ref.kernels.cpu, nn_ref.kernels.cuda
+NAMES = ("numpy",) + BACKENDS + ("auto",)  # what a caller may ask for by name
 _loaded = {}
 
 
 def _import(name):
     if name not in _loaded:
-        _loaded[name] = importlib.import_module(f"{__name__}.{_MODULES[name]}")
+        _loaded[name] = importlib.import_module(f"{__name__}.{name}")
     return _loaded[name]
 
 
 def cuda_available():
-    """(ok, reason): whether the cuda backend can run -- on a real GPU, or on numba's CUDA
-    simulator when ``NUMBA_ENABLE_CUDASIM=1``."""
+    """(ok, reason): whether the cuda backend can run -- on a real GPU, or on numba's CUDA simulator when
+    ``NUMBA_ENABLE_CUDASIM=1``."""
+    if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
+        return True, "CUDA simulator (NUMBA_ENABLE_CUDASIM=1)"
     try:
         from numba import cuda
     except Exception as exc:  # pragma: no cover - numba is a dependency
         return False, f"numba.cuda cannot be imported: {exc}"
-    if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
-        return True, "CUDA simulator (NUMBA_ENABLE_CUDASIM=1)"
     try:
         if cuda.is_available():
-            return True, f"GPU: {cuda.get_current_device().name.decode() if isinstance(cuda.get_current_device().name, bytes) else cuda.get_current_device().name}"
+            gpu = cuda.get_current_device().name
+            return True, f"GPU: {gpu.decode() if isinstance(gpu, bytes) else gpu}"
         return False, "no CUDA GPU or driver found (numba.cuda.is_available() is False)"
     except Exception as exc:
         return False, f"CUDA check failed: {exc}"
@@ -74,103 +71,64 @@ def real_gpu_available():
     """True only for a real GPU (the simulator does not count)."""
     if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
         return False
-    ok, _ = cuda_available()
-    return ok
+    return cuda_available()[0]
 
 
 def available_backends():
-    """Names of the backends that can run here."""
-    names = ["numpy"]
-    try:
-        _import("cpu")
-        names.append("cpu")
-    except ImportError:
-        pass
+    """The names that can run here: "numpy" (nn_ref's own bodies), "cpu", and "cuda" on a GPU or the simulator."""
+    names = ["numpy", "cpu"]
     if cuda_available()[0]:
-        try:
-            _import("cuda")
-            names.append("cuda")
-        except ImportError:
-            pass
+        names.append("cuda")
     return names
 
 
 def resolve_name(name=None):
-    """The concrete backend name for ``name`` (None -> $NN_REF_BACKEND -> "auto")."""
+    """The concrete name for ``name``: None -> $NN_REF_BACKEND -> "auto"; "auto" -> "cuda" on a real GPU, else
+    "cpu"; "numpy", "cpu", "cuda" as they are (case-insensitive). Unknown names and an unavailable cuda are
+    errors listing what is available."""
     if name is None:
-        name = os.environ.get("NN_REF_BACKEND", "auto") or "auto"
+        name = os.environ.get("NN_REF_BACKEND") or "auto"
+    if not isinstance(name, str):
+        raise TypeError(f"backend: expected a name {NAMES} or a backend module, got {type(name).__name__}")
     name = name.lower()
     if name == "auto":
-        if real_gpu_available():
-            return "cuda"
-        try:
-            _import("cpu")
-            return "cpu"
-        except ImportError:
-            return "numpy"
-    if name not in BACKENDS:
-        raise ValueError(
-            f"unknown backend {name!r}; expected one of {BACKENDS + ('auto',)} "
-            f"(available here: {available_backends()})")
+        return "cuda" if real_gpu_available() else "cpu"
+    if name not in NAMES:
+        raise ValueError(f"unknown backend {name!r}; expected one of {NAMES} (available here: {available_backends()})")
     if name == "cuda":
         ok, why = cuda_available()
         if not ok:
             raise RuntimeError(
-                f"backend 'cuda' is not available: {why}. Set NUMBA_ENABLE_CUDASIM=1 before "
-                f"importing numba to use the simulator, or pick one of {available_backends()}")
+                f"backend 'cuda' is not available: {why}. Set NUMBA_ENABLE_CUDASIM=1 before importing numba to "
+                f"use the simulator, or pick one of {available_backends()}"
+            )
     return name
 
 
 def get_backend(name=None):
-    """The backend module for ``name``: a module object, or a name ("numpy", "cpu", "cuda",
-    "auto"), or None for $NN_REF_BACKEND (default "auto")."""
+    """The backend module (``nn_ref.kernels.cpu`` or ``nn_ref.kernels.cuda``) for ``name``: a backend module
+    (returned as it is), "cpu", "cuda", "auto", or None for $NN_REF_BACKEND (default "auto")."""
     if name is not None and not isinstance(name, str):
         return name  # already a backend module
-    return _import(resolve_name(name))
-
-
-def pack_parameters(parameters, dtype=None):
-    """theta: one flat host array holding W1, b1, W2, b2, ..., WL, bL (each in C order), and
-    layer_dims = (n[0], ..., n[L]), for ``train_step``. ``parameters`` is {"W1": (n[1], n[0]), ...}."""
-    import numpy as np
-    L = 0
-    while f"W{L + 1}" in parameters:
-        L += 1
-    if L == 0:
-        raise ValueError("parameters: expected keys W1, b1, ..., WL, bL; found no 'W1'")
-    dims = [parameters["W1"].shape[1]] + [parameters[f"W{l}"].shape[0] for l in range(1, L + 1)]
-    for l in range(1, L + 1):
-        for key, shape in ((f"W{l}", (dims[l], dims[l - 1])), (f"b{l}", (dims[l], 1))):
-            if tuple(parameters[key].shape) != shape:
-                raise ValueError(f"{key}: expected shape {shape}, got {tuple(parameters[key].shape)}")
-    dtype = dtype or np.result_type(*[parameters[f"{p}{l}"] for l in range(1, L + 1) for p in "Wb"])
-    theta = np.concatenate([np.asarray(parameters[f"{p}{l}"], dtype=dtype).ravel()
-                            for l in range(1, L + 1) for p in "Wb"])
-    return theta, tuple(dims)
-
-
-def parameter_views(theta, layer_dims):
-    """{"W1": ..., "b1": ..., ...}: views into ``theta`` (host or device array) with the shapes
-    W[l]: (n[l], n[l-1]), b[l]: (n[l], 1). Writing to a view writes into ``theta``."""
-    views, p = {}, 0
-    for l in range(1, len(layer_dims)):
-        n, n_prev = int(layer_dims[l]), int(layer_dims[l - 1])
-        views[f"W{l}"] = theta[p:p + n * n_prev].reshape(n, n_prev)
-        p += n * n_prev
-        views[f"b{l}"] = theta[p:p + n].reshape(n, 1)
-        p += n
-    if p != theta.shape[0]:
-        raise ValueError(f"theta: expected {p} values for layer_dims {tuple(layer_dims)}, got {theta.shape[0]}")
-    return views
+    resolved = resolve_name(name)
+    if resolved == "numpy":
+        raise ValueError(
+            "backend 'numpy' is not a kernels backend: with backend='numpy' the functions of nn_ref run their "
+            "own NumPy bodies (nn_ref.backend.accelerated maps it to None); kernels backends: "
+            f"{BACKENDS} or 'auto'"
+        )
+    return _import(resolved)
 
 
 def info():
-    """A dict describing what can run here: backends, versions, CUDA device (or why none),
-    numba's threading layer and thread counts. ``nn-ref info`` prints it."""
+    """A dict describing what can run here: backends, versions, CUDA device (or why none), numba's threading
+    layer and thread counts. ``nn-ref info`` prints it."""
     import numba
+
     out = {"numba": numba.__version__}
     try:
         from importlib.metadata import version
+
         out["numba-cuda"] = version("numba-cuda")
     except Exception as exc:  # pragma: no cover - numba-cuda is a dependency
         out["numba-cuda"] = f"not installed ({exc})"

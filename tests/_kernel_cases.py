@@ -1,20 +1,22 @@
-"""Shared checks: a backend's ops against the NumPy oracle (used by test_kernels_cpu.py, and by the
-CUDA tests in tests/cuda/ that run in a separate pytest process under the simulator).
+"""Shared checks: a backend's ops against the NumPy oracle (``tests/_oracle.py``: the NumPy bodies of nn_ref
+shaped like a backend). Used by test_parity.py (every backend), test_kernels_cpu.py and tests/cuda/.
 
 Tolerances (the project's rule): float64 1e-10, float32 1e-5, relative, in the 2-norm over the
 whole array (so a sum that cancels is judged against the size of its result, not of one entry).
 """
+
+import _oracle
 import numpy as np
 from hypothesis import strategies as st
 
 from nn_ref import network
 from nn_ref.kernels import get_backend, pack_parameters, parameter_views
+from nn_ref.kernels.contract import HIDDEN_ACTIVATIONS, LOSSES
 
 TOL = {np.dtype(np.float64): 1e-10, np.dtype(np.float32): 1e-5}
 DTYPES = (np.float64, np.float32)
-ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "leaky_relu")
-LOSSES = ("cross_entropy", "categorical_cross_entropy", "mse", "l1")
-ORACLE = get_backend("numpy")
+ACTIVATIONS = HIDDEN_ACTIVATIONS  # the elementwise ones (softmax is per column)
+ORACLE = _oracle
 
 # sizes that are not multiples of a tile (1, 15, 17, 33) next to small ones
 SIZES = st.sampled_from([1, 2, 15, 17, 33])
@@ -92,24 +94,33 @@ def check_activations(B, n, m, dtype, seed):
     for g in ACTIVATIONS:
         assert_same(B.activation_forward(dZ_, g, 0.05), ORACLE.activation_forward(Z, g, 0.05), f"g={g}")
         # g'(Z) of tanh and sigmoid cancels (1 - t^2, s (1 - s)) where |Z| is large: judge against |dA| / 4
-        assert_same(B.activation_backward(dA_, dZ_, g, 0.05), ORACLE.activation_backward(dA, Z, g, 0.05), f"g'={g}",
-                    ref_norm=0.25 * float(np.linalg.norm(dA.astype(np.float64))))
+        assert_same(
+            B.activation_backward(dA_, dZ_, g, 0.05),
+            ORACLE.activation_backward(dA, Z, g, 0.05),
+            f"g'={g}",
+            ref_norm=0.25 * float(np.linalg.norm(dA.astype(np.float64))),
+        )
     A = ORACLE.softmax(Z)
     assert_same(B.softmax(dZ_), A, "softmax")
     # dZ = A (dA - s) cancels where A is near one-hot: judge against the size of its terms
     A64, dA64 = A.astype(np.float64), dA.astype(np.float64)
     terms = float(np.linalg.norm(A64 * (np.abs(dA64) + np.abs((dA64 * A64).sum(axis=0)))))
-    assert_same(B.softmax_backward(dA_, B.to_device(A)), ORACLE.softmax_backward(dA, A), "softmax_backward",
-                ref_norm=terms)
-    assert_same(B.sum_over_samples(dA_), ORACLE.sum_over_samples(dA), "sum_over_samples",
-                ref_norm=_norm(np.abs(dA.astype(np.float64)).sum(axis=1)))
+    assert_same(
+        B.softmax_backward(dA_, B.to_device(A)), ORACLE.softmax_backward(dA, A), "softmax_backward", ref_norm=terms
+    )
+    assert_same(
+        B.sum_over_samples(dA_),
+        ORACLE.sum_over_samples(dA),
+        "sum_over_samples",
+        ref_norm=_norm(np.abs(dA.astype(np.float64)).sum(axis=1)),
+    )
 
 
 def check_costs(B, n, m, dtype, seed):
     AL, Y = probabilities(seed, dtype, (n, m))
     dAL, dY = B.to_device(AL), B.to_device(Y)
     for loss in LOSSES:
-        assert_same_float(getattr(B, f"{loss}_cost")(dAL, dY), getattr(ORACLE, f"{loss}_cost")(AL, Y), dtype, loss)
+        assert_same_float(B.cost(dAL, dY, loss), ORACLE.cost(AL, Y, loss), dtype, loss)
         assert_same(B.cost_gradient(dAL, dY, loss), ORACLE.cost_gradient(AL, Y, loss), f"d{loss}")
     assert_same(B.output_delta(dAL, dY), ORACLE.output_delta(AL, Y), "output_delta")
 
@@ -119,8 +130,40 @@ def check_update(B, n, m, dtype, seed):
     expected = ORACLE.update(P.copy(), G, 0.37)
     param = B.to_device(P.copy())
     out = B.update(param, B.to_device(G), 0.37)
-    assert out is param                       # in place, the same array returned
+    assert out is param  # in place, the same array returned
     assert_same(param, expected, "update")
+
+
+def check_in_place(B, n, m, dtype, seed):
+    """update, axpby, fill and adam_update: in place (the same array returned), equal to the oracle."""
+    check_update(B, n, m, dtype, seed)
+    X, Y, M, V = draw_arrays(seed + 1, dtype, (n, m), (n, m), (n, m), (n, m))
+    V = np.abs(V)  # Adam's second moment is >= 0
+    y = B.to_device(Y.copy())
+    assert B.axpby(0.3, B.to_device(X), 0.9, y) is y
+    assert_same(y, ORACLE.axpby(0.3, X, 0.9, Y.copy()), "axpby", ref_norm=_norm(0.3 * np.abs(X) + 0.9 * np.abs(Y)))
+    assert B.fill(y, -1.5) is y
+    assert_same(y, np.full((n, m), -1.5, dtype), "fill")
+    for t in (1, 7):
+        p, mm, vv = (B.to_device(a.copy()) for a in (Y, M, V))
+        e = [a.copy() for a in (Y, M, V)]
+        assert B.adam_update(p, B.to_device(X), mm, vv, 0.01, 0.9, 0.999, 1e-8, t) is p
+        ORACLE.adam_update(e[0], X, e[1], e[2], 0.01, 0.9, 0.999, 1e-8, t)
+        for a, x, what in zip((p, mm, vv), e, ("param", "m", "v")):
+            assert_same(a, x, f"adam_update {what} (t={t})")
+
+
+def check_memory(B, n, m, dtype, seed):
+    """to_device / to_host round trip exactly; is_device tells the backend's arrays; empty has shape and dtype."""
+    (X,) = draw_arrays(seed, dtype, (n, m))
+    d = B.to_device(X)
+    assert B.is_device(d)
+    h = B.to_host(d)
+    assert isinstance(h, np.ndarray) and h.dtype == X.dtype
+    np.testing.assert_array_equal(h, X)
+    e = B.empty((n, m), dtype)
+    assert B.is_device(e) and tuple(e.shape) == (n, m) and e.dtype == np.dtype(dtype)
+    assert B.synchronize() is None
 
 
 def check_batchnorm(B, n, m, dtype, seed):
@@ -138,14 +181,19 @@ def check_batchnorm(B, n, m, dtype, seed):
     terms = float(np.linalg.norm((gamma / np.sqrt(var + eps)).astype(np.float64) * np.abs(dout)))
     # dgamma and dbeta are sums over the m samples that can cancel too: judge them against their terms
     d64, zh64 = np.abs(dout.astype(np.float64)), np.abs(Z_hat.astype(np.float64))
-    sum_terms = {"dZ": terms, "dgamma": float(np.linalg.norm((d64 * zh64).sum(axis=1))),
-                 "dbeta": float(np.linalg.norm(d64.sum(axis=1)))}
+    sum_terms = {
+        "dZ": terms,
+        "dgamma": float(np.linalg.norm((d64 * zh64).sum(axis=1))),
+        "dbeta": float(np.linalg.norm(d64.sum(axis=1))),
+    }
     for a, e, what in zip(actb, expb, ("dZ", "dgamma", "dbeta")):
         assert_same(a, e, f"batchnorm_backward {what}", ref_norm=sum_terms[what])
     rm, rv = Z.mean(axis=1, keepdims=True), Z.var(axis=1, keepdims=True) + np.asarray(0.5, dtype)
-    assert_same(B.batchnorm_eval(B.to_device(Z), B.to_device(gamma), B.to_device(beta), B.to_device(rm),
-                                 B.to_device(rv), eps),
-                ORACLE.batchnorm_eval(Z, gamma, beta, rm, rv, eps), "batchnorm_eval")
+    assert_same(
+        B.batchnorm_eval(B.to_device(Z), B.to_device(gamma), B.to_device(beta), B.to_device(rm), B.to_device(rv), eps),
+        ORACLE.batchnorm_eval(Z, gamma, beta, rm, rv, eps),
+        "batchnorm_eval",
+    )
 
 
 # ----------------------------------------------------------------------------- training
@@ -170,13 +218,21 @@ def train_data(layer_dims, m, output, seed=0):
     return X, Y, params
 
 
+def _on(backend):
+    """(to_device, the backend= argument for nn_ref) for "numpy" (the NumPy bodies) or a kernels backend."""
+    if backend == "numpy":
+        return np.asarray, "numpy"
+    B = get_backend(backend)
+    return B.to_device, B
+
+
 def train_layers(backend, layer_dims, m, config, steps=5, lr=0.1):
     """``steps`` steps through nn_ref.network's per-layer API; returns (host parameters, costs)."""
     hidden, output, loss = config
-    B = get_backend(backend)
+    to_device, B = _on(backend)
     X, Y, params = train_data(layer_dims, m, output)
-    params = {k: B.to_device(v) for k, v in params.items()}
-    Xd, Yd = B.to_device(X), B.to_device(Y)
+    params = {k: to_device(v) for k, v in params.items()}
+    Xd, Yd = to_device(X), to_device(Y)
     costs = []
     for _ in range(steps):
         AL, caches = network.forward(Xd, params, hidden, output, backend=B)
@@ -186,14 +242,21 @@ def train_layers(backend, layer_dims, m, config, steps=5, lr=0.1):
     return {k: host(v) for k, v in params.items()}, costs
 
 
-def train_fused(backend, layer_dims, m, config, steps=5, lr=0.1):
-    """``steps`` fused ``train_step`` calls; returns (host parameters, costs)."""
+def train_fused(backend, layer_dims, m, config, steps=5, lr=0.1, optimizer="sgd", dtype=np.float64):
+    """``steps`` fused ``train_step`` calls with ``optimizer`` (its state zeros, Adam's t = 1, 2, ...);
+    returns (host parameters, costs). backend "numpy" is the oracle."""
     hidden, output, loss = config
-    B = get_backend(backend)
+    B = ORACLE if backend == "numpy" else get_backend(backend)
     X, Y, params = train_data(layer_dims, m, output)
-    theta, dims = pack_parameters(params)
-    theta_d, Xd, Yd = B.to_device(theta), B.to_device(X), B.to_device(Y)
-    costs = [B.train_step(Xd, Yd, theta_d, dims, hidden, output, loss, lr) for _ in range(steps)]
+    theta, dims = pack_parameters(params, dtype)
+    theta_d, Xd, Yd = B.to_device(theta), B.to_device(X.astype(dtype)), B.to_device(Y.astype(dtype))
+    state = {"sgd": None, "momentum": 1, "adam": 2}[optimizer]
+    if state is not None:
+        state = tuple(B.to_device(np.zeros_like(theta)) for _ in range(state))
+    costs = [
+        B.train_step(Xd, Yd, theta_d, dims, hidden, output, loss, lr, 0.01, optimizer, state, 0.9, 0.999, 1e-8, t)
+        for t in range(1, steps + 1)
+    ]
     return {k: host(v) for k, v in parameter_views(host(theta_d), dims).items()}, costs
 
 
@@ -203,7 +266,7 @@ def assert_same_training(result, expected, what):
     for k in p0:
         assert_same(p1[k], p0[k], f"{what}: {k}")
     for a, e in zip(c1, c0):
-        assert_same_float(a, e, np.float64, f"{what}: cost")
+        assert_same_float(a, e, p0["W1"].dtype, f"{what}: cost")
     # the parameters moved: the comparison is not between two untouched initialisations
     dims = [p0["W1"].shape[1]] + [p0[f"W{l}"].shape[0] for l in range(1, len(p0) // 2 + 1)]
     init = network.initialize_parameters(dims, init="xavier", seed=0)

@@ -12,7 +12,7 @@ def _require(backend):
     """Skip (with the reason) when the cpu backend does not import here."""
     if backend == "cpu":
         try:
-            import nn_ref.kernels.cpu_backend  # noqa: F401
+            import nn_ref.kernels.cpu  # noqa: F401
         except ImportError as exc:
             pytest.skip(f"cpu backend does not import: {exc}")
 

@@ -1,0 +1,373 @@
+"""The numba CPU backend (``nn_ref.kernels.cpu``): every op of ``contract.Backend`` on NumPy arrays.
+
+Layout, by idea:
+
+* ``jit.py``          numba options (cache, NumPy error model, fast-math without nnan/ninf), serial/parallel twins,
+                      ``kernels/scalar.py`` compiled for the CPU;
+* ``blas.py``         ?gemm with alpha, beta and transposes from compiled code; BLAS_MIN_WORK;
+* ``threads.py``      the thread policy: numba's pool vs BLAS's, PARALLEL_MIN_WORK, ``threading_info``;
+* ``elementwise.py``  bias + activation, dZ = dA g'(Z), softmax and its backward, update/axpby/fill/adam_update;
+* ``linear.py``       the layer: Z = W A_prev + b fused with g, (dA_prev, dW, db), the update fused into dW;
+* ``reductions.py``   row sums, the cost and its gradient, batch normalization;
+* ``step.py``         the fused ``train_step`` (SGD, momentum, Adam);
+* this file           the public host wrappers (the ``Backend`` protocol).
+
+Arrays are NumPy arrays (``to_device``/``to_host`` are the identity); kernels run on C-contiguous float32 or
+float64 and are compiled lazily, per dtype, at their first call (``cache=True``: later processes load them from
+disk). An input that already is a C-contiguous array of the working dtype is used as it is (no copy, no dtype
+promotion call); anything else is converted once. Shapes are checked by the callers in ``nn_ref``. NaN and inf
+propagate exactly as in the NumPy bodies (see kernels/scalar.py).
+"""
+
+import numpy as np
+
+from ..contract import (
+    ACT_SOFTMAX,
+    OPT_SGD,
+    OUTPUT_DELTA,
+    activation_code,
+    loss_code,
+    optimizer_code,
+)
+from . import elementwise, linear, reductions, step
+from .blas import BLAS_MIN_WORK
+from .threads import PARALLEL_MIN_WORK, pick, threading_info
+
+name = "cpu"
+
+__all__ = ["BLAS_MIN_WORK", "PARALLEL_MIN_WORK", "threading_info", "name"]
+
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_TINY = {_F32: float(np.finfo(np.float32).tiny), _F64: float(np.finfo(np.float64).tiny)}
+
+
+# ----------------------------------------------------------------------------- hand-off helpers
+def _dtype(*xs):
+    """The working dtype of the arrays ``xs``: their common dtype (float32 or float64; NumPy's promotion when
+    they differ), a TypeError naming the dtype for anything else (int, bool, float16, complex, object)."""
+    dt = getattr(xs[0], "dtype", None)
+    for x in xs[1:]:
+        if getattr(x, "dtype", None) != dt:
+            dt = np.result_type(*xs)
+            break
+    if dt != _F64 and dt != _F32:
+        if dt is None:
+            dt = np.result_type(*xs)
+        if dt != _F64 and dt != _F32:
+            raise TypeError(f"cpu backend: expected float32 or float64 arrays, got dtype {dt}")
+    return dt
+
+
+def _c(x, dt):
+    """``x`` as a C-contiguous array of ``dt``: itself when it already is one, else a converted copy."""
+    if type(x) is np.ndarray and x.dtype == dt and x.flags.c_contiguous:
+        return x
+    return np.ascontiguousarray(x, dtype=dt)
+
+
+def _in_place(x, what):
+    """``x`` flattened for an in-place op: a view, so x must be a writeable C-contiguous float array."""
+    if not (isinstance(x, np.ndarray) and x.flags.c_contiguous and x.flags.writeable):
+        raise ValueError(
+            f"{what}: expected a writeable C-contiguous NumPy array (updated in place), got "
+            f"{type(x).__name__}"
+            + (
+                f" with flags c_contiguous={x.flags.c_contiguous}, writeable={x.flags.writeable}"
+                if isinstance(x, np.ndarray)
+                else ""
+            )
+        )
+    _dtype(x)
+    return x.reshape(-1)
+
+
+def _same_shape(x, like, what):
+    if x.shape != like.shape:
+        raise ValueError(f"{what}: expected shape {like.shape}, got {x.shape}")
+
+
+# ----------------------------------------------------------------------------- memory
+def to_device(x):
+    """Backend array from a host array (the identity for NumPy arrays: the CPU backend works on them)."""
+    return np.asarray(x)
+
+
+def to_host(x):
+    """Host NumPy array from a backend array (the identity here)."""
+    return np.asarray(x)
+
+
+def is_device(x):
+    """True for a NumPy array: the cpu backend's own arrays."""
+    return isinstance(x, np.ndarray)
+
+
+def empty(shape, dtype=np.float64):
+    """Uninitialised array of ``shape``."""
+    return np.empty(shape, dtype=dtype)
+
+
+def synchronize():
+    """Wait for queued work: numba kernels return when done, nothing is queued."""
+
+
+# ----------------------------------------------------------------------------- activations
+def activation_forward(Z, activation, alpha=0.01):
+    """A = g(Z) for g in {linear, sigmoid, tanh, relu, leaky_relu}.  Z: (n[l], m) -> A: (n[l], m)."""
+    code = activation_code(activation, allow_softmax=False)
+    Z = _c(Z, _dtype(Z))
+    A = np.empty_like(Z)
+    pick(elementwise.EPILOGUE, Z.size)(Z, A, None, code, float(alpha))
+    return A
+
+
+def activation_backward(dA, Z, activation, alpha=0.01):
+    """dZ = dA * g'(Z) (relu, leaky_relu: the masks np.where(Z > 0, dA, ...)).  dA, Z: (n[l], m) -> (n[l], m)."""
+    code = activation_code(activation, allow_softmax=False)
+    dt = _dtype(dA, Z)
+    dA, Z = _c(dA, dt), _c(Z, dt)
+    dZ = np.empty_like(Z)
+    pick(elementwise.ACTIVATION_BACKWARD, Z.size)(dA, Z, dZ, code, float(alpha))
+    return dZ
+
+
+def softmax(Z):
+    """A = softmax(Z) per column, stable (column max subtracted).  Z: (n[L], m) -> A: (n[L], m)."""
+    Z = _c(Z, _dtype(Z))
+    A = np.empty_like(Z)
+    elementwise.softmax(Z, A)
+    return A
+
+
+def softmax_backward(dA, A):
+    """dZ = A * (dA - sum_k dA_k A_k) per column.  dA, A: (n[L], m) -> dZ: (n[L], m)."""
+    dt = _dtype(dA, A)
+    dA, A = _c(dA, dt), _c(A, dt)
+    dZ = np.empty_like(A)
+    elementwise.softmax_backward(dA, A, dZ)
+    return dZ
+
+
+# ----------------------------------------------------------------------------- the linear layer
+def linear_forward(A_prev, W, b, activation="linear", alpha=0.01):
+    """Z[l] = W[l] A[l-1] + b[l];  A[l] = g(Z[l])  (bias and activation fused in one pass after the product).
+
+    A_prev: (n[l-1], m), W: (n[l], n[l-1]), b: (n[l], 1). Returns (Z, A), both (n[l], m).
+    """
+    code = activation_code(activation)
+    dt = _dtype(A_prev, W, b)
+    A_prev, W, b = _c(A_prev, dt), _c(W, dt), _c(b, dt)
+    Z = np.empty((W.shape[0], A_prev.shape[1]), dt)
+    A = np.empty_like(Z)
+    if code != ACT_SOFTMAX and Z.size >= PARALLEL_MIN_WORK:
+        linear.product(A_prev, W, Z)
+        elementwise.EPILOGUE[1](Z, A, b, code, float(alpha))
+    else:
+        linear.linear_forward(A_prev, W, b, Z, A, code, float(alpha))
+    return Z, A
+
+
+def linear_backward(dZ, A_prev, W):
+    """dW = (1/m) dZ A_prev^T;  db = (1/m) sum_i dZ[:, i];  dA_prev = W^T dZ (transposes read in the products).
+
+    dZ: (n[l], m), A_prev: (n[l-1], m), W: (n[l], n[l-1]).
+    Returns dA_prev (n[l-1], m), dW (n[l], n[l-1]), db (n[l], 1).
+    """
+    dt = _dtype(dZ, A_prev, W)
+    dZ, A_prev, W = _c(dZ, dt), _c(A_prev, dt), _c(W, dt)
+    dA_prev = np.empty_like(A_prev)
+    dW = np.empty_like(W)
+    db = np.empty((W.shape[0], 1), dt)
+    linear.linear_backward(dZ, A_prev, W, dA_prev, dW, db, True)
+    return dA_prev, dW, db
+
+
+def sum_over_samples(dZ):
+    """Row sums over the m samples.  dZ: (n[l], m) -> (n[l], 1)."""
+    dZ = _c(dZ, _dtype(dZ))
+    out = np.empty((dZ.shape[0], 1), dZ.dtype)
+    reductions.row_sums(dZ, out)
+    return out
+
+
+# ----------------------------------------------------------------------------- costs
+def cost(AL, Y, loss):
+    """J = (1/m) sum of the loss's terms over all entries (cross_entropy, categorical_cross_entropy, mse, l1;
+    logs of max(a, TINY)).  AL, Y: (n[L], m). Returns a Python float."""
+    code = loss_code(loss)
+    dt = _dtype(AL, Y)
+    return float(reductions.cost(_c(AL, dt), _c(Y, dt), code, _TINY[dt]))
+
+
+def _cost_gradient(AL, Y, code):
+    dt = _dtype(AL, Y)
+    AL, Y = _c(AL, dt), _c(Y, dt)
+    out = np.empty_like(AL)
+    reductions.cost_gradient(AL, Y, out, code, _TINY[dt])
+    return out
+
+
+def cost_gradient(AL, Y, loss):
+    """dAL = m dJ/dAL (the network's convention: ``linear_backward`` applies the 1/m).  AL, Y: (n[L], m)."""
+    return _cost_gradient(AL, Y, loss_code(loss))
+
+
+def output_delta(AL, Y):
+    """dZ[L] = AL - Y (sigmoid + cross-entropy, softmax + categorical cross-entropy).  AL, Y: (n[L], m)."""
+    return _cost_gradient(AL, Y, OUTPUT_DELTA)
+
+
+# ----------------------------------------------------------------------------- in place
+def update(param, grad, learning_rate):
+    """In place: param <- param - learning_rate * grad.  Returns param."""
+    p = _in_place(param, "update: param")
+    _same_shape(grad, param, "update: grad")
+    pick(elementwise.UPDATE, p.size)(p, _c(grad, p.dtype).reshape(-1), float(learning_rate))
+    return param
+
+
+def axpby(a, x, b, y):
+    """In place: y <- a * x + b * y.  Returns y."""
+    yf = _in_place(y, "axpby: y")
+    _same_shape(x, y, "axpby: x")
+    pick(elementwise.AXPBY, yf.size)(float(a), _c(x, yf.dtype).reshape(-1), float(b), yf)
+    return y
+
+
+def fill(x, value):
+    """In place: x <- value.  Returns x."""
+    xf = _in_place(x, "fill: x")
+    pick(elementwise.FILL, xf.size)(xf, float(value))
+    return x
+
+
+def adam_update(param, grad, m, v, learning_rate, beta1, beta2, eps, t):
+    """In place, Adam step t >= 1: m <- beta1 m + (1 - beta1) grad; v <- beta2 v + (1 - beta2) grad^2;
+    param <- param - learning_rate (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps).  Returns param."""
+    p = _in_place(param, "adam_update: param")
+    mf, vf = _in_place(m, "adam_update: m"), _in_place(v, "adam_update: v")
+    for arr, what in ((grad, "grad"), (m, "m"), (v, "v")):
+        _same_shape(arr, param, f"adam_update: {what}")
+    if mf.dtype != p.dtype or vf.dtype != p.dtype:
+        raise TypeError(f"adam_update: m and v must have param's dtype {p.dtype}, got {mf.dtype} and {vf.dtype}")
+    c1, c2 = 1.0 - float(beta1) ** t, 1.0 - float(beta2) ** t
+    kern = pick(elementwise.ADAM_UPDATE, p.size)
+    kern(p, _c(grad, p.dtype).reshape(-1), mf, vf, float(learning_rate), float(beta1), float(beta2), float(eps), c1, c2)
+    return param
+
+
+# ----------------------------------------------------------------------------- batch normalization
+def batchnorm_forward(Z, gamma, beta, eps):
+    """Z_hat = (Z - mu) / sqrt(var + eps), out = gamma Z_hat + beta; mu, var over the m samples.
+
+    Z: (n, m); gamma, beta: (n, 1). Returns (out, Z_hat, mu, var): (n, m), (n, m), (n, 1), (n, 1).
+    """
+    dt = _dtype(Z, gamma, beta)
+    Z, gamma, beta = _c(Z, dt), _c(gamma, dt), _c(beta, dt)
+    n = Z.shape[0]
+    out, Z_hat = np.empty_like(Z), np.empty_like(Z)
+    mu, var = np.empty((n, 1), dt), np.empty((n, 1), dt)
+    reductions.batchnorm_forward(Z, gamma, beta, float(eps), out, Z_hat, mu, var)
+    return out, Z_hat, mu, var
+
+
+def batchnorm_backward(dout, Z_hat, gamma, var, eps):
+    """dbeta = sum dout, dgamma = sum dout Z_hat (over the samples),
+    dZ = gamma / sqrt(var + eps) (dout - dbeta/m - Z_hat dgamma/m). Returns (dZ, dgamma, dbeta)."""
+    dt = _dtype(dout, Z_hat, gamma, var)
+    dout, Z_hat, gamma, var = (_c(x, dt) for x in (dout, Z_hat, gamma, var))
+    n = dout.shape[0]
+    dZ = np.empty_like(dout)
+    dgamma, dbeta = np.empty((n, 1), dt), np.empty((n, 1), dt)
+    reductions.batchnorm_backward(dout, Z_hat, gamma, var, float(eps), dZ, dgamma, dbeta)
+    return dZ, dgamma, dbeta
+
+
+def batchnorm_eval(Z, gamma, beta, running_mean, running_var, eps):
+    """out = gamma (Z - running_mean) / sqrt(running_var + eps) + beta.  Z: (n, m) -> (n, m)."""
+    dt = _dtype(Z, gamma, beta, running_mean, running_var)
+    Z, gamma, beta, rm, rv = (_c(x, dt) for x in (Z, gamma, beta, running_mean, running_var))
+    out = np.empty_like(Z)
+    reductions.batchnorm_eval(Z, gamma, beta, rm, rv, float(eps), out)
+    return out
+
+
+# ----------------------------------------------------------------------------- the fused step
+_WORK = {}
+
+
+def _workspace(layer_dims, m, dt, with_grad):
+    """(dims as int64, the number of values of theta, work for Z[l], A[l] and two dZ/dA buffers, and a flat
+    gradient shaped like theta or None), kept per shape."""
+    key = (layer_dims, m, dt, with_grad)
+    hit = _WORK.get(key)
+    if hit is None:
+        dims = np.asarray(layer_dims, dtype=np.int64)
+        size = sum(2 * int(dims[l]) * m for l in range(1, len(dims))) + 2 * int(dims[1:].max()) * m
+        n_theta = sum(int(dims[l]) * (int(dims[l - 1]) + 1) for l in range(1, len(dims)))
+        if len(_WORK) > 16:
+            _WORK.clear()
+        hit = _WORK[key] = (dims, n_theta, np.empty(size, dt), np.empty(n_theta, dt) if with_grad else None)
+    return hit
+
+
+def train_step(
+    X,
+    Y,
+    theta,
+    layer_dims,
+    hidden_activation,
+    output_activation,
+    loss,
+    learning_rate,
+    alpha=0.01,
+    optimizer="sgd",
+    state=None,
+    beta1=0.9,
+    beta2=0.999,
+    eps=1e-8,
+    t=1,
+):
+    """One fused step (forward, cost, backward, update) of the L-layer net; returns the cost J before the update.
+
+    X: (n[0], m), Y: (n[L], m); theta: the flat parameters W1, b1, ..., WL, bL (``pack_parameters``), updated in
+    place; layer_dims: (n[0], ..., n[L]). ``optimizer`` "sgd" (state None), "momentum" (state (v,)) or "adam"
+    (state (m, v), step t >= 1), the state arrays shaped like theta and updated in place (formulas in
+    ``contract.Backend.train_step``).
+    """
+    opt = optimizer_code(optimizer)
+    hidden = activation_code(hidden_activation, allow_softmax=False)
+    output = activation_code(output_activation)
+    code = loss_code(loss)
+    th = _in_place(theta, "train_step: theta")
+    dt = th.dtype
+    dims, n_theta, work, grad = _workspace(tuple(int(n) for n in layer_dims), X.shape[1], dt, opt != OPT_SGD)
+    if theta.shape != (n_theta,):
+        raise ValueError(
+            f"train_step: theta: expected the flat shape ({n_theta},) of layer_dims {tuple(layer_dims)}, "
+            f"got {theta.shape}"
+        )
+    X, Y = _c(X, dt), _c(Y, dt)
+    args = (X, Y, theta, dims, hidden, output, code, float(learning_rate), float(alpha), _TINY[dt], work)
+    if opt == OPT_SGD:
+        if state not in (None, ()):
+            raise ValueError("train_step: optimizer 'sgd' takes no state (state=None)")
+        return float(step.sgd_step(*args))
+    need = 1 if optimizer == "momentum" else 2
+    if state is None or len(state) != need:
+        raise ValueError(
+            f"train_step: optimizer {optimizer!r} needs state = {('(v,)', '(m, v)')[need - 1]} "
+            f"shaped like theta, got {type(state).__name__}" + (f" of length {len(state)}" if state is not None else "")
+        )
+    flat = [_in_place(s, f"train_step: state[{i}]") for i, s in enumerate(state)]
+    for i, s in enumerate(flat):
+        if s.shape != theta.shape or s.dtype != dt:
+            raise ValueError(
+                f"train_step: state[{i}] must be shaped like theta {theta.shape} with dtype {dt}, "
+                f"got {s.shape} {s.dtype}"
+            )
+    s1, s2 = flat[0], flat[-1]
+    if optimizer == "adam" and t < 1:
+        raise ValueError(f"train_step: Adam's step t must be >= 1, got {t}")
+    c1, c2 = 1.0 - float(beta1) ** t, 1.0 - float(beta2) ** t
+    return float(step.optimizer_step(*args, grad, opt, s1, s2, float(beta1), float(beta2), float(eps), c1, c2))
