@@ -94,7 +94,7 @@ def check_positive_finite(name, value):
         ok = math.isfinite(float(value)) and float(value) > 0
     except (TypeError, ValueError):
         ok = False
-    if not ok or isinstance(value, bool):
+    if not ok or isinstance(value, (bool, str)):
         raise ValueError(f"{name}: expected a positive finite number, got {value!r}")
 
 

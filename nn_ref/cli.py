@@ -403,7 +403,9 @@ def main(argv=None):
     _add_bench(sub)
     _add_notebooks(sub)
     _add_playground(sub)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # named by the verb's own parser: "nn-ref VERB: error: unrecognized arguments: ..."
+        sub.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.func(args) or 0
     except SystemExit as exc:  # a verb that exits with a message: the same one line, status 2

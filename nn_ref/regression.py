@@ -35,9 +35,10 @@ LINEAR_LOSSES = ("l2", "l1")
 def _check_data(X, Y):
     check_real("X", X)
     check_real("Y", Y)
-    check_data("X", np.asarray(X, dtype=np.float64))
+    X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+    check_data("X", X)
     check_shape("Y", Y, (1, X.shape[1]))
-    check_data("Y", np.asarray(Y, dtype=np.float64), 1)
+    check_data("Y", Y, 1)
 
 
 def _as_b(b):
@@ -54,8 +55,8 @@ def linear_closed_form(X, Y):
     Normal equations with X1 = [X; ones(1, m)]: [W b] = Y X1^T (X1 X1^T)^-1, solved by lstsq.
     X: (n, m), Y: (1, m). Returns W (1, n), b (1, 1).
     """
-    X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
     _check_data(X, Y)
+    X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
     X1 = np.vstack([X, np.ones((1, X.shape[1]))])           # (n+1, m)
     theta, *_ = np.linalg.lstsq(X1.T, Y.T, rcond=None)       # (n+1, 1)
     return theta[:-1].T.copy(), theta[-1:].copy()
@@ -94,8 +95,8 @@ def logistic_cost(W, b, X, Y):
 def _descend(cost, X, Y, learning_rate, num_steps, W0, b0):
     check_learning_rate(learning_rate)
     check_positive_int("num_steps", num_steps, minimum=0)
-    X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
     _check_data(X, Y)
+    X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
     W = np.zeros((1, X.shape[0])) if W0 is None else np.array(W0, dtype=np.float64)
     b = np.zeros((1, 1)) if b0 is None else _as_b(b0).copy()
     check_shape("W0", W, (1, X.shape[0]))
