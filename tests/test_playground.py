@@ -333,3 +333,17 @@ def test_cli_refuses_a_bad_port(capsys):
     assert cli.main(["playground", "--port", "70000"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["nn-ref playground: error: --port: expected 1 .. 65535, got 70000"]
+
+
+def test_the_app_script_ships_in_an_installed_package():
+    import pathlib
+    import tomllib
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "nn_ref.playground" in config["tool"]["setuptools"]["packages"]
+    assert APP.parent == pathlib.Path(model.__file__).parent and APP.suffix == ".py"  # a module of that package
+    extras = config["project"]["optional-dependencies"]
+    assert any(r.startswith("streamlit") for r in extras["app"]) and any(
+        r.startswith("streamlit") for r in extras["test"]
+    )

@@ -316,7 +316,7 @@ def lr_chart(pg):
     now = {"filter": "datum.what == 'now'"}
     spec = {
         "height": 190,
-        "title": f"learning rate lr(t), schedule {pg.config.schedule}; red: t now",
+        "title": f"lr(t), {pg.config.schedule} (red: t now)",
         "encoding": {"x": _x_t(), "y": {"field": "lr", "type": "quantitative"}},
         "layer": [
             {"transform": [{"filter": "datum.what == 'schedule'"}], "mark": "line"},
@@ -338,7 +338,7 @@ def frame():
     pg = ss.get("pg")
     if pg is None:
         return
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.thread_time()
     stopped = False
     if ss.playing:
         if pg.error is None:
@@ -363,7 +363,7 @@ def frame():
     st.caption(
         f"frame {ss.frames} | t = {pg.t} updates (epoch {pg.trainer.epoch + 1}) | "
         f"{ss.get('updates_per_frame_seen', 0)} updates/frame | {fps:.1f} frames/s "
-        f"(server {ss.get('frame_ms', 0):.0f} ms/frame) | "
+        f"(server {ss.get('frame_ms', 0):.0f} ms/frame, {ss.get('frame_cpu_ms', 0):.0f} ms CPU) | "
         f"train cost {c['train_cost'][-1]:.4g}, accuracy {c['train_accuracy'][-1]:.3f} | "
         f"test cost {c['test_cost'][-1]:.4g}, accuracy {c['test_accuracy'][-1]:.3f}"
     )
@@ -403,7 +403,8 @@ def frame():
             f"the step's equations are shown for nets without batch norm and at most "
             f"{model.TRACE_MAX_UNITS} units in {model.TRACE_MAX_LAYERS} layers"
         )
-    ss.frame_ms = 1000 * (time.perf_counter() - start)
+    ss.frame_ms = 1000 * (time.perf_counter() - start)  # the previous frame's, shown in the caption
+    ss.frame_cpu_ms = 1000 * (time.thread_time() - cpu_start)
     if stopped:
         st.rerun()  # the Play button and the timer follow the stopped run
 

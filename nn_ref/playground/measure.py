@@ -22,6 +22,8 @@ import tempfile
 import time
 import urllib.request
 
+import numpy as np
+
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -35,6 +37,7 @@ CHROMIUM_FLAGS = (
     "--window-size=1500,1300",
 )
 STATUS = re.compile(r"frame (\d+) \| t = (\d+) updates")
+SERVER = re.compile(r"server (\d+) ms/frame, (\d+) ms CPU")
 
 
 def chromium_paths():
@@ -108,13 +111,25 @@ def exceptions(browser):
     return [e.text for e in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')]
 
 
+def _caption_text(browser):
+    return (
+        browser.execute_script(
+            "return Array.from(document.querySelectorAll('[data-testid=\"stCaptionContainer\"]'))"
+            ".map(e => e.innerText).join('\\n');"
+        )
+        or ""
+    )
+
+
 def status(browser):
     """(frame, t) from the live view's caption, or None before the first frame."""
-    text = browser.execute_script(
-        "return Array.from(document.querySelectorAll('[data-testid=\"stCaptionContainer\"]'))"
-        ".map(e => e.innerText).join('\\n');"
-    )
-    m = STATUS.search(text or "")
+    m = STATUS.search(_caption_text(browser))
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def server_cost(browser):
+    """(wall ms, CPU ms) the server spent on the last frame, from the caption, or None."""
+    m = SERVER.search(_caption_text(browser))
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
@@ -151,23 +166,56 @@ def click_button(browser, label):
         raise LookupError(f"no button {label!r} on the page")
 
 
-def measure(browser, seconds):
+def cpu_seconds(pgid=None, marker=None):
+    """CPU seconds (user + system) used so far by the live processes in process group ``pgid`` or whose
+    command line contains ``marker`` (Linux /proc; 0.0 elsewhere)."""
+    tick, total = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100, 0.0
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        if (pgid is not None and int(fields[2]) == pgid) or (marker is not None and marker in cmdline):
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return total
+
+
+def measure(browser, seconds, server_pgid=None, profile=None):
     """Press Play, let it run ``seconds`` (after a 2 s warm-up), press Pause.
-    Returns {"fps", "updates_per_frame", "frames", "updates", "seconds"}."""
+
+    Returns {"fps", "updates_per_frame", "frames", "updates", "seconds", "server_ms", "server_cpu_ms"} and,
+    given the server's process group and the browser's profile folder, "cpu_ms_server" and "cpu_ms_browser":
+    the CPU time per frame of the whole server and of all Chromium processes (what a frame costs, whatever
+    else the machine is doing)."""
     click_button(browser, "Play")
     wait_for(lambda: (status(browser) or (0, 0))[1] > 0, 30, "the first updates after Play")
     time.sleep(2.0)
     (f0, t0), c0 = status(browser), time.monotonic()
-    time.sleep(seconds)
+    cpu0 = cpu_seconds(pgid=server_pgid), cpu_seconds(marker=profile)
+    costs = []
+    while time.monotonic() < c0 + seconds:
+        time.sleep(0.25)
+        costs.append(server_cost(browser))
     (f1, t1), c1 = status(browser), time.monotonic()
+    cpu1 = cpu_seconds(pgid=server_pgid), cpu_seconds(marker=profile)
     click_button(browser, "Pause")
     frames = f1 - f0
+    costs = np.array([c for c in costs if c is not None], dtype=float).reshape(-1, 2)
     return {
         "fps": frames / (c1 - c0),
         "updates_per_frame": (t1 - t0) / max(frames, 1),
         "frames": frames,
         "updates": t1 - t0,
         "seconds": c1 - c0,
+        "server_ms": float(np.median(costs[:, 0])) if len(costs) else float("nan"),
+        "server_cpu_ms": float(np.median(costs[:, 1])) if len(costs) else float("nan"),
+        "cpu_ms_server": 1000 * (cpu1[0] - cpu0[0]) / max(frames, 1),
+        "cpu_ms_browser": 1000 * (cpu1[1] - cpu0[1]) / max(frames, 1),
     }
 
 
@@ -190,7 +238,7 @@ def main(argv=None):
             browser = open_browser(profile)
             try:
                 first_frame(browser, f"http://127.0.0.1:{port}/?{args.query}")
-                result = measure(browser, args.seconds)
+                result = measure(browser, args.seconds, server.pid, profile)
                 time.sleep(1.0)
                 if args.screenshot:
                     browser.save_screenshot(args.screenshot)
@@ -201,8 +249,10 @@ def main(argv=None):
         stop_server(server)
     print(
         f"{result['fps']:.1f} frames/s, {result['updates_per_frame']:.1f} updates/frame "
-        f"({result['frames']} frames, {result['updates']} updates in {result['seconds']:.1f} s; "
-        f"{os.cpu_count()} CPUs)"
+        f"({result['frames']} frames, {result['updates']} updates in {result['seconds']:.1f} s); "
+        f"per frame: app code {result['server_ms']:.0f} ms wall / {result['server_cpu_ms']:.0f} ms CPU (median), "
+        f"CPU of the whole server {result['cpu_ms_server']:.0f} ms + Chromium {result['cpu_ms_browser']:.0f} ms; "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
     )
     for p in problems:
         print(f"exception on the page: {p}", file=sys.stderr)
