@@ -90,8 +90,15 @@ class CheckResult:
 
     def _repr_markdown_(self):
         mark = "&#x2705; **passed**" if self.passed else "&#x274C; **failed**"
-        text = self.message.replace("\n", "  \n")
-        return f"{mark} `{self.name}` -- {text}"
+        return f"{mark} `{self.name}` -- {_markdown_text(self.message)}"
+
+
+def _markdown_text(text):
+    """text with Markdown's special characters escaped outside `code` spans (dA * 1[Z > 0] stays as is)."""
+    parts = text.split("`")
+    for i in range(0, len(parts), 2):
+        parts[i] = "".join("\\" + ch if ch in "\\*_[]<>#|~" else ch for ch in parts[i])
+    return "`".join(parts)
 
 
 class _Structure(Exception):

@@ -433,6 +433,7 @@ def test_markdown_report_and_bool():
     assert isinstance(ok, CheckResult) and ok and not bad
     assert "passed" in ok._repr_markdown_() and "failed" in bad._repr_markdown_()
     assert "missing activation mask" in bad._repr_markdown_()
+    assert "dA \\* 1\\[Z \\> 0\\]" in bad._repr_markdown_()  # Markdown's * and [ ] escaped, shown as typed
 
 
 def test_solutions_mode_fills_exercises_and_raises_on_failure(monkeypatch):
