@@ -4,11 +4,13 @@ Linear Regression, Loss Function (L1 vs L2), Logistic regression.
 The fits come from ``nn_ref.regression`` (closed form and gradient descent), the sigmoid from
 ``nn_ref.activations``, the data from ``nn_ref.datasets`` or a seeded ``np.random.default_rng``.
 """
+
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 from nn_ref import activations, datasets, network, regression
 from nn_ref.figures._registry import diagram_axes, figure, new_figure, to_numpy
+from nn_ref.figures.style import DIAGRAM_H, DIAGRAM_W, ROLE, fmt, label_line
 
 
 def two_means(X, seed=0, max_iter=100):
@@ -21,7 +23,7 @@ def two_means(X, seed=0, max_iter=100):
     centres = X[:, rng.choice(X.shape[1], size=2, replace=False)].copy()
     assign = None
     for it in range(1, max_iter + 1):
-        d2 = ((X[:, :, None] - centres[:, None, :]) ** 2).sum(axis=0)     # (m, 2) squared distances
+        d2 = ((X[:, :, None] - centres[:, None, :]) ** 2).sum(axis=0)  # (m, 2) squared distances
         new = d2.argmin(axis=1)
         if assign is not None and np.array_equal(new, assign):
             return assign, centres, it
@@ -32,49 +34,75 @@ def two_means(X, seed=0, max_iter=100):
     return assign, centres, max_iter
 
 
-@figure("supervised_vs_unsupervised", slide="Supervised vs Unsupervised Learning Examples",
-        params={"m": 200, "center": 2.0, "sigma": 1.0, "learning_rate": 0.5, "num_steps": 500}, seed=0)
-def supervised_vs_unsupervised(quick=False, m=200, center=2.0, sigma=1.0, learning_rate=0.5, num_steps=500,
-                               seed=0):
+@figure(
+    "supervised_vs_unsupervised",
+    slide="Supervised vs Unsupervised Learning Examples",
+    params={"m": 200, "center": 2.0, "sigma": 1.0, "learning_rate": 0.5, "num_steps": 500},
+    seed=0,
+)
+def supervised_vs_unsupervised(quick=False, m=200, center=2.0, sigma=1.0, learning_rate=0.5, num_steps=500, seed=0):
     """Two Gaussian blobs around (-center, 0) and (+center, 0) (``datasets.blobs``). Left: the labels and
     the decision line W x + b = 0 of logistic regression (``regression.logistic_gd``). Right: the same
     points without labels, coloured by 2-means clustering."""
-    X, Y = datasets.blobs(m, seed=seed, center=center, sigma=sigma)          # X (2, m), Y (1, m)
+    X, Y = datasets.blobs(m, seed=seed, center=center, sigma=sigma)  # X (2, m), Y (1, m)
     W, b, costs = regression.logistic_gd(X, Y, learning_rate, num_steps)
     pred = to_numpy(regression.predict_logistic(W, b, X))
     acc = float((pred == Y).mean())
     assign, centres, iters = two_means(X, seed=seed)
     agreement = float(max((assign == Y[0]).mean(), (assign != Y[0]).mean()))  # up to relabelling
 
-    fig, (ax1, ax2) = new_figure(1, 2, width=10.0, height=4.4, sharex=True, sharey=True)
-    for k, (color, marker) in enumerate((("C0", "o"), ("C1", "s"))):
+    fig, (ax1, ax2) = new_figure(1, 2, sharex=True, sharey=True)
+    for k, (color, marker) in enumerate(((ROLE["CLASS0"], "o"), (ROLE["CLASS1"], "s"))):
         sel = Y[0] == k
-        ax1.scatter(X[0, sel], X[1, sel], s=16, color=color, marker=marker, label=f"label y = {k}")
+        ax1.scatter(X[0, sel], X[1, sel], s=22, color=color, marker=marker, label=f"$y$ = {k}")
     lo, hi = X[1].min() - 0.5, X[1].max() + 0.5
     x2 = np.array([lo, hi])
-    x1 = -(W[0, 1] * x2 + b[0, 0]) / W[0, 0]                                  # W x + b = 0
-    ax1.plot(x1, x2, "k--", lw=1.5, label="logistic regression: Wx + b = 0")
-    ax1.set_title(f"Supervised: labels given (train accuracy {acc:.1%})")
+    x1 = -(W[0, 1] * x2 + b[0, 0]) / W[0, 0]  # W x + b = 0
+    ax1.plot(x1, x2, "k--", lw=2, label="$Wx + b = 0$")
+    ax1.set_title(f"supervised: logistic regression, {100 * acc:.1f} % right")
     ax1.set_xlabel("$x_1$")
     ax1.set_ylabel("$x_2$")
-    ax1.legend(loc="upper left", fontsize=8)
-    ax2.scatter(X[0], X[1], s=40, color="#cccccc", label="unlabelled points")
-    for k, color in enumerate(("C2", "C4")):
+    ax1.legend(loc="upper left", ncol=3, handletextpad=0.3, columnspacing=0.8)
+    ax2.scatter(X[0], X[1], s=50, color=ROLE["BOUND"], alpha=0.35, label="no labels")
+    for k, color in enumerate((ROLE["CLUSTER1"], ROLE["CLUSTER2"])):
         sel = assign == k
-        ax2.scatter(X[0, sel], X[1, sel], s=10, color=color, label=f"cluster {k + 1}")
+        ax2.scatter(X[0, sel], X[1, sel], s=14, color=color, label=f"cluster {k + 1}")
         ax2.plot(*centres[:, k], "X", color=color, ms=12, mec="k")
-    ax2.set_title(f"Unsupervised: 2-means clusters (match labels {agreement:.1%})")
+    ax2.set_title(f"unsupervised: 2-means, {100 * agreement:.1f} % match labels")
     ax2.set_xlabel("$x_1$")
-    ax2.legend(loc="upper left", fontsize=8)
-    ax1.set_ylim(lo - 0.3, hi + 1.6)
-    return fig, {"X": X, "Y": Y, "W": W, "b": b, "assign": assign, "centres": centres,
-                 "key_numbers": {"train_accuracy": acc, "cluster_label_agreement": agreement,
-                                 "kmeans_iterations": iters, "final_cost": float(costs[-1])}}
+    ax2.legend(loc="upper left", ncol=3, handletextpad=0.3, columnspacing=0.8)
+    ax1.set_ylim(lo - 0.3, hi + 2.2)
+    ax2.tick_params(labelleft=True)
+    fig.suptitle("Supervised learning uses the labels; unsupervised learning finds the two groups without them")
+    return fig, {
+        "X": X,
+        "Y": Y,
+        "W": W,
+        "b": b,
+        "assign": assign,
+        "centres": centres,
+        "key_numbers": {
+            "train_accuracy": acc,
+            "cluster_label_agreement": agreement,
+            "kmeans_iterations": iters,
+            "final_cost": float(costs[-1]),
+        },
+    }
 
 
-def _box(ax, xy, w, h, text, color="#e8eef8", fontsize=10):
-    ax.add_patch(FancyBboxPatch((xy[0] - w / 2, xy[1] - h / 2), w, h, boxstyle="round,pad=0.08",
-                                facecolor=color, edgecolor="#1f3b73", lw=1.4, zorder=2))
+def _box(ax, xy, w, h, text, color="#e8eef8", fontsize=14):
+    ax.add_patch(
+        FancyBboxPatch(
+            (xy[0] - w / 2, xy[1] - h / 2),
+            w,
+            h,
+            boxstyle="round,pad=0.08",
+            facecolor=color,
+            edgecolor="#1f3b73",
+            lw=1.4,
+            zorder=2,
+        )
+    )
     ax.text(*xy, text, ha="center", va="center", fontsize=fontsize, zorder=3)
 
 
@@ -82,8 +110,7 @@ def _arrow(ax, start, end):
     ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, lw=1.4, color="#333333"))
 
 
-@figure("traditional_ml_vs_dl", slide="Traditional ML vs Deep Learning",
-        params={"layer_dims": [6, 5, 5, 4, 3]}, seed=0)
+@figure("traditional_ml_vs_dl", slide="Traditional ML vs Deep Learning", params={"layer_dims": [6, 5, 5, 4, 3]}, seed=0)
 def traditional_ml_vs_dl(quick=False, layer_dims=(6, 5, 5, 4, 3), seed=0):
     """Two pipelines. Traditional ML: input -> hand-made features -> classifier -> output. Deep learning:
     input -> one deep network that learns the features and the classifier -> output; the small network
@@ -91,22 +118,32 @@ def traditional_ml_vs_dl(quick=False, layer_dims=(6, 5, 5, 4, 3), seed=0):
     weight)."""
     parameters = network.initialize_parameters(layer_dims, seed=seed)
     dims = network.layer_dims_of(parameters)
-    fig, ax = new_figure(width=9.0, height=4.6)
+    fig, ax = new_figure(width=DIAGRAM_W, height=DIAGRAM_H)
     diagram_axes(ax, (-0.4, 12.4), (-0.2, 6.6))
     y1, y2 = 5.3, 1.9
-    ax.text(0.0, y1 + 1.0, "Traditional machine learning", fontsize=11, fontweight="bold")
+    ax.text(0.0, y1 + 1.0, "Traditional machine learning", fontsize=14, fontweight="bold")
     _box(ax, (1.0, y1), 1.5, 0.9, "Input")
     _box(ax, (4.2, y1), 2.6, 0.9, "Hand-designed\nfeature extraction", color="#fbe9d0")
     _box(ax, (7.6, y1), 2.0, 0.9, "Classifier", color="#e3f1e0")
     _box(ax, (10.8, y1), 1.6, 0.9, "Output")
     for a, b in ((1.8, 2.85), (5.55, 6.55), (8.65, 9.95)):
         _arrow(ax, (a, y1), (b, y1))
-    ax.text(0.0, y2 + 1.75, "Deep learning", fontsize=11, fontweight="bold")
+    ax.text(0.0, y2 + 1.75, "Deep learning", fontsize=14, fontweight="bold")
     _box(ax, (1.0, y2), 1.5, 0.9, "Input")
     _box(ax, (10.8, y2), 1.6, 0.9, "Output")
     left, right, half = 3.0, 8.6, 1.25
-    ax.add_patch(FancyBboxPatch((left, y2 - half), right - left, 2 * half, boxstyle="round,pad=0.08",
-                                facecolor="#f4f0fa", edgecolor="#1f3b73", lw=1.4, zorder=1))
+    ax.add_patch(
+        FancyBboxPatch(
+            (left, y2 - half),
+            right - left,
+            2 * half,
+            boxstyle="round,pad=0.08",
+            facecolor="#f4f0fa",
+            edgecolor="#1f3b73",
+            lw=1.4,
+            zorder=1,
+        )
+    )
     _arrow(ax, (1.8, y2), (left - 0.12, y2))
     _arrow(ax, (right + 0.12, y2), (9.95, y2))
     xs = np.linspace(left + 0.45, right - 0.45, len(dims))
@@ -122,12 +159,26 @@ def traditional_ml_vs_dl(quick=False, layer_dims=(6, 5, 5, 4, 3), seed=0):
     for layer in pos:
         for xy in layer:
             ax.add_patch(Circle(xy, 0.09, facecolor="#5b3f8c", edgecolor="none", zorder=3))
-    ax.text((left + right) / 2, y2 - half + 0.32, f"Deep network: feature extraction + classification\n"
-            f"layer_dims = {dims}", ha="center", va="center", fontsize=8.5, zorder=3, linespacing=1.3)
-    ax.set_title("Traditional ML vs Deep Learning")
-    return fig, {"layer_dims": dims, "weights_drawn": lines,
-                 "key_numbers": {"layer_dims": dims, "weights_drawn": lines,
-                                 "units_drawn": int(sum(len(layer) for layer in pos))}}
+    ax.text(
+        (left + right) / 2,
+        y2 - half + 0.32,
+        f"Deep network: feature extraction + classification\nlayer_dims = {dims}",
+        ha="center",
+        va="center",
+        fontsize=14,
+        zorder=3,
+        linespacing=1.3,
+    )
+    ax.set_title("Deep learning learns the features as well as the classifier")
+    return fig, {
+        "layer_dims": dims,
+        "weights_drawn": lines,
+        "key_numbers": {
+            "layer_dims": dims,
+            "weights_drawn": lines,
+            "units_drawn": int(sum(len(layer) for layer in pos)),
+        },
+    }
 
 
 def _line_data(n, seed, x_max=10.0, intercept=1.0, slope=2.0, noise=2.0):
@@ -138,11 +189,15 @@ def _line_data(n, seed, x_max=10.0, intercept=1.0, slope=2.0, noise=2.0):
     return x.reshape(1, n), y.reshape(1, n)
 
 
-@figure("linear_regression_residuals", slide="Linear Regression",
-        params={"n": 20, "intercept": 1.0, "slope": 2.0, "noise": 2.0, "learning_rate": 0.02, "num_steps": 5000},
-        seed=0)
-def linear_regression_residuals(quick=False, n=20, intercept=1.0, slope=2.0, noise=2.0, learning_rate=0.02,
-                                num_steps=5000, seed=0):
+@figure(
+    "linear_regression_residuals",
+    slide="Linear Regression",
+    params={"n": 20, "intercept": 1.0, "slope": 2.0, "noise": 2.0, "learning_rate": 0.02, "num_steps": 5000},
+    seed=0,
+)
+def linear_regression_residuals(
+    quick=False, n=20, intercept=1.0, slope=2.0, noise=2.0, learning_rate=0.02, num_steps=5000, seed=0
+):
     """y = 1 + 2x + N(0, 2^2) at n points x ~ U(0, 10); the line fitted by gradient descent on the mean
     L2 cost (``regression.linear_gd``), compared with least squares (``regression.linear_closed_form``),
     and one vertical error segment (residual y - y-hat) per point."""
@@ -152,21 +207,40 @@ def linear_regression_residuals(quick=False, n=20, intercept=1.0, slope=2.0, noi
     pred = to_numpy(regression.predict_linear(W, b, X))
     residuals = (Y - pred).ravel()
 
-    fig, ax = new_figure(width=7.0, height=4.4)
-    ax.vlines(X.ravel(), pred.ravel(), Y.ravel(), colors="C1", lw=1.2, label="error y − ŷ (residual)")
-    ax.scatter(X.ravel(), Y.ravel(), s=22, color="C0", zorder=3, label="data")
+    fig, ax = new_figure()
+    ax.vlines(X.ravel(), pred.ravel(), Y.ravel(), colors=ROLE["GRADIENT"], lw=1.6, label="residual $y - \\hat{y}$")
+    ax.scatter(X.ravel(), Y.ravel(), s=30, color=ROLE["DATA"], zorder=3, label="data")
     grid = np.array([[0.0, 10.0]])
-    ax.plot(grid.ravel(), to_numpy(regression.predict_linear(W, b, grid)).ravel(), color="k", lw=1.8,
-            label=f"fit by GD: ŷ = {W[0, 0]:.3f} x + {b[0, 0]:.3f}")
+    ax.plot(
+        grid.ravel(),
+        to_numpy(regression.predict_linear(W, b, grid)).ravel(),
+        color=ROLE["FIT"],
+        lw=2.4,
+        label=f"GD fit $\\hat{{y}}$ = {W[0, 0]:.3f}$x$ + {fmt(b[0, 0], '.3f')}",
+    )
     ax.set_xlabel("x")
     ax.set_ylabel("y")
-    ax.set_title(f"Linear regression: n = {n}, y = {intercept:g} + {slope:g}x + N(0, {noise:g}²)")
-    ax.legend(loc="upper left")
+    ax.set_title(f"Gradient descent finds the least-squares line; the {n} residuals sum to 0")
+    ax.legend(loc="lower right")
     diff = float(max(np.abs(W - W_ls).max(), np.abs(b - b_ls).max()))
-    return fig, {"X": X, "Y": Y, "W": W, "b": b, "W_lstsq": W_ls, "b_lstsq": b_ls, "residuals": residuals,
-                 "key_numbers": {"W_gd": float(W[0, 0]), "b_gd": float(b[0, 0]), "W_lstsq": float(W_ls[0, 0]),
-                                 "b_lstsq": float(b_ls[0, 0]), "max_abs_diff_gd_vs_lstsq": diff,
-                                 "residual_sum": float(residuals.sum()), "final_cost": float(costs[-1])}}
+    return fig, {
+        "X": X,
+        "Y": Y,
+        "W": W,
+        "b": b,
+        "W_lstsq": W_ls,
+        "b_lstsq": b_ls,
+        "residuals": residuals,
+        "key_numbers": {
+            "W_gd": float(W[0, 0]),
+            "b_gd": float(b[0, 0]),
+            "W_lstsq": float(W_ls[0, 0]),
+            "b_lstsq": float(b_ls[0, 0]),
+            "gd_equals_lstsq_to_1e-9": bool(diff < 1e-9),
+            "residual_sum_below_1e-9": bool(abs(residuals.sum()) < 1e-9),
+            "final_cost": float(costs[-1]),
+        },
+    }
 
 
 def _fit(X, Y, loss, stages):
@@ -178,10 +252,15 @@ def _fit(X, Y, loss, stages):
     return W, b
 
 
-@figure("loss_l1_vs_l2", slide="Loss Function",
-        params={"n": 20, "outlier": [9.0, -15.0], "stages": [[0.02, 2000], [0.002, 2000], [0.0002, 1000]]}, seed=0)
-def loss_l1_vs_l2(quick=False, n=20, outlier=(9.0, -15.0), stages=((0.02, 2000), (0.002, 2000), (0.0002, 1000)),
-                  seed=0):
+@figure(
+    "loss_l1_vs_l2",
+    slide="Loss Function",
+    params={"n": 20, "outlier": [9.0, -15.0], "stages": [[0.02, 2000], [0.002, 2000], [0.0002, 1000]]},
+    seed=0,
+)
+def loss_l1_vs_l2(
+    quick=False, n=20, outlier=(9.0, -15.0), stages=((0.02, 2000), (0.002, 2000), (0.0002, 1000)), seed=0
+):
     """The Linear Regression data plus one outlier; lines fitted by gradient descent under the mean L1
     and the mean L2 cost (``regression.linear_gd``), with and without the outlier. At the outlier's x,
     the L2 line moves further toward it than the L1 line."""
@@ -193,33 +272,82 @@ def loss_l1_vs_l2(quick=False, n=20, outlier=(9.0, -15.0), stages=((0.02, 2000),
     for loss in ("l2", "l1"):
         fits[loss] = _fit(Xo, Yo, loss, stages)
         clean = _fit(X, Y, loss, stages)
-        shift[loss] = float(abs((to_numpy(regression.predict_linear(*fits[loss], xo))
-                                 - to_numpy(regression.predict_linear(*clean, xo)))[0, 0]))
+        shift[loss] = float(
+            abs(
+                (
+                    to_numpy(regression.predict_linear(*fits[loss], xo))
+                    - to_numpy(regression.predict_linear(*clean, xo))
+                )[0, 0]
+            )
+        )
 
-    fig, ax = new_figure(width=7.0, height=4.4)
-    ax.scatter(X.ravel(), Y.ravel(), s=22, color="C0", zorder=3, label="data")
-    ax.scatter([outlier[0]], [outlier[1]], s=70, facecolor="none", edgecolor="C3", lw=2, zorder=3,
-               label="outlier")
+    fig, ax = new_figure()
+    ax.scatter(X.ravel(), Y.ravel(), s=30, color=ROLE["DATA"], zorder=3)
+    ax.scatter([outlier[0]], [outlier[1]], s=110, facecolor="none", edgecolor=ROLE["OUTLIER"], lw=2.4, zorder=3)
+    ax.annotate(
+        "outlier",
+        (outlier[0], outlier[1]),
+        xytext=(-14, 0),
+        textcoords="offset points",
+        ha="right",
+        va="center",
+        color=ROLE["OUTLIER"],
+    )
     grid = np.array([[0.0, 10.0]])
-    for loss, color, name in (("l2", "C1", "L2 (squared error)"), ("l1", "C2", "L1 (absolute error)")):
+    for loss, color, name, ls in (
+        ("l2", ROLE["FIT"], "$L_2$ (squared)", "-"),
+        ("l1", ROLE["ALT_FIT"], "$L_1$ (absolute)", "--"),
+    ):
         W, b = fits[loss]
-        ax.plot(grid.ravel(), to_numpy(regression.predict_linear(W, b, grid)).ravel(), color=color, lw=2,
-                label=f"{name}: ŷ = {W[0, 0]:.2f} x + {b[0, 0]:.2f}")
+        line = to_numpy(regression.predict_linear(W, b, grid)).ravel()
+        ax.plot(grid.ravel(), line, color=color, lw=2.6, ls=ls)
+        xa = 7.0
+        ya = float(to_numpy(regression.predict_linear(W, b, np.array([[xa]])))[0, 0])
+        ax.annotate(
+            f"{name}: ŷ = {W[0, 0]:.2f}$x$ + {fmt(b[0, 0], '.2f')}",
+            (xa, ya),
+            xytext=(0.35, 0.36 if loss == "l2" else 0.24),
+            textcoords="axes fraction",
+            color=color,
+            ha="left",
+            va="center",
+            arrowprops=dict(arrowstyle="-", color=color, lw=1),
+        )
     ax.set_xlabel("x")
     ax.set_ylabel("y")
-    ax.text(0.03, 0.06, r"$L_1 = \sum_i |y_i - f(x_i)|$,   $L_2 = \sum_i (y_i - f(x_i))^2$" "\n"
-            f"the outlier moves the fit at x = {outlier[0]:g} by {shift['l2']:.2f} (L2) vs {shift['l1']:.2f} (L1)",
-            transform=ax.transAxes, fontsize=9, va="bottom", linespacing=1.6)
-    ax.set_title("Loss function: L1 vs L2 fit with one outlier")
-    ax.legend(loc="upper left")
-    return fig, {"fits": fits, "shift_at_outlier": shift, "X_with_outlier": Xo, "Y_with_outlier": Yo,
-                 "key_numbers": {"shift_at_outlier_l2": shift["l2"], "shift_at_outlier_l1": shift["l1"],
-                                 "W_l2": float(fits["l2"][0][0, 0]), "b_l2": float(fits["l2"][1][0, 0]),
-                                 "W_l1": float(fits["l1"][0][0, 0]), "b_l1": float(fits["l1"][1][0, 0])}}
+    ax.text(
+        0.03,
+        0.96,
+        r"$L_1 = \sum_i |y_i - f(x_i)|$,   $L_2 = \sum_i (y_i - f(x_i))^2$",
+        transform=ax.transAxes,
+        va="top",
+    )
+    ax.set_title(
+        f"One outlier moves the $L_2$ line by {shift['l2']:.2f} at $x$ = {outlier[0]:g}, "
+        f"the $L_1$ line by {shift['l1']:.2f}"
+    )
+    return fig, {
+        "fits": fits,
+        "shift_at_outlier": shift,
+        "X_with_outlier": Xo,
+        "Y_with_outlier": Yo,
+        "key_numbers": {
+            "shift_at_outlier_l2": shift["l2"],
+            "shift_at_outlier_l1": shift["l1"],
+            "W_l2": float(fits["l2"][0][0, 0]),
+            "b_l2": float(fits["l2"][1][0, 0]),
+            "W_l1": float(fits["l1"][0][0, 0]),
+            "b_l1": float(fits["l1"][1][0, 0]),
+        },
+    }
 
 
-@figure("logistic_sigmoid", slide="Logistic regression",
-        params={"m": 40, "threshold": 5.0, "noise": 1.0, "learning_rate": 0.5, "num_steps": 3000}, seed=0)
+@figure(
+    "logistic_sigmoid",
+    slide="Logistic regression",
+    params={"m": 40, "threshold": 5.0, "noise": 1.0, "learning_rate": 0.5, "num_steps": 3000},
+    seed=0,
+)
 def logistic_sigmoid(quick=False, m=40, threshold=5.0, noise=1.0, learning_rate=0.5, num_steps=3000, seed=0):
     """Left: sigma(z) on [-10, 10] (``activations.sigmoid``) with its asymptotes 0 and 1 and the point
     (0, 0.5). Right: 1-D binary data (x ~ U(0, 10), y = 1[x + N(0, noise^2) > threshold]) with a linear
@@ -237,26 +365,39 @@ def logistic_sigmoid(quick=False, m=40, threshold=5.0, noise=1.0, learning_rate=
     lin = to_numpy(regression.predict_linear(W_lin, b_lin, grid)).ravel()
     log = to_numpy(activations.sigmoid(regression.predict_linear(W_log, b_log, grid))[0]).ravel()
 
-    fig, (ax1, ax2) = new_figure(1, 2, width=10.0, height=4.0)
-    ax1.plot(z, s, color="C0", label=r"$\sigma(z) = 1 / (1 + e^{-z})$")
+    fig, (ax1, ax2) = new_figure(1, 2)
+    ax1.plot(z, s, color=ROLE["SIGMOID"], label=r"$\sigma(z) = 1 / (1 + e^{-z})$")
     for level in (0.0, 1.0):
         ax1.axhline(level, color="gray", ls="--", lw=0.9)
-    ax1.plot([0], [0.5], "o", color="C1", ms=6)
-    ax1.annotate("(0, 0.5)", (0, 0.5), xytext=(8, -4), textcoords="offset points", fontsize=9)
+    ax1.plot([0], [0.5], "o", color="k", ms=8)
+    ax1.annotate("(0, 0.5)", (0, 0.5), xytext=(8, -4), textcoords="offset points", fontsize=14)
     ax1.set_xlabel("z")
     ax1.set_ylabel(r"$\sigma(z)$")
     ax1.set_ylim(-0.1, 1.1)
-    ax1.set_title("Sigmoid: asymptotes 0 and 1")
+    ax1.set_title("sigmoid: between 0 and 1")
     ax1.legend(loc="upper left")
-    ax2.scatter(x, y, s=20, color="k", zorder=3, label="data (y = 0 or 1)")
-    ax2.plot(grid.ravel(), lin, color="C2", label="linear fit (least squares)")
-    ax2.plot(grid.ravel(), log, color="C0", label="logistic fit (GD)")
-    ax2.axhspan(0, 1, color="C0", alpha=0.06)
-    ax2.set_xlabel("x")
-    ax2.set_ylabel("y, prediction")
-    ax2.set_title("Linear vs logistic fit of binary data")
-    ax2.legend(loc="upper left", fontsize=8)
-    return fig, {"z": z, "sigmoid": s, "X": X, "Y": Y, "linear_prediction": lin, "logistic_prediction": log,
-                 "key_numbers": {"linear_min": float(lin.min()), "linear_max": float(lin.max()),
-                                 "logistic_min": float(log.min()), "logistic_max": float(log.max()),
-                                 "logistic_final_cost": float(costs[-1])}}
+    ax2.scatter(x, y, s=28, color=ROLE["DATA"], zorder=3)
+    ax2.plot(grid.ravel(), lin, color=ROLE["ALT_FIT"], ls="--")
+    ax2.plot(grid.ravel(), log, color=ROLE["FIT"])
+    ax2.axhspan(0, 1, color=ROLE["FIT"], alpha=0.06)
+    label_line(ax2, grid.ravel(), lin, "linear", ROLE["ALT_FIT"], x_at=9.2, dx=-8, dy=6, ha="right", va="bottom")
+    label_line(ax2, grid.ravel(), log, "logistic", ROLE["FIT"], x_at=7.0, dx=8, dy=-6, ha="left", va="top")
+    ax2.set_xlabel("$x$")
+    ax2.set_ylabel("$y$, prediction")
+    ax2.set_title(f"linear fit leaves [0, 1]: {fmt(lin.min(), '.2f')} .. {fmt(lin.max(), '.2f')}")
+    fig.suptitle("Logistic regression: the sigmoid keeps predictions inside (0, 1), a line does not")
+    return fig, {
+        "z": z,
+        "sigmoid": s,
+        "X": X,
+        "Y": Y,
+        "linear_prediction": lin,
+        "logistic_prediction": log,
+        "key_numbers": {
+            "linear_min": float(lin.min()),
+            "linear_max": float(lin.max()),
+            "logistic_min": float(log.min()),
+            "logistic_max": float(log.max()),
+            "logistic_final_cost": float(costs[-1]),
+        },
+    }

@@ -7,10 +7,12 @@ The network of the slides (after Godoy's "Hyper-parameters in Action! Weight Ini
 (``nn_ref.datasets.ball``). Epoch 0: one forward and one backward pass of the untrained network
 (``nn_ref.network.forward/backward``, cross-entropy cost) give every Z[l], A[l] and dW[l] drawn here.
 """
+
 import numpy as np
 
 from nn_ref import datasets, network
 from nn_ref.figures._registry import figure, new_figure, to_numpy
+from nn_ref.figures.style import MIN_PT, ROLE, band, end_labels, pm, sci
 
 LAYER_DIMS = [10, 100, 100, 100, 100, 100, 1]
 
@@ -26,35 +28,47 @@ def epoch0_pass(layer_dims, init, sigma, hidden_activation, m, seed):
     AL, caches = network.forward(X, parameters, hidden_activation=hidden_activation, output_activation="sigmoid")
     grads = network.backward(AL, Y, caches, loss="cross_entropy")
     hidden = range(1, len(layer_dims) - 1)
-    return {"W": [to_numpy(parameters[f"W{l}"]) for l in hidden],
-            "Z": [to_numpy(caches[l - 1][1]) for l in hidden],
-            "A": [to_numpy(caches[l - 1][2]) for l in hidden],
-            "dW": [to_numpy(grads[f"dW{l}"]) for l in hidden],
-            "J": network.compute_cost(AL, Y, "cross_entropy"),
-            "m": m}
+    return {
+        "W": [to_numpy(parameters[f"W{l}"]) for l in hidden],
+        "Z": [to_numpy(caches[l - 1][1]) for l in hidden],
+        "A": [to_numpy(caches[l - 1][2]) for l in hidden],
+        "dW": [to_numpy(grads[f"dW{l}"]) for l in hidden],
+        "J": network.compute_cost(AL, Y, "cross_entropy"),
+        "m": m,
+    }
 
 
-def _violins(ax, arrays, color, max_points, rng):
-    """One violin per layer (h1..h5), each from at most ``max_points`` of the layer's values
-    (a seeded subsample: the kernel density of 100 000 values looks the same from 6000,
-    and matplotlib's KDE costs O(points x samples))."""
+def _violins(ax, arrays, color, max_points, rng, scale):
+    """One violin per layer (h1..h5) of the values / ``scale``, each from at most ``max_points`` of the
+    layer's values (a seeded subsample: the kernel density of 100 000 values looks the same from
+    6000, and matplotlib's KDE costs O(points x samples)). Above each violin its std (unscaled)."""
     data = []
     for a in arrays:
         flat = a.ravel()
         if flat.size > max_points:
             flat = rng.choice(flat, max_points, replace=False)
-        data.append(flat)
-    parts = ax.violinplot(data, positions=np.arange(1, len(data) + 1), widths=0.8, showextrema=True,
-                          showmedians=False, points=120)
+        data.append(flat / scale)
+    positions = np.arange(1, len(data) + 1)
+    parts = ax.violinplot(data, positions=positions, widths=0.8, showextrema=True, showmedians=False, points=120)
     for body in parts["bodies"]:
         body.set_facecolor(color)
         body.set_edgecolor(color)
         body.set_alpha(0.55)
     for key in ("cbars", "cmins", "cmaxes"):
         parts[key].set_color(color)
-        parts[key].set_linewidth(1.0)
-    ax.set_xticks(np.arange(1, len(data) + 1), [f"h{l}" for l in range(1, len(data) + 1)])
-    ax.set_xlabel("Hidden layer")
+        parts[key].set_linewidth(1.2)
+    top = max(float(np.max(np.abs(d))) for d in data)
+    ax.set_ylim(-1.25 * top, 1.6 * top)
+    for x, a in zip(positions, arrays):
+        ax.text(x, 1.22 * top, sci(float(np.std(a)), 1), ha="center", va="bottom", color=ROLE["NOTE"])
+    ax.set_xticks(positions, [f"$h_{l}$" for l in positions])
+    ax.set_xlabel("hidden layer (std of the values above each)")
+
+
+def _unit(arrays):
+    """A power of ten near the largest |value| of ``arrays`` (the y axis shows values / unit)."""
+    top = max(float(np.max(np.abs(a))) for a in arrays)
+    return 10.0 ** int(np.floor(np.log10(top))) if top > 0 else 1.0
 
 
 def _init_distributions(sigma, quick, m, seed):
@@ -62,73 +76,133 @@ def _init_distributions(sigma, quick, m, seed):
     run = epoch0_pass(LAYER_DIMS, "normal", sigma, "tanh", m, seed)
     rng = np.random.default_rng(seed)
     max_points = 1500 if quick else 6000
-    fig, axes = new_figure(2, 2, width=10.0, height=7.2)
-    panels = (("W", "Weights W[l]", "#1f77b4"), ("Z", "Z[l] = W[l] A[l-1] + b[l]", "#ff7f0e"),
-              ("A", "Activations A[l] = tanh(Z[l])", "#2ca02c"), ("dW", "Gradients dW[l] = ∂J/∂W[l]", "#d62728"))
+    fig, axes = new_figure(2, 2)
+    panels = (
+        ("W", r"weights $W^{[l]}$", ROLE["FUNCTION"]),
+        ("Z", r"$Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}$", ROLE["ITERATE"]),
+        ("A", r"activations $A^{[l]} = \tanh(Z^{[l]})$", ROLE["TANH"]),
+        ("dW", r"gradients $dW^{[l]}$", ROLE["GRADIENT"]),
+    )
     for ax, (key, title, color) in zip(axes.ravel(), panels):
-        _violins(ax, run[key], color, max_points, rng)
+        unit = _unit(run[key])
+        _violins(ax, run[key], color, max_points, rng, unit)
+        exp = int(round(np.log10(unit)))
         ax.set_title(title)
-        ax.ticklabel_format(axis="y", style="sci", scilimits=(-2, 3))
-    fig.suptitle(f"Activation: tanh - Initializer: Normal σ = {sigma:.2f} - Epoch 0", fontsize=13)
-
+        ax.set_ylabel("value" if exp == 0 else f"value / {sci(unit)}")
     A_std = [float(a.std()) for a in run["A"]]
-    key = {"sigma": sigma, "m": m, "cost_J": float(run["J"]),
-           "A_std": A_std, "Z_std": [float(z.std()) for z in run["Z"]],
-           "dW_std": [float(g.std()) for g in run["dW"]],
-           "W_std": [float(w.std()) for w in run["W"]],
-           "A_saturated_fraction": [float(np.mean(np.abs(a) > 0.99)) for a in run["A"]],
-           "A_std_ratio_h5_over_h1": A_std[-1] / A_std[0]}
+    key = {
+        "sigma": sigma,
+        "m": m,
+        "cost_J": float(run["J"]),
+        "A_std": A_std,
+        "Z_std": [float(z.std()) for z in run["Z"]],
+        "dW_std": [float(g.std()) for g in run["dW"]],
+        "W_std": [float(w.std()) for w in run["W"]],
+        "A_saturated_fraction": [float(np.mean(np.abs(a) > 0.99)) for a in run["A"]],
+        "A_std_ratio_h5_over_h1": A_std[-1] / A_std[0],
+    }
     key["dW_std_ratio_h1_over_h5"] = key["dW_std"][0] / key["dW_std"][-1]
+    if sigma < 0.1:
+        message = f"activations vanish: std($A^{{[5]}}$) / std($A^{{[1]}}$) = {sci(key['A_std_ratio_h5_over_h1'], 1)}"
+    else:
+        sat = float(np.mean(key["A_saturated_fraction"][1:]))
+        message = f"tanh saturates: {100 * sat:.0f} % of $|A| > 0.99$ in $h_2$..$h_5$"
+    fig.suptitle(f"tanh, Normal σ = {sigma:.2f}, epoch 0: {message}")
     return fig, {**run, "key_numbers": key}
 
 
-@figure("init_tanh_normal_0p01", slide="Activation: tanh - Initializer: Normal σ = 0.01 - Epoch 0",
-        params={"sigma": 0.01, "m": 1000}, seed=0)
+@figure(
+    "init_tanh_normal_0p01",
+    slide="Activation: tanh - Initializer: Normal σ = 0.01 - Epoch 0",
+    params={"sigma": 0.01, "m": 1000},
+    seed=0,
+)
 def init_tanh_normal_0p01(quick=False, sigma=0.01, m=1000, seed=0):
     """Too-small weights: every layer scales its input by ~ sigma sqrt(100) = 0.1, so Z, A and the
     weight gradients shrink layer after layer (vanishing). 1000 points even in quick mode (cheap)."""
     return _init_distributions(sigma, quick, m, seed)
 
 
-@figure("init_tanh_normal_1p00", slide="Activation: tanh - Initializer: Normal σ = 1.00 - Epoch 0",
-        params={"sigma": 1.0, "m": 1000}, seed=0)
+@figure(
+    "init_tanh_normal_1p00",
+    slide="Activation: tanh - Initializer: Normal σ = 1.00 - Epoch 0",
+    params={"sigma": 1.0, "m": 1000},
+    seed=0,
+)
 def init_tanh_normal_1p00(quick=False, sigma=1.0, m=1000, seed=0):
     """Too-large weights: Z has std ~ sqrt(100) = 10 from h2 on, tanh saturates at +-1, and the
     weight gradients grow toward the input layer (exploding)."""
     return _init_distributions(sigma, quick, m, seed)
 
 
-INITIALIZERS = (("Normal σ = 0.01, tanh", "normal", 0.01, "tanh"),
-                ("Xavier σ = √(2/(r_in+r_out)), tanh", "xavier", None, "tanh"),
-                ("He σ = √(2/r_in), ReLU", "he", None, "relu"))
+INITIALIZERS = (
+    (r"Normal $\sigma$ = 0.01, tanh", "normal", 0.01, "tanh", "NORMAL_INIT"),
+    (r"Xavier $\sigma = \sqrt{2/(n^{[l-1]} + n^{[l]})}$, tanh", "xavier", None, "tanh", "XAVIER"),
+    (r"He $\sigma = \sqrt{2/n^{[l-1]}}$, ReLU", "he", None, "relu", "HE"),
+)
 
 
-@figure("init_xavier_he", slide="Popular Weight Initializers", params={"m": 1000}, seed=0)
-def init_xavier_he(quick=False, m=1000, seed=0):
+@figure("init_xavier_he", slide="Popular Weight Initializers", params={"m": 1000, "seeds": [0, 1, 2, 3, 4]}, seed=0)
+def init_xavier_he(quick=False, m=1000, seeds=(0, 1, 2, 3, 4), seed=0):
     """The same network at epoch 0 under normal(0, 0.01) (tanh), Xavier/Glorot (tanh) and He (ReLU)
-    weights: the standard deviation of A[l] and of dW[l] per hidden layer."""
-    runs = {}
-    for label, init, sigma, act in INITIALIZERS:
-        runs[label] = epoch0_pass(LAYER_DIMS, init, sigma if sigma is not None else 0.01, act, m, seed)
+    weights: the standard deviation of A[l] and of dW[l] per hidden layer, for each of ``seeds``
+    (weights and data drawn from that seed; ``seed`` is the one whose arrays are returned).
+    Drawn: the mean over the seeds and the min..max band."""
+    all_runs = {
+        s: {
+            label: epoch0_pass(LAYER_DIMS, init, sigma if sigma is not None else 0.01, act, m, s)
+            for label, init, sigma, act, _ in INITIALIZERS
+        }
+        for s in seeds
+    }
+    runs = all_runs[seeds[0]]
     layers = np.arange(1, len(LAYER_DIMS) - 1)
-    fig, axes = new_figure(1, 2, width=11.0, height=4.4)
-    markers = ("o", "s", "^")
-    for (label, *_), marker in zip(INITIALIZERS, markers):
-        axes[0].plot(layers, [a.std() for a in runs[label]["A"]], marker=marker, label=label)
-        axes[1].plot(layers, [g.std() for g in runs[label]["dW"]], marker=marker, label=label)
-    for ax, title in zip(axes, ("Standard deviation of the activations A[l]",
-                                "Standard deviation of the weight gradients dW[l]")):
+    fig, axes = new_figure(1, 2)
+    stats = {}
+    for label, init, _, _act, role in INITIALIZERS:
+        A = np.array([[a.std() for a in all_runs[s][label]["A"]] for s in seeds])  # (seeds, layers)
+        G = np.array([[g.std() for g in all_runs[s][label]["dW"]] for s in seeds])
+        stats[init] = (A, G)
+        band(axes[0], layers, A, ROLE[role], marker="o")
+        band(axes[1], layers, G, ROLE[role], marker="o")
+    for ax, title, ylabel in zip(
+        axes,
+        (r"activations: std of $A^{[l]}$", r"gradients: std of $dW^{[l]}$"),
+        (r"std($A^{[l]}$), log scale", r"std($dW^{[l]}$), log scale"),
+    ):
         ax.set_yscale("log")
-        ax.set_xticks(layers, [f"h{l}" for l in layers])
-        ax.set_xlabel("Hidden layer")
+        ax.set_xticks(layers, [f"$h_{l}$" for l in layers])
+        ax.set_xlabel("hidden layer")
+        ax.set_ylabel(ylabel)
         ax.set_title(title)
-    axes[0].set_ylabel("std (log scale)")
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=3)
-    fig.suptitle("Popular Weight Initializers: network 10 → 5×100 → 1, epoch 0 (1000 points in the 10-D ball)")
-
-    key = {}
-    for label, init, _, act in INITIALIZERS:
-        stds = [float(a.std()) for a in runs[label]["A"]]
-        key[init] = {"activation": act, "A_std": stds, "A_std_max_over_min": max(stds) / min(stds),
-                     "dW_std": [float(g.std()) for g in runs[label]["dW"]]}
-    return fig, {"runs": runs, "key_numbers": key}
+    names = {"normal": "Normal 0.01", "xavier": "Xavier", "he": "He"}
+    ratio = {init: A.max(axis=1) / A.min(axis=1) for init, (A, _) in stats.items()}
+    end_labels(
+        axes[0],
+        [(stats[init][0][:, -1].mean(), names[init], ROLE[role]) for _, init, _, _, role in INITIALIZERS],
+        min_gap=0.12,
+    )
+    end_labels(
+        axes[1],
+        [(stats[init][1][:, -1].mean(), names[init], ROLE[role]) for _, init, _, _, role in INITIALIZERS],
+        min_gap=0.12,
+    )
+    fig.supxlabel("   ".join(label for label, *_ in INITIALIZERS), color=ROLE["NOTE"], fontsize=MIN_PT)
+    fig.suptitle(
+        f"Xavier and He keep std($A^{{[l]}}$) within ×{pm(ratio['xavier'].mean(), ratio['xavier'].std(ddof=1), 2)}"
+        f" and ×{pm(ratio['he'].mean(), ratio['he'].std(ddof=1), 2)}; "
+        f"Normal 0.01: ×{sci(float(ratio['normal'].mean()), 1)}"
+    )
+    key = {"seeds": list(seeds)}
+    for _label, init, _, act, _ in INITIALIZERS:
+        A, G = stats[init]
+        key[init] = {
+            "activation": act,
+            "A_std": A.mean(axis=0).tolist(),
+            "dW_std": G.mean(axis=0).tolist(),
+            "A_std_max_over_min_mean": float(ratio[init].mean()),
+            "A_std_max_over_min_std": float(ratio[init].std(ddof=1)),
+            "A_std_max_over_min_per_seed": ratio[init].tolist(),
+            "A_std_max_over_min": float(ratio[init][0]),
+        }
+    return fig, {"runs": runs, "all_runs": all_runs, "key_numbers": key}

@@ -43,6 +43,7 @@ DEFAULT_OUT = "plots"
 DEFAULT_DPI = 150
 MANIFEST = "MANIFEST.json"
 RTOL = 1e-6
+SIGNIFICANT = 10  # digits kept of every key number in the manifest
 BLAS_THREADS = 1
 
 Made = collections.namedtuple("Made", "id seconds cpu_seconds path")
@@ -70,11 +71,24 @@ def manifest_entry(spec, data, files=None):
         "params": to_jsonable(spec.params),
         "seed": spec.seed,
         "file": f"{spec.id}.png",
-        "key_numbers": to_jsonable(data["key_numbers"]),
+        "key_numbers": round_numbers(to_jsonable(data["key_numbers"])),
     }
     if files is not None:
         entry["files"] = dict(files)
     return entry
+
+
+def round_numbers(value, digits=SIGNIFICANT):
+    """``value`` (JSON data) with every float rounded to ``digits`` significant digits: far below the
+    ``RTOL`` = 1e-6 that the numbers must reproduce to, and free of the last-bit noise that differs
+    between machines (a manifest regenerated elsewhere then mostly matches byte for byte)."""
+    if isinstance(value, dict):
+        return {k: round_numbers(v, digits) for k, v in value.items()}
+    if isinstance(value, list):
+        return [round_numbers(v, digits) for v in value]
+    if isinstance(value, float) and math.isfinite(value) and value != 0.0:
+        return float(f"{value:.{digits - 1}e}")
+    return value
 
 
 def _git(*args):
@@ -310,7 +324,7 @@ def check_figures(only=None, out=DEFAULT_OUT, backend=DEFAULT_BACKEND, rtol=RTOL
             report[spec.id] = [("<entry>", "<missing in manifest>", "computed")]
             continue
         _, data = runner(spec) if runner is not None else spec.run(quick=False, backend=backend)
-        fresh = to_jsonable(data["key_numbers"])
+        fresh = round_numbers(to_jsonable(data["key_numbers"]))
         report[spec.id] = compare_numbers(committed[spec.id]["key_numbers"], fresh, rtol)
     return report
 

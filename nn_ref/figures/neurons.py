@@ -4,11 +4,13 @@ Derivatives, Neural Network Definition, Vanishing and Exploding Gradients.
 Every curve comes from ``nn_ref.activations`` (forward and backward) or ``nn_ref.network``; the
 diagrams read their shapes and labels from parameters made by ``network.initialize_parameters``.
 """
+
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 from nn_ref import activations, network
 from nn_ref.figures._registry import diagram_axes, figure, new_figure, to_numpy
+from nn_ref.figures.style import DIAGRAM_H, DIAGRAM_W, ROLE, fmt, sci
 
 # the four activations of the slides: name -> (title, closed form f(z, alpha), closed form f'(z, alpha))
 _PANELS = (
@@ -23,6 +25,9 @@ _DERIVATIVE_TITLES = {
     "relu": r"ReLU$'(z) = 1$ if $z > 0$ else $0$",
     "leaky_relu": r"Leaky ReLU$'(z) = 1$ if $z > 0$ else $\alpha$ = ALPHA",
 }
+
+
+_ROLE_OF = {"sigmoid": "SIGMOID", "tanh": "TANH", "relu": "RELU", "leaky_relu": "LEAKY_RELU"}
 
 
 def _forward(name, Z, alpha):
@@ -40,81 +45,114 @@ def _backward(name, Z, alpha):
 
 
 def _closed_form(name, z, alpha):
-    return {"sigmoid": 1.0 / (1.0 + np.exp(-z)), "tanh": np.tanh(z), "relu": np.maximum(0.0, z),
-            "leaky_relu": np.where(z > 0, z, alpha * z)}[name]
+    return {
+        "sigmoid": 1.0 / (1.0 + np.exp(-z)),
+        "tanh": np.tanh(z),
+        "relu": np.maximum(0.0, z),
+        "leaky_relu": np.where(z > 0, z, alpha * z),
+    }[name]
 
 
-@figure("activation_functions", slide="Neuron's Activation Functions",
-        params={"z_min": -5.0, "z_max": 5.0, "alpha": 0.1, "points": 1001})
+@figure(
+    "activation_functions",
+    slide="Neuron's Activation Functions",
+    params={"z_min": -5.0, "z_max": 5.0, "alpha": 0.1, "points": 1001},
+)
 def activation_functions(quick=False, z_min=-5.0, z_max=5.0, alpha=0.1, points=1001):
     """sigmoid, tanh, ReLU and leaky ReLU on z in [z_min, z_max], from nn-ref's forward functions,
     compared with their closed forms."""
     z = np.linspace(z_min, z_max, points)
-    Z = z.reshape(1, -1)                                  # (n[l], m) = (1, points)
+    Z = z.reshape(1, -1)  # (n[l], m) = (1, points)
     curves, errors = {}, {}
-    fig, axes = new_figure(2, 2, width=8.0, height=6.0)
+    fig, axes = new_figure(2, 2)
     for ax, (name, title) in zip(axes.flat, _PANELS):
         A = _forward(name, Z, alpha).ravel()
         curves[name] = A
         errors[name] = float(np.max(np.abs(A - _closed_form(name, z, alpha))))
-        ax.plot(z, A, color="C0")
-        ax.axhline(0, color="k", lw=0.6)
-        ax.axvline(0, color="k", lw=0.6)
+        ax.plot(z, A, color=ROLE[_ROLE_OF[name]])
+        ax.axhline(0, color="k", lw=0.8)
+        ax.axvline(0, color="k", lw=0.8)
         ax.set_title(title.replace("ALPHA", f"{alpha:g}"))
-        ax.set_xlabel("z")
-        ax.set_ylabel("A = g(z)")
-    axes[0, 0].axhline(1, color="gray", ls="--", lw=0.8)
+        ax.set_xlabel("$z$")
+        ax.set_ylabel("$A = g(z)$")
+    axes[0, 0].axhline(1, color=ROLE["BOUND"], ls="--", lw=1.2)
     for y in (-1, 1):
-        axes[0, 1].axhline(y, color="gray", ls="--", lw=0.8)
-    return fig, {"z": z, "A": curves, "alpha": alpha,
-                 "key_numbers": {"max_abs_error_vs_closed_form": errors}}
+        axes[0, 1].axhline(y, color=ROLE["BOUND"], ls="--", lw=1.2)
+    fig.suptitle("Activations: sigmoid in (0, 1), tanh in (−1, 1), ReLU and leaky ReLU unbounded above")
+    return fig, {
+        "z": z,
+        "A": curves,
+        "alpha": alpha,
+        "errors": errors,
+        "key_numbers": {"equals_closed_form_to_1e-12": {k: bool(v <= 1e-12) for k, v in errors.items()}},
+    }
 
 
-@figure("activation_derivatives", slide="Activation Functions Derivatives",
-        params={"z_min": -6.0, "z_max": 6.0, "alpha": 0.1, "per_unit": 100})
+@figure(
+    "activation_derivatives",
+    slide="Activation Functions Derivatives",
+    params={"z_min": -6.0, "z_max": 6.0, "alpha": 0.1, "per_unit": 100},
+)
 def activation_derivatives(quick=False, z_min=-6.0, z_max=6.0, alpha=0.1, per_unit=100):
     """g'(z) of sigmoid, tanh, ReLU and leaky ReLU from nn-ref's backward functions on a grid of step
     1/per_unit that contains z = 0 exactly; checked against central differences of the forward
-    functions away from the ReLU kink."""
+    functions away from the ReLU kink. All four panels share one 0..1 axis, so sigma' (peak 0.25)
+    and tanh' (peak 1) are seen at the same scale."""
     z = np.arange(round(z_min * per_unit), round(z_max * per_unit) + 1) / per_unit
     Z = z.reshape(1, -1)
     h = 1e-6
-    away = np.abs(z) > 1e-3                              # finite differences only away from the kink z = 0
+    away = np.abs(z) > 1e-3  # finite differences only away from the kink z = 0
     derivs, fd_errors = {}, {}
-    fig, axes = new_figure(2, 2, width=8.0, height=6.0)
+    fig, axes = new_figure(2, 2, sharex=True, sharey=True)
     for ax, (name, _) in zip(axes.flat, _PANELS):
+        color = ROLE[_ROLE_OF[name]]
         d = _backward(name, Z, alpha).ravel()
         derivs[name] = d
         fd = (_forward(name, Z + h, alpha) - _forward(name, Z - h, alpha)).ravel() / (2 * h)
         fd_errors[name] = float(np.max(np.abs(d[away] - fd[away])))
-        if name in ("relu", "leaky_relu"):               # a jump at 0: draw both sides, no vertical line
+        for level in (0.25, 1.0):
+            ax.axhline(level, color=ROLE["BOUND"], ls=":", lw=1.2)
+        if name in ("relu", "leaky_relu"):  # a jump at 0: draw both sides, no vertical line
             left, right = z <= 0, z > 0
-            ax.plot(z[left], d[left], color="C1")
-            ax.plot(z[right], d[right], color="C1")
-            ax.plot([0], [d[z == 0][0]], "o", color="C1", ms=4)
-            ax.plot([0], [1], "o", mfc="white", color="C1", ms=4)
+            ax.plot(z[left], d[left], color=color)
+            ax.plot(z[right], d[right], color=color)
+            ax.plot([0], [d[z == 0][0]], "o", color=color, ms=7)
+            ax.plot([0], [1], "o", mfc="white", color=color, ms=7)
         else:
-            ax.plot(z, d, color="C1")
-        ax.axhline(0, color="k", lw=0.6)
-        ax.axvline(0, color="k", lw=0.6)
+            ax.plot(z, d, color=color)
+        ax.axhline(0, color="k", lw=0.8)
+        ax.axvline(0, color="k", lw=0.8)
         ax.set_title(_DERIVATIVE_TITLES[name].replace("ALPHA", f"{alpha:g}"))
-        ax.set_xlabel("z")
-        ax.set_ylabel("g'(z)")
-    key = {"fd_max_abs_error_away_from_kink": fd_errors}
-    for name, ax in (("sigmoid", axes[0, 0]), ("tanh", axes[0, 1])):
+        ax.set_ylim(-0.06, 1.12)
+        ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+    for ax in axes.flat:  # every panel complete: each is also a file of its own
+        ax.tick_params(labelleft=True, labelbottom=True)
+        ax.set_xlabel("$z$")
+        ax.set_ylabel("$g'(z)$")
+    key = {"fd_agrees_to_1e-8_away_from_kink": {name: bool(err < 1e-8) for name, err in fd_errors.items()}}
+    for name, ax, xy in (("sigmoid", axes[0, 0], (1.6, 0.62)), ("tanh", axes[0, 1], (1.4, 0.68))):
         i = int(np.argmax(derivs[name]))
         key[f"max_{name}_prime"], key[f"argmax_{name}_prime"] = float(derivs[name][i]), float(z[i])
-        ax.plot([z[i]], [derivs[name][i]], "o", color="C0", ms=5)
-        ax.annotate(f"max {derivs[name][i]:g} at z = {z[i]:g}", (z[i], derivs[name][i]),
-                    xytext=(8, -14), textcoords="offset points", fontsize=9)
-    return fig, {"z": z, "dA_dZ": derivs, "alpha": alpha, "key_numbers": key}
+        ax.plot([z[i]], [derivs[name][i]], "o", color="k", ms=7, zorder=5)
+        ax.annotate(
+            f"max {fmt(derivs[name][i])} at $z$ = {fmt(z[i])}",
+            (z[i], derivs[name][i]),
+            xytext=xy,
+            textcoords="data",
+            ha="left",
+            va="center",
+            arrowprops=dict(arrowstyle="->", color="k", lw=1.2, shrinkB=6),
+        )
+    fig.suptitle(
+        f"On one scale: σ′ peaks at {fmt(key['max_sigmoid_prime'])}, tanh′ at "
+        f"{fmt(key['max_tanh_prime'])}, ReLU′ is 0 or 1"
+    )
+    return fig, {"z": z, "dA_dZ": derivs, "fd_errors": fd_errors, "alpha": alpha, "key_numbers": key}
 
 
-def _node(ax, xy, r, text, filled=False, fontsize=11):
-    ax.add_patch(Circle(xy, r, facecolor="#1f3b73" if filled else "white", edgecolor="#1f3b73", lw=1.5,
-                        zorder=3))
-    ax.text(*xy, text, ha="center", va="center", fontsize=fontsize, zorder=4,
-            color="white" if filled else "black")
+def _node(ax, xy, r, text, filled=False, fontsize=14):
+    ax.add_patch(Circle(xy, r, facecolor="#1f3b73" if filled else "white", edgecolor="#1f3b73", lw=1.5, zorder=3))
+    ax.text(*xy, text, ha="center", va="center", fontsize=fontsize, zorder=4, color="white" if filled else "black")
 
 
 def _arrow(ax, start, end, **kwargs):
@@ -129,43 +167,72 @@ def artificial_neuron(quick=False, n_inputs=3, x=(1.0, -2.0, 0.5), seed=0):
     ``initialize_parameters([n_inputs, 1])``; the example numbers below it are computed by
     ``linear_forward`` and ``activations.sigmoid``."""
     parameters = network.initialize_parameters([n_inputs, 1], init="xavier", seed=seed)
-    W, b = parameters["W1"], parameters["b1"]            # W: (1, n[0]), b: (1, 1)
-    X = np.asarray(x, dtype=np.float64).reshape(-1, 1)   # one sample: (n[0], 1)
+    W, b = parameters["W1"], parameters["b1"]  # W: (1, n[0]), b: (1, 1)
+    X = np.asarray(x, dtype=np.float64).reshape(-1, 1)  # one sample: (n[0], 1)
     Z, _ = network.linear_forward(X, W, b)
     A, _ = activations.sigmoid(Z)
     Z, A = float(to_numpy(Z)[0, 0]), float(to_numpy(A)[0, 0])
     n = W.shape[1]
 
-    fig, ax = new_figure(width=7.5, height=4.2)
-    diagram_axes(ax, (-0.8, 9.2), (-1.45, n * 1.2 + 0.1))
+    fig, ax = new_figure(width=DIAGRAM_W, height=DIAGRAM_H)
+    diagram_axes(ax, (-0.8, 9.2), (-2.0, n * 1.2 + 0.3))
     ys = [(n - 1 - j) * 1.2 + 0.6 for j in range(n)]
     s_xy, a_xy, y_xy = (3.6, np.mean(ys)), (5.9, np.mean(ys)), (8.4, np.mean(ys))
     for j, y in enumerate(ys):
         _node(ax, (0, y), 0.38, f"$x_{j + 1}$")
         _arrow(ax, (0.4, y), (s_xy[0] - 0.5, s_xy[1] + (y - s_xy[1]) * 0.15))
         t = 0.42
-        ax.text(0.4 + t * (s_xy[0] - 0.9), y + t * (s_xy[1] - y) + 0.12, f"$w_{j + 1}$", fontsize=11,
-                ha="center", va="bottom", color="#b22222")
+        ax.text(
+            0.4 + t * (s_xy[0] - 0.9),
+            y + t * (s_xy[1] - y) + 0.12,
+            f"$w_{j + 1}$",
+            fontsize=14,
+            ha="center",
+            va="bottom",
+            color=ROLE["GRADIENT"],
+        )
     _node(ax, s_xy, 0.5, r"$\Sigma$", fontsize=15)
-    ax.text(s_xy[0], s_xy[1] + 0.95, "+ b", ha="center", fontsize=11, color="#b22222")
+    ax.text(s_xy[0], s_xy[1] + 0.95, "+ b", ha="center", fontsize=14, color=ROLE["GRADIENT"])
     _arrow(ax, (s_xy[0], s_xy[1] + 0.85), (s_xy[0], s_xy[1] + 0.52))
     _arrow(ax, (s_xy[0] + 0.5, s_xy[1]), (a_xy[0] - 0.7, a_xy[1]))
-    ax.text((s_xy[0] + a_xy[0]) / 2 - 0.1, s_xy[1] + 0.12, "Z", ha="center", va="bottom", fontsize=11)
-    ax.add_patch(FancyBboxPatch((a_xy[0] - 0.7, a_xy[1] - 0.4), 1.4, 0.8, boxstyle="round,pad=0.05",
-                                facecolor="#e8eef8", edgecolor="#1f3b73", lw=1.5, zorder=3))
-    ax.text(*a_xy, "A(Z)", ha="center", va="center", fontsize=12, zorder=4)
+    ax.text((s_xy[0] + a_xy[0]) / 2 - 0.1, s_xy[1] + 0.12, "Z", ha="center", va="bottom", fontsize=14)
+    ax.add_patch(
+        FancyBboxPatch(
+            (a_xy[0] - 0.7, a_xy[1] - 0.4),
+            1.4,
+            0.8,
+            boxstyle="round,pad=0.05",
+            facecolor="#e8eef8",
+            edgecolor="#1f3b73",
+            lw=1.5,
+            zorder=3,
+        )
+    )
+    ax.text(*a_xy, "A(Z)", ha="center", va="center", fontsize=14, zorder=4)
     _arrow(ax, (a_xy[0] + 0.75, a_xy[1]), (y_xy[0] - 0.45, y_xy[1]))
-    _node(ax, y_xy, 0.4, r"$\hat{Y}$", fontsize=12)
-    ax.text(s_xy[0], ys[-1] - 1.1, r"$Z = \sum_j w_j x_j + b = W x + b$,   $\hat{Y} = A(Z)$", ha="center",
-            fontsize=10)
-    xs = ", ".join(f"{v:g}" for v in X.ravel())
-    ws = ", ".join(f"{v:.3f}" for v in W.ravel())
-    ax.text(s_xy[0], ys[-1] - 1.75,
-            f"example (A = sigmoid): x = ({xs}), W = ({ws}), b = {float(b[0, 0]):g}"
-            f"  →  Z = {Z:.4f},  Ŷ = {A:.4f}", ha="center", fontsize=8.5, color="#444444")
-    ax.set_title("Artificial neuron")
-    return fig, {"W": W, "b": b, "x": X, "Z": Z, "A": A,
-                 "key_numbers": {"n_inputs_drawn": n, "W_shape": list(W.shape), "Z": Z, "Y_hat": A}}
+    _node(ax, y_xy, 0.4, r"$\hat{Y}$", fontsize=14)
+    ax.text(s_xy[0], ys[-1] - 1.1, r"$Z = \sum_j w_j x_j + b = W x + b$,   $\hat{Y} = A(Z)$", ha="center", fontsize=14)
+    xs = ", ".join(fmt(v) for v in X.ravel())
+    ws = ", ".join(fmt(v, ".3f") for v in W.ravel())
+    ax.text(
+        s_xy[0],
+        ys[-1] - 1.75,
+        f"example, A = sigmoid: x = ({xs}), W = ({ws}), b = {fmt(float(b[0, 0]))}\n"
+        f"→  Z = {Z:.4f},  Ŷ = {A:.4f}".replace("Z = -", "Z = −"),
+        ha="center",
+        va="top",
+        color=ROLE["NOTE"],
+        linespacing=1.5,
+    )
+    ax.set_title(f"An artificial neuron: Ŷ = A(Wx + b); in the example Ŷ = {A:.4f}")
+    return fig, {
+        "W": W,
+        "b": b,
+        "x": X,
+        "Z": Z,
+        "A": A,
+        "key_numbers": {"n_inputs_drawn": n, "W_shape": list(W.shape), "Z": Z, "Y_hat": A},
+    }
 
 
 @figure("feedforward_network", slide="Neural Network Definition", params={"layer_dims": [3, 4, 4, 1]}, seed=0)
@@ -174,14 +241,14 @@ def feedforward_network(quick=False, layer_dims=(3, 4, 4, 1), seed=0):
     of each W[l] (edge j <- k for W[l][j, k]), filled nodes for ReLU hidden units, an open node for the
     sigmoid output, each layer labelled with the shapes of W[l] and b[l]."""
     parameters = network.initialize_parameters(layer_dims, seed=seed)
-    dims = network.layer_dims_of(parameters)             # read back from the parameter shapes
+    dims = network.layer_dims_of(parameters)  # read back from the parameter shapes
     L = network.num_layers(parameters)
     gap, dx = 1.0, 3.0
     top = max(dims) * gap
     pos = [[(l * dx, (top - (n - 1) * gap) / 2 + (n - 1 - j) * gap) for j in range(n)] for l, n in enumerate(dims)]
 
-    fig, ax = new_figure(width=7.5, height=4.6)
-    diagram_axes(ax, (-1.2, L * dx + 1.2), (-2.3, top + 0.9))
+    fig, ax = new_figure(width=DIAGRAM_W, height=DIAGRAM_H)
+    diagram_axes(ax, (-1.2, L * dx + 1.2), (-2.3, top + 1.2))
     edges = 0
     for l in range(1, L + 1):
         W = parameters[f"W{l}"]
@@ -192,32 +259,39 @@ def feedforward_network(quick=False, layer_dims=(3, 4, 4, 1), seed=0):
     r = 0.27
     for k, xy in enumerate(pos[0]):
         ax.add_patch(Circle(xy, r, facecolor="#e8eef8", edgecolor="#1f3b73", lw=1.2, zorder=3))
-        ax.text(*xy, f"$x_{k + 1}$", ha="center", va="center", fontsize=10, zorder=4)
+        ax.text(*xy, f"$x_{k + 1}$", ha="center", va="center", fontsize=14, zorder=4)
     for l in range(1, L + 1):
         for xy in pos[l]:
-            ax.add_patch(Circle(xy, r, facecolor="white" if l == L else "#1f3b73", edgecolor="#1f3b73",
-                                lw=1.5, zorder=3))
+            ax.add_patch(
+                Circle(xy, r, facecolor="white" if l == L else "#1f3b73", edgecolor="#1f3b73", lw=1.5, zorder=3)
+            )
     labels = []
     for l in range(1, L + 1):
-        w_label = f"W[{l}]: {parameters[f'W{l}'].shape}"
-        b_label = f"b[{l}]: {parameters[f'b{l}'].shape}"
+        w_label = f"$W^{{[{l}]}}$: {parameters[f'W{l}'].shape}"
+        b_label = f"$b^{{[{l}]}}$: {parameters[f'b{l}'].shape}"
         labels += [w_label, b_label]
-        ax.text((l - 0.5) * dx, -0.95, w_label, ha="center", fontsize=9.5)
-        ax.text((l - 0.5) * dx, -1.45, b_label, ha="center", fontsize=9.5, color="#555555")
+        ax.text((l - 0.5) * dx, -0.95, w_label, ha="center", fontsize=14)
+        ax.text((l - 0.5) * dx, -1.45, b_label, ha="center", fontsize=14, color="#555555")
     for l, n in enumerate(dims):
         name = "input" if l == 0 else ("output" if l == L else f"hidden {l}")
-        ax.text(l * dx, top + 0.35, f"{name}\nn[{l}] = {n}", ha="center", va="bottom", fontsize=9)
+        ax.text(l * dx, top + 0.35, f"{name}\n$n^{{[{l}]}}$ = {n}", ha="center", va="bottom", fontsize=14)
     ax.plot([], [], "o", color="#1f3b73", ms=8, label="ReLU unit")
     ax.plot([], [], "o", mfc="white", color="#1f3b73", ms=8, label="sigmoid output")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.06), ncol=2, frameon=False)
-    ax.set_title(f"Neural network, layer_dims = {list(dims)}", pad=2)
+    ax.set_title(
+        f"layer_dims = {list(dims)}: {edges} weights, one per edge; " + r"$W^{[l]}$ is $(n^{[l]}, n^{[l-1]})$", pad=2
+    )
     shapes = {k: list(v.shape) for k, v in parameters.items()}
-    return fig, {"parameters": parameters, "layer_dims": dims, "edges_drawn": edges, "labels": labels,
-                 "key_numbers": {"layer_dims": dims, "edges_drawn": edges, "shapes": shapes, "labels": labels}}
+    return fig, {
+        "parameters": parameters,
+        "layer_dims": dims,
+        "edges_drawn": edges,
+        "labels": labels,
+        "key_numbers": {"layer_dims": dims, "edges_drawn": edges, "shapes": shapes, "labels": labels},
+    }
 
 
-@figure("vanishing_gradient_chain", slide="Vanishing and Exploding Gradients",
-        params={"r": 10, "w": 1.0, "x": 1.0})
+@figure("vanishing_gradient_chain", slide="Vanishing and Exploding Gradients", params={"r": 10, "w": 1.0, "x": 1.0})
 def vanishing_gradient_chain(quick=False, r=10, w=1.0, x=1.0):
     """A chain of r layers of one sigmoid neuron each (W[l] = [[w]], b[l] = 0), L = h_r: forward with
     ``network.forward``, then ``linear_activation_backward`` layer by layer from dL/dh_r = 1. Each layer
@@ -225,33 +299,46 @@ def vanishing_gradient_chain(quick=False, r=10, w=1.0, x=1.0):
     parameters = network.initialize_parameters([1] * (r + 1), init="zeros")
     for l in range(1, r + 1):
         parameters[f"W{l}"][...] = w
-    X = np.array([[float(x)]])                           # (n[0], m) = (1, 1)
+    X = np.array([[float(x)]])  # (n[0], m) = (1, 1)
     AL, caches = network.forward(X, parameters, hidden_activation="sigmoid", output_activation="sigmoid")
-    grad = np.ones((1, 1))                               # dL/dh_r (m = 1: dA is dL/dA)
+    grad = np.ones((1, 1))  # dL/dh_r (m = 1: dA is dL/dA)
     grads = [1.0]
     for l in range(r, 0, -1):
         grad, _, _ = network.linear_activation_backward(grad, caches[l - 1])
         grads.append(float(to_numpy(grad)[0, 0]))
-    grads = np.array(grads[::-1])                        # grads[t] = dL/dh_t, t = 0 .. r (h_0 = x)
-    factors = grads[:-1] / grads[1:]                     # factor of layer t = 1..r: dh_t/dh_{t-1}
+    grads = np.array(grads[::-1])  # grads[t] = dL/dh_t, t = 0 .. r (h_0 = x)
+    factors = grads[:-1] / grads[1:]  # factor of layer t = 1..r: dh_t/dh_{t-1}
     t = np.arange(r + 1)
 
-    fig, (ax1, ax2) = new_figure(1, 2, width=9.5, height=3.8)
-    ax1.plot(t, np.log10(np.abs(grads)), "o-", color="C0", label=r"$\log_{10} |\partial L/\partial h_t|$")
-    ax1.plot(t, (r - t) * np.log10(0.25 * abs(w)), "--", color="gray", label=r"bound $(0.25\,w)^{r-t}$")
+    fig, (ax1, ax2) = new_figure(1, 2)
+    ax1.plot(t, np.log10(np.abs(grads)), "o-", color=ROLE["GRADIENT"], label=r"$\log_{10} |\partial L/\partial h_t|$")
+    ax1.plot(t, (r - t) * np.log10(0.25 * abs(w)), "--", color=ROLE["BOUND"], label=r"bound $(0.25\,w)^{r-t}$")
     ax1.set_xlabel("layer t")
     ax1.set_ylabel(r"$\log_{10} |\partial L / \partial h_t|$")
-    ax1.set_title(f"Gradient through a sigmoid chain (r = {r}, w = {w:g})")
-    ax1.legend()
-    ax2.bar(t[1:], factors, color="C1", width=0.6)
-    ax2.axhline(0.25 * abs(w), color="gray", ls="--", lw=1, label=r"max $w\,\sigma'$ = 0.25 w")
+    ax1.set_title(f"gradient through {r} sigmoid layers ($w$ = {w:g})")
+    ax1.legend(loc="lower right")
+    ax2.bar(t[1:], factors, color=ROLE["GRADIENT"], width=0.6)
+    ax2.axhline(0.25 * abs(w), color=ROLE["BOUND"], ls="--", lw=1.4, label=r"max $w\,\sigma'$ = 0.25 $w$")
     ax2.set_xlabel("layer t")
     ax2.set_ylabel(r"factor $w\,\sigma'(z_t)$")
-    ax2.set_title("Per-layer factor")
+    ax2.set_title("each layer multiplies it by ≤ 0.25")
     ax2.set_ylim(0, 0.32 * max(abs(w), 1e-12))
     ax2.set_xticks(t[1:])
     ax2.legend(loc="upper left")
     total = float(grads[0] / grads[-1])
-    return fig, {"grads": grads, "factors": factors, "AL": to_numpy(AL),
-                 "key_numbers": {"factors": factors, "max_factor": float(factors.max()),
-                                 "total_dL_dh0": total, "bound_0.25^r": 0.25 ** r}}
+    fig.suptitle(
+        f"Vanishing gradient: after {r} sigmoid layers ∂L/∂h₀ = {sci(total, 1)} ≤ 0.25¹⁰ = {sci(0.25**r, 1)}"
+        if r == 10
+        else f"Vanishing gradient: after {r} sigmoid layers ∂L/∂h₀ = {sci(total, 1)}"
+    )
+    return fig, {
+        "grads": grads,
+        "factors": factors,
+        "AL": to_numpy(AL),
+        "key_numbers": {
+            "factors": factors,
+            "max_factor": float(factors.max()),
+            "total_dL_dh0": total,
+            "bound_0.25^r": 0.25**r,
+        },
+    }

@@ -1,22 +1,31 @@
 """Figures of the PyTorch slides: Tensors, the Linear Regression Example (x^2 fit) and the
 Autograd / NN examples' loss curves -- each computed with nn-ref's own network in place of PyTorch.
 """
+
 import matplotlib
 import numpy as np
 from matplotlib.patches import Polygon, Rectangle
 
 from nn_ref import datasets, network
 from nn_ref.figures._registry import diagram_axes, figure, new_figure, to_numpy
+from nn_ref.figures.style import DIAGRAM_H, DIAGRAM_W, ROLE, label_line, sci
 
 _CMAP = "viridis"
 
 
-def _cell(ax, x, y, value, vmax, cmap, w=1.0, h=1.0, text=True, fontsize=7):
+def _cell(ax, x, y, value, vmax, cmap, w=1.0, h=1.0, text=True, fontsize=14):
     color = cmap(value / vmax)
     ax.add_patch(Rectangle((x, y), w, h, facecolor=color, edgecolor="white", lw=0.8))
     if text:
-        ax.text(x + w / 2, y + h / 2, f"{value:g}", ha="center", va="center", fontsize=fontsize,
-                color="white" if value / vmax < 0.6 else "black")
+        ax.text(
+            x + w / 2,
+            y + h / 2,
+            f"{value:g}",
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            color="white" if value / vmax < 0.6 else "black",
+        )
 
 
 @figure("tensors", slide="Tensors", params={"n": 64, "matrix_shape": [8, 8], "tensor_shape": [4, 4, 4]})
@@ -29,8 +38,7 @@ def tensors(quick=False, n=64, matrix_shape=(8, 8), tensor_shape=(4, 4, 4)):
     matrix = base.reshape(matrix_shape)
     tensor = base.reshape(tensor_shape)
     vmax = float(base.max())
-    fig, axes = new_figure(width=9.0, height=6.0, mosaic=[["v", "v"], ["m", "t"]],
-                           height_ratios=[1, 4.2])
+    fig, axes = new_figure(width=DIAGRAM_W, height=DIAGRAM_H, mosaic=[["v", "v"], ["m", "t"]], height_ratios=[1, 4.2])
     cells = {}
 
     ax = axes["v"]
@@ -38,7 +46,7 @@ def tensors(quick=False, n=64, matrix_shape=(8, 8), tensor_shape=(4, 4, 4)):
     for i, value in enumerate(vector):
         _cell(ax, i, 0, value, vmax, cmap, text=False)
     for i in range(0, vector.shape[0], 8):
-        ax.text(i + 0.5, -0.35, f"{i}", ha="center", va="top", fontsize=7)
+        ax.text(i + 0.5, -0.35, f"{i}", ha="center", va="top", fontsize=14)
     cells["vector"] = vector.size
     ax.set_title(f"1-D tensor (vector): shape {vector.shape}")
 
@@ -53,34 +61,53 @@ def tensors(quick=False, n=64, matrix_shape=(8, 8), tensor_shape=(4, 4, 4)):
 
     ax = axes["t"]
     depth, rows, cols = tensor.shape
-    shift = 0.45                                          # each slice drawn behind the previous one
+    shift = 0.45  # each slice drawn behind the previous one
     diagram_axes(ax, (-0.3, cols + depth * shift + 0.3), (-0.3, rows + depth * shift + 0.3))
     drawn = 0
-    for d in range(depth - 1, -1, -1):                    # back slices first
+    for d in range(depth - 1, -1, -1):  # back slices first
         ox, oy = d * shift, d * shift
         for r in range(rows):
             for c in range(cols):
                 _cell(ax, ox + c, oy + rows - 1 - r, tensor[d, r, c], vmax, cmap, text=(d == 0))
                 drawn += 1
-        ax.add_patch(Polygon([(ox, oy), (ox + cols, oy), (ox + cols, oy + rows), (ox, oy + rows)],
-                             closed=True, fill=False, edgecolor="#333333", lw=0.8))
+        ax.add_patch(
+            Polygon(
+                [(ox, oy), (ox + cols, oy), (ox + cols, oy + rows), (ox, oy + rows)],
+                closed=True,
+                fill=False,
+                edgecolor="#333333",
+                lw=0.8,
+            )
+        )
     cells["tensor"] = drawn
     ax.set_title(f"3-D tensor: shape {tensor.shape}")
-    fig.suptitle(f"One array of {base.size} elements, three shapes (reshape shares the data)", fontsize=11)
+    fig.suptitle(f"One array of {base.size} elements, three shapes: reshape shares the data, no copy")
     shapes = {"vector": list(vector.shape), "matrix": list(matrix.shape), "tensor": list(tensor.shape)}
-    return fig, {"base": base, "vector": vector, "matrix": matrix, "tensor": tensor,
-                 "key_numbers": {"shapes": shapes, "cells_drawn": cells,
-                                 "shares_memory": bool(np.shares_memory(matrix, tensor))}}
+    return fig, {
+        "base": base,
+        "vector": vector,
+        "matrix": matrix,
+        "tensor": tensor,
+        "key_numbers": {
+            "shapes": shapes,
+            "cells_drawn": cells,
+            "shares_memory": bool(np.shares_memory(matrix, tensor)),
+        },
+    }
 
 
-@figure("regression_example", slide="Linear Regression Example",
-        params={"m": 100, "layer_dims": [1, 10, 1], "learning_rate": 0.2, "steps": 200}, seed=0)
+@figure(
+    "regression_example",
+    slide="Linear Regression Example",
+    params={"m": 100, "layer_dims": [1, 10, 1], "learning_rate": 0.2, "steps": 200},
+    seed=0,
+)
 def regression_example(quick=False, m=100, layer_dims=(1, 10, 1), learning_rate=0.2, steps=200, seed=0):
     """The slide's PyTorch regression, with nn-ref: x = linspace(-1, 1, m), y = x^2 + 0.2 U(0, 1)
     (``datasets.square``); a 1-10-1 network, ReLU hidden, linear output; MSE cost
     J = (1/m) sum (AL - Y)^2; ``steps`` full-batch gradient-descent steps of ``learning_rate``.
     The text on the plot is the MSE of the final parameters."""
-    X, Y = datasets.square(m, seed=seed)                  # X, Y: (1, m)
+    X, Y = datasets.square(m, seed=seed)  # X, Y: (1, m)
     parameters = network.initialize_parameters(layer_dims, seed=seed)
     costs = []
     for _ in range(steps):
@@ -91,24 +118,36 @@ def regression_example(quick=False, m=100, layer_dims=(1, 10, 1), learning_rate=
     AL, _ = network.forward(X, parameters, "relu", "linear")
     final = network.compute_cost(AL, Y, "mse")
     costs.append(final)
-    costs = np.array(costs)                              # costs[k] = J after k steps, k = 0 .. steps
+    costs = np.array(costs)  # costs[k] = J after k steps, k = 0 .. steps
 
-    fig, (ax1, ax2) = new_figure(1, 2, width=10.0, height=4.0)
-    ax1.scatter(X.ravel(), Y.ravel(), s=14, color="C0", label="data: y = x² + 0.2·U(0, 1)")
-    ax1.plot(X.ravel(), to_numpy(AL).ravel(), "r-", lw=5, label=f"network {list(layer_dims)}, ReLU")
-    text = "Loss=%.4f" % final
-    ax1.text(0.5, 0, text, fontdict={"size": 14, "color": "red"})
-    ax1.set_xlabel("x")
-    ax1.set_ylabel("y")
-    ax1.set_title(f"x² fit after {steps} steps (SGD, lr {learning_rate:g}, MSE)")
-    ax1.legend(loc="upper center")
-    ax2.semilogy(np.arange(steps + 1), costs, color="C1")
+    fig, (ax1, ax2) = new_figure(1, 2)
+    ax1.scatter(X.ravel(), Y.ravel(), s=20, color=ROLE["DATA"], label="data $y = x^2 + 0.2\\,U(0, 1)$")
+    ax1.plot(X.ravel(), to_numpy(AL).ravel(), "-", color=ROLE["OUTLIER"], lw=5, label=f"network {list(layer_dims)}")
+    text = "Loss=%.4f" % final  # noqa: UP031  (the slide's own format string)
+    ax1.text(0.5, 0, text, fontdict={"size": 16, "color": ROLE["OUTLIER"]}, ha="center", va="bottom")
+    ax1.set_xlabel("$x$")
+    ax1.set_ylabel("$y$")
+    ax1.set_ylim(-0.1, 1.55)
+    ax1.set_title(f"fit after {steps} full-batch steps, lr {learning_rate:g}")
+    ax1.legend(loc="upper center", frameon=False)
+    ax2.semilogy(np.arange(steps + 1), costs, color=ROLE["TRAIN"])
     ax2.set_xlabel("step")
-    ax2.set_ylabel("MSE loss")
-    ax2.set_title("Loss during training")
-    return fig, {"X": X, "Y": Y, "parameters": parameters, "costs": costs, "text": text,
-                 "key_numbers": {"loss_step0": float(costs[0]), "loss_final": float(final),
-                                 "ratio_step0_to_final": float(costs[0] / final), "text": text}}
+    ax2.set_ylabel("MSE loss, log scale")
+    ax2.set_title("loss during training")
+    fig.suptitle(f"nn-ref in place of PyTorch: the 1-10-1 ReLU net fits $x^2$, MSE {costs[0]:.3f} → {final:.4f}")
+    return fig, {
+        "X": X,
+        "Y": Y,
+        "parameters": parameters,
+        "costs": costs,
+        "text": text,
+        "key_numbers": {
+            "loss_step0": float(costs[0]),
+            "loss_final": float(final),
+            "ratio_step0_to_final": float(costs[0] / final),
+            "text": text,
+        },
+    }
 
 
 def _sse_training(X, Y, parameters, learning_rate, iterations, train_biases):
@@ -120,7 +159,7 @@ def _sse_training(X, Y, parameters, learning_rate, iterations, train_biases):
         AL, caches = network.forward(X, parameters, "relu", "linear")
         losses.append(m * network.compute_cost(AL, Y, "mse"))
         grads = network.backward(AL, Y, caches, "mse")
-        if not train_biases:                              # the autograd example has no biases: b stays 0
+        if not train_biases:  # the autograd example has no biases: b stays 0
             for key in grads:
                 if key.startswith("db"):
                     grads[key] = np.zeros_like(grads[key])
@@ -128,11 +167,15 @@ def _sse_training(X, Y, parameters, learning_rate, iterations, train_biases):
     return np.array(losses)
 
 
-@figure("pytorch_examples_loss", slide="Autograd / NN examples",
-        params={"N": 64, "layer_dims": [1000, 100, 10], "lr_autograd": 1e-6, "lr_nn": 1e-4, "iterations": 500},
-        seed=0)
-def pytorch_examples_loss(quick=False, N=64, layer_dims=(1000, 100, 10), lr_autograd=1e-6, lr_nn=1e-4,
-                          iterations=500, seed=0):
+@figure(
+    "pytorch_examples_loss",
+    slide="Autograd / NN examples",
+    params={"N": 64, "layer_dims": [1000, 100, 10], "lr_autograd": 1e-6, "lr_nn": 1e-4, "iterations": 500},
+    seed=0,
+)
+def pytorch_examples_loss(
+    quick=False, N=64, layer_dims=(1000, 100, 10), lr_autograd=1e-6, lr_nn=1e-4, iterations=500, seed=0
+):
     """The PyTorch tutorial's two-layer examples run with nn-ref: x ~ N(0, 1) (D_in = 1000, N samples),
     y ~ N(0, 1) (D_out = 10), hidden 100 ReLU, linear output, loss = sum of squared errors.
     Autograd example: W ~ N(0, 1), no biases, lr 1e-6. NN example: nn-ref's default He init with biases
@@ -141,27 +184,65 @@ def pytorch_examples_loss(quick=False, N=64, layer_dims=(1000, 100, 10), lr_auto
     if quick:
         iterations = min(iterations, 50)
     rng = np.random.default_rng(seed)
-    X = rng.standard_normal((layer_dims[0], N))          # (n[0], m)
-    Y = rng.standard_normal((layer_dims[-1], N))         # (n[L], m)
-    initial = {"autograd": network.initialize_parameters(layer_dims, "normal", sigma=1.0, seed=seed),
-               "nn": network.initialize_parameters(layer_dims, "he", seed=seed + 1)}
-    runs = {
-        "autograd": _sse_training(X, Y, {k: v.copy() for k, v in initial["autograd"].items()},
-                                  lr_autograd, iterations, train_biases=False),
-        "nn": _sse_training(X, Y, {k: v.copy() for k, v in initial["nn"].items()},
-                            lr_nn, iterations, train_biases=True),
+    X = rng.standard_normal((layer_dims[0], N))  # (n[0], m)
+    Y = rng.standard_normal((layer_dims[-1], N))  # (n[L], m)
+    initial = {
+        "autograd": network.initialize_parameters(layer_dims, "normal", sigma=1.0, seed=seed),
+        "nn": network.initialize_parameters(layer_dims, "he", seed=seed + 1),
     }
-    fig, ax = new_figure(width=7.0, height=4.2)
-    ax.semilogy(np.arange(iterations), runs["autograd"], color="C0",
-                label=f"autograd example: W ~ N(0, 1), lr {lr_autograd:g}")
-    ax.semilogy(np.arange(iterations), runs["nn"], color="C1", label=f"nn example: He init + biases, lr {lr_nn:g}")
+    runs = {
+        "autograd": _sse_training(
+            X, Y, {k: v.copy() for k, v in initial["autograd"].items()}, lr_autograd, iterations, train_biases=False
+        ),
+        "nn": _sse_training(
+            X, Y, {k: v.copy() for k, v in initial["nn"].items()}, lr_nn, iterations, train_biases=True
+        ),
+    }
+    fig, ax = new_figure()
+    ax.semilogy(np.arange(iterations), runs["autograd"], color=ROLE["TRAIN"])
+    ax.semilogy(np.arange(iterations), runs["nn"], color=ROLE["ALT_FIT"], ls="--")
+    label_line(
+        ax,
+        np.arange(iterations),
+        runs["autograd"],
+        f"autograd example: $W \\sim N(0, 1)$, lr {sci(lr_autograd, 0)}",
+        ROLE["TRAIN"],
+        x_at=iterations * 0.35,
+        dx=6,
+        dy=10,
+        ha="left",
+        va="bottom",
+    )
+    label_line(
+        ax,
+        np.arange(iterations),
+        runs["nn"],
+        f"nn example: He init + biases, lr {sci(lr_nn, 0)}",
+        ROLE["ALT_FIT"],
+        x_at=iterations * 0.3,
+        dx=-4,
+        dy=-10,
+        ha="left",
+        va="top",
+    )
     ax.set_xlabel("iteration")
     ax.set_ylabel("loss (sum of squared errors)")
-    ax.set_title(f"Two-layer net {' → '.join(map(str, layer_dims))}, N = {N}: loss per iteration")
-    ax.legend()
+    ax.set_title(
+        f"Net {' → '.join(map(str, layer_dims))}, {iterations} iterations: loss → "
+        f"{sci(float(runs['autograd'][-1]), 1)} (autograd), {sci(float(runs['nn'][-1]), 1)} (nn)"
+    )
     key = {}
     for name, losses in runs.items():
-        key[name] = {"loss_first": float(losses[0]), "loss_last": float(losses[-1]),
-                     "fraction_of_steps_lowering_loss": float(np.mean(np.diff(losses) < 0))}
-    return fig, {"losses": runs, "X": X, "Y": Y, "initial_parameters": initial,
-                 "learning_rates": {"autograd": lr_autograd, "nn": lr_nn}, "key_numbers": key}
+        key[name] = {
+            "loss_first": float(losses[0]),
+            "loss_last": float(losses[-1]),
+            "fraction_of_steps_lowering_loss": float(np.mean(np.diff(losses) < 0)),
+        }
+    return fig, {
+        "losses": runs,
+        "X": X,
+        "Y": Y,
+        "initial_parameters": initial,
+        "learning_rates": {"autograd": lr_autograd, "nn": lr_nn},
+        "key_numbers": key,
+    }

@@ -21,6 +21,8 @@ import numpy as np
 
 PANEL_W, PANEL_H = 6.4, 3.6  # inches, 16:9
 SLIDE_W, SLIDE_H = 13.333, 7.5  # a 16:9 slide, inches
+SINGLE_W, SINGLE_H = 9.6, 5.4  # a figure of one panel (16:9; 1.5 panels wide: less crowded at 14 pt)
+DIAGRAM_W, DIAGRAM_H = 12.8, 7.2  # a diagram: the whole slide
 MIN_PT = 14.0  # smallest text, points (at 100 %: the figure is never shrunk on a slide)
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable under the common colour-vision deficiencies
@@ -95,7 +97,7 @@ ROLE = {
     # batch-size schedules
     "LR_DECAY": BLUE,
     "BATCH_INCREASE": ORANGE,
-    "ACCUMULATED": GREEN,
+    "ACCUMULATED": PURPLE,
     # flat vs sharp minima
     "FLAT": GREEN,
     "SHARP": VERMILLION,
@@ -175,9 +177,13 @@ def pm(mean, spread, digits=2, scale=1.0, unit=""):
 
 
 def figsize(nrows=1, ncols=1):
-    """(width, height) in inches of a figure of ``nrows`` x ``ncols`` 16:9 panels (at most 2 x 2)."""
+    """(width, height) in inches of a figure of ``nrows`` x ``ncols`` 16:9 panels (at most 2 x 2; a figure
+    of one panel is ``SINGLE_W`` x ``SINGLE_H``). Every size is at most 12.8 x 7.2 in: on a 13.33 x 7.5 in
+    slide the figure is shown at 100 % or more, so 14 pt text stays >= 14 pt."""
     if nrows > 2 or ncols > 2:
         raise ValueError(f"slide style: at most 2 x 2 panels, got {nrows} x {ncols}")
+    if nrows == ncols == 1:
+        return SINGLE_W, SINGLE_H
     return ncols * PANEL_W, nrows * PANEL_H
 
 
@@ -223,3 +229,27 @@ def small_texts(fig, min_pt=MIN_PT):
         if artist.get_fontsize() < min_pt - 1e-9:
             found.append((artist.get_text(), artist.get_fontsize()))
     return found
+
+
+def end_labels(ax, items, x=1.02, min_gap=0.085, connector=True, top=0.97):
+    """Direct labels in the right margin of ``ax``: ``items`` = [(y in data units, text, colour)], each
+    written at axes-x ``x`` beside its curve's end, pushed apart to at least ``min_gap`` (axes fraction)
+    so that none overlaps; a thin connector joins label and curve end."""
+    to_axes = ax.transData + ax.transAxes.inverted()
+    placed = []
+    for y, text, color in items:
+        ya = float(to_axes.transform((ax.get_xlim()[1], y))[1])
+        placed.append([ya, ya, text, color])
+    placed.sort(key=lambda p: p[0])
+    for i in range(1, len(placed)):
+        placed[i][1] = max(placed[i][1], placed[i - 1][1] + min_gap)
+    overshoot = placed[-1][1] - top if placed else 0.0
+    if overshoot > 0:  # shift the stack down, keeping the gaps
+        for p in placed:
+            p[1] -= overshoot
+        for i in range(len(placed) - 2, -1, -1):
+            placed[i][1] = min(placed[i][1], placed[i + 1][1] - min_gap)
+    for ya, yl, text, color in placed:
+        ax.text(x, yl, text, transform=ax.transAxes, color=color, ha="left", va="center", clip_on=False)
+        if connector:
+            ax.plot([1.0, x - 0.005], [ya, yl], transform=ax.transAxes, color=color, lw=0.8, clip_on=False)
