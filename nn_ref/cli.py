@@ -403,9 +403,7 @@ def main(argv=None):
     _add_bench(sub)
     _add_notebooks(sub)
     _add_playground(sub)
-    args, extra = parser.parse_known_args(argv)
-    if extra:  # named by the verb's own parser: "nn-ref VERB: error: unrecognized arguments: ..."
-        sub.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+    args = parser.parse_args(argv)
     try:
         return args.func(args) or 0
     except SystemExit as exc:  # a verb that exits with a message: the same one line, status 2
