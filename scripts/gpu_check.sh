@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# scripts/gpu_check.sh [OUTDIR] -- the checks that need a real NVIDIA GPU, in under 5 minutes
-# (the three steps' timeouts add up to 275 s):
-#   1. the cuda backend's tests on the GPU (tests/cuda without the simulator) and the PTX test,
-#   2. the benchmark (CPU cases plus MLP 784-1024-1024-10 at batch 4096, torch CUDA FP32 rows),
-#   3. the numba SGEMM against cuBLAS (PyTorch or CuPy, TF32 off) at 1024^3 and 4096^3.
-# Results go to OUTDIR (default: $OUT). Installs nothing: the machine may have no network.
+# scripts/gpu_check.sh [OUTDIR] -- the checks that need a real NVIDIA GPU, in one prepared call of under
+# 10 minutes (the four steps' timeouts add up to 30 + 240 + 60 + 150 = 480 s):
+#   1. the environment (nvidia-smi, nn-ref info),
+#   2. the cuda backend's tests on the GPU (marker cuda, NN_REF_CUDA_TESTS=1: no simulator) and the PTX test,
+#   3. the numba SGEMM against cuBLAS (PyTorch or CuPy, FP32, TF32 off) at 1024^3 and 4096^3,
+#   4. nn-ref bench with the GPU rows: the fused cuda step against torch CUDA on the MLP 784-1024-1024-10
+#      at batch 4096 (and the CPU cases).
+# Results go to OUTDIR (default: $OUT): summary.txt, info.txt, cuda_tests.txt, gemm.json, bench.json,
+# bench.txt. Installs nothing: the machine may have no network. Exit status 1 when any step failed.
 #
-# The checkout runs in place. nn_ref.kernels is the top-level kernels/ folder, mapped there by
-# setuptools' package-dir only when the package is installed; so without installing we build a
-# throw-away package folder of symlinks (nn_ref/* plus nn_ref/kernels -> kernels/) and put it
-# first on PYTHONPATH. Python is started with -P so the checkout's own nn_ref/ (which lacks the
-# kernels subpackage) is not picked up from the working directory instead. (pip install -e would
-# also work, but needs setuptools and writes into the environment: this leaves no trace.)
+# The checkout runs in place. nn_ref.kernels is the top-level kernels/ folder, mapped there by setuptools'
+# package-dir only when the package is installed; so without installing we build a throw-away package folder
+# of symlinks (nn_ref/* plus nn_ref/kernels -> kernels/) and put it first on PYTHONPATH. Python is started
+# with -P so the checkout's own nn_ref/ (which lacks the kernels subpackage) is not picked up from the working
+# directory instead.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,7 +38,8 @@ for f in "$repo"/nn_ref/*; do
 done
 ln -s "$repo/kernels" "$tmp/nn_ref/kernels"
 export PYTHONPATH="$tmp${PYTHONPATH:+:$PYTHONPATH}"
-export NUMBA_CACHE_DIR="$tmp/numba-cache"   # keep the checkout clean
+export NUMBA_CACHE_DIR="$tmp/numba-cache" # keep the checkout clean
+export NN_REF_CUDA_TESTS=1                # tests/conftest.py: a real GPU, not the simulator
 unset NUMBA_ENABLE_CUDASIM
 cd "$repo"
 
@@ -46,29 +49,29 @@ log() { printf '\n== %s (%s)\n' "$1" "$(date +%T)" | tee -a "$out/summary.txt"; 
 log "environment"
 {
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 || true
-    "$py" -P -c 'import json, nn_ref.kernels as k; print(json.dumps(k.info(), indent=2))'
+    timeout 30 "$py" -P -c 'import json, nn_ref.kernels as k; print(json.dumps(k.info(), indent=2))' || true
 } 2>&1 | tee "$out/info.txt"
 
-log "cuda tests on the GPU (tests/cuda, NN_REF_CUDA_TESTS=1) and PTX"
-if NN_REF_CUDA_TESTS=1 timeout 120 "$py" -P -m pytest tests/cuda tests/test_ptx.py -q -p no:cacheprovider \
-        > "$out/cuda_tests.txt" 2>&1; then
+log "cuda tests on the GPU (marker cuda, NN_REF_CUDA_TESTS=1) and the PTX test"
+if timeout 240 "$py" -P -m pytest tests/test_cuda.py tests/test_parity.py tests/test_contract.py tests/test_ptx.py \
+    -m "cuda or ptx" -q -p no:cacheprovider >"$out/cuda_tests.txt" 2>&1; then
     echo "passed: $(tail -n 1 "$out/cuda_tests.txt")" | tee -a "$out/summary.txt"
 else
     status=1
     echo "FAILED: $(tail -n 1 "$out/cuda_tests.txt")" | tee -a "$out/summary.txt"
 fi
 
-log "SGEMM: numba tiled kernel vs cuBLAS, FP32, TF32 off"
-if ! timeout 45 "$py" -P -m nn_ref.bench --gemm 1024 4096 --json "$out/gemm.json" 2>&1 | tee -a "$out/summary.txt"; then
+log "SGEMM: numba tiled kernel vs cuBLAS, FP32, TF32 off (goal: >= 50% of cuBLAS at 4096^3)"
+if ! timeout 60 "$py" -P -m nn_ref.cli bench --gemm 1024 4096 --json "$out/gemm.json" 2>&1 | tee -a "$out/summary.txt"; then
     status=1
 fi
 
-log "benchmark (us per training step)"
-if ! timeout 110 "$py" -P -m nn_ref.bench --gpu-cases --rounds 3 --budget 0.05 --settle 0.1 --no-compile --no-layers \
-        --json "$out/bench.json" 2>&1 | tee "$out/bench.txt"; then
+log "nn-ref bench with the GPU rows (us per training step; MLP 784-1024-1024-10 batch 4096: goal >= 1x torch CUDA)"
+if ! timeout 150 "$py" -P -m nn_ref.cli bench --gpu-cases --rounds 3 --budget 0.05 --settle 0.1 --no-compile \
+    --no-layers --json "$out/bench.json" >"$out/bench.txt" 2>&1; then
     status=1
 fi
-cat "$out/bench.txt" >> "$out/summary.txt"
+cat "$out/bench.txt" >>"$out/summary.txt"
 
 log "done: status $status"
 exit "$status"
