@@ -23,17 +23,6 @@ def printed_steps(out):
     return [int(line.split()[0]) for line in out.splitlines() if line.split() and line.split()[0].isdigit()]
 
 
-@pytest.mark.parametrize("name", ["slide_autograd_example", "slide_linear_regression_example", "slide_nn_example",
-                                  "slide_pytorch_neural_network", "slide_tensors_functions_gradients"])
-def test_header_names_the_slide(name):
-    doc = load(name).__doc__
-    title = {"slide_autograd_example": "Autograd Example", "slide_linear_regression_example":
-             "Linear Regression Example", "slide_nn_example": "NN Example", "slide_pytorch_neural_network":
-             "PyTorch Neural Network", "slide_tensors_functions_gradients":
-             "PyTorch Tensors, Functions and Gradients"}[name]
-    assert f'Slide "{title}' in doc.splitlines()[0] or f'Slides "{title}' in doc.splitlines()[0]
-
-
 def test_autograd_example_sum_of_squares_falls_with_the_slides_learning_rate(capsys):
     history = load("slide_autograd_example").main(["--steps", "101"])
     out = capsys.readouterr().out
