@@ -263,3 +263,53 @@ def test_launch_sizes_and_grid_stride_loops(C):
     close(C.to_host(C.sum_over_samples(Z)), Z.sum(axis=1, keepdims=True), "row sums, grid-stride over rows")
     close(C.to_host(C.softmax(Z)), O.softmax(Z), "softmax, grid-stride over columns")
     assert abs(C.cost(np.full((5, 41), 0.25), np.zeros((5, 41)), "mse") - 5 * 0.0625) < 1e-12
+
+
+def test_every_launch_has_the_ptx_tables_argument_types(C, monkeypatch):
+    """The PTX test compiles each kernel for the argument types of kernels/cuda/ptx.py; this checks that those
+    are the types every launch really passes (array dtype, rank and layout; scalar types), for every op and
+    the fused step with each optimizer -- so what the PTX test proves is what a GPU compiles."""
+    import importlib
+
+    from numba import typeof
+
+    launch = importlib.import_module("nn_ref.kernels.cuda.launch")
+    ptx = importlib.import_module("nn_ref.kernels.cuda.ptx")
+    seen = {}
+    real = launch.launch_kernel
+
+    def recording(kname, dtype, grid, block, *args):
+        seen.setdefault((kname, np.dtype(dtype)), set()).add(tuple(typeof(a) for a in args))
+        return real(kname, dtype, grid, block, *args)
+
+    for module in ("", ".gemm", ".reductions", ".step"):
+        monkeypatch.setattr(importlib.import_module("nn_ref.kernels.cuda" + module), "launch_kernel", recording)
+    dt = np.float32
+    rng = np.random.default_rng(4)
+    Z, dA, P, G, Mo, V = (C.to_device(rng.random((3, 4)).astype(dt)) for _ in range(6))
+    col = C.to_device(rng.random((3, 1)).astype(dt))
+    C.activation_forward(Z, "relu")
+    C.activation_backward(dA, Z, "tanh")
+    C.softmax_backward(dA, C.softmax(Z))
+    C.linear_forward(Z, C.to_device(rng.random((2, 3)).astype(dt)), C.to_device(np.zeros((2, 1), dt)), "softmax")
+    C.linear_backward(dA, Z, C.to_device(rng.random((3, 3)).astype(dt)))
+    C.sum_over_samples(Z)
+    C.cost(Z, dA, "cross_entropy")
+    C.cost_gradient(Z, dA, "mse")
+    C.output_delta(Z, dA)
+    C.update(P, G, 0.1)
+    C.axpby(0.5, G, 0.9, Mo)
+    C.fill(G, 0.0)
+    C.adam_update(P, G, Mo, V, 0.1, 0.9, 0.999, 1e-8, 2)
+    out, Z_hat, mu, var = C.batchnorm_forward(Z, col, col, 1e-5)
+    C.batchnorm_backward(dA, Z_hat, col, var, 1e-5)
+    C.batchnorm_eval(Z, col, col, mu, var, 1e-5)
+    for optimizer, n_state in (("sgd", 0), ("momentum", 1), ("adam", 2)):
+        X, Y, theta, dims = problem(dt, "softmax")
+        state = [C.to_device(np.zeros_like(theta)) for _ in range(n_state)] or None
+        C.train_step(X, Y, C.to_device(theta), dims, "relu", "softmax", "mse", 0.1, optimizer=optimizer, state=state)
+    table = ptx._table(launch.NBTYPE[np.dtype(dt)])
+    launched = {k for k, _ in seen}
+    assert launched | {"gemm", "gemm_large"} == set(table)  # every kernel (tiles by size: the small one here)
+    for (kname, _), signatures in seen.items():
+        assert signatures == {tuple(table[kname])}, (kname, signatures, table[kname])
