@@ -251,7 +251,7 @@ def test_cuda_backend_training_on_the_simulator_matches_numpy():
     import subprocess
     import sys
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
-    probe = subprocess.run([sys.executable, "-c", "import nn_ref.kernels.cuda_backend"], env=env,
+    probe = subprocess.run([sys.executable, "-c", "import nn_ref.kernels.cuda"], env=env,
                            capture_output=True, text=True)
     if probe.returncode != 0:
         pytest.skip(f"cuda backend does not import on the simulator: {probe.stderr.strip().splitlines()[-1:]}")
