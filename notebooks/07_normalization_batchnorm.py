@@ -90,7 +90,8 @@ X = rng.standard_normal((5, 9))
 Y = (rng.random((1, 9)) < 0.5).astype(float)
 AL, caches = network.forward(X, parameters, batchnorm=True)
 grads = network.backward(AL, Y, caches, batchnorm=True)
-print(sorted(grads), "\ndb1 =", grads["db1"].ravel())
+for key in ("dgamma1", "dbeta1", "dW1", "db1"):
+    print(f"{key}: {grads[key].shape}", grads[key].ravel()[:4])
 
 # %%
 show_figure("batchnorm")
