@@ -23,6 +23,7 @@ import numpy as np
 
 from ..contract import (
     ACT_SOFTMAX,
+    ACTIVATION_CODES,
     OPT_SGD,
     OUTPUT_DELTA,
     activation_code,
@@ -31,7 +32,7 @@ from ..contract import (
 )
 from . import elementwise, linear, reductions, step
 from .blas import BLAS_MIN_WORK
-from .threads import PARALLEL_MIN_WORK, pick, threading_info
+from .threads import PARALLEL_MIN_WORK, threading_info
 
 name = "cpu"
 
@@ -42,48 +43,64 @@ _TINY = {_F32: float(np.finfo(np.float32).tiny), _F64: float(np.finfo(np.float64
 
 
 # ----------------------------------------------------------------------------- hand-off helpers
+# The hand-off from Python costs a few hundred nanoseconds when the inputs are already what the kernels take
+# (C-contiguous NumPy arrays of one float dtype: checked with identity tests, no np.result_type, no copy).
+_ACT = dict(ACTIVATION_CODES)
+_ELEMENTWISE = {k: v for k, v in ACTIVATION_CODES.items() if v != ACT_SOFTMAX}
+
+
+def _code(table, name, allow_softmax=True):
+    try:
+        return table[name]
+    except (KeyError, TypeError):
+        return activation_code(name, allow_softmax)  # raises the ValueError naming the choices
+
+
 def _dtype(*xs):
     """The working dtype of the arrays ``xs``: their common dtype (float32 or float64; NumPy's promotion when
     they differ), a TypeError naming the dtype for anything else (int, bool, float16, complex, object)."""
-    dt = getattr(xs[0], "dtype", None)
-    for x in xs[1:]:
-        if getattr(x, "dtype", None) != dt:
-            dt = np.result_type(*xs)
-            break
+    dt = np.result_type(*xs)
     if dt != _F64 and dt != _F32:
-        if dt is None:
-            dt = np.result_type(*xs)
-        if dt != _F64 and dt != _F32:
-            raise TypeError(f"cpu backend: expected float32 or float64 arrays, got dtype {dt}")
-    return dt
+        raise TypeError(f"cpu backend: expected float32 or float64 arrays, got dtype {dt}")
+    return _F64 if dt == _F64 else _F32
 
 
-def _c(x, dt):
-    """``x`` as a C-contiguous array of ``dt``: itself when it already is one, else a converted copy."""
-    if type(x) is np.ndarray and x.dtype == dt and x.flags.c_contiguous:
-        return x
-    return np.ascontiguousarray(x, dtype=dt)
+def _inputs(*xs):
+    """``xs`` as C-contiguous arrays of their common float dtype: the arrays themselves when they already are
+    (the fast path), else converted copies."""
+    dt = getattr(xs[0], "dtype", None)
+    if dt is _F64 or dt is _F32:
+        for x in xs:
+            if type(x) is not np.ndarray or x.dtype is not dt or not x.flags.c_contiguous:
+                break
+        else:
+            return xs
+    dt = _dtype(*xs)
+    return tuple(np.ascontiguousarray(x, dtype=dt) for x in xs)
 
 
-def _in_place(x, what):
-    """``x`` flattened for an in-place op: a view, so x must be a writeable C-contiguous float array."""
-    if not (isinstance(x, np.ndarray) and x.flags.c_contiguous and x.flags.writeable):
-        raise ValueError(
-            f"{what}: expected a writeable C-contiguous NumPy array (updated in place), got "
-            f"{type(x).__name__}"
-            + (
-                f" with flags c_contiguous={x.flags.c_contiguous}, writeable={x.flags.writeable}"
-                if isinstance(x, np.ndarray)
-                else ""
-            )
-        )
-    _dtype(x)
+def _flat_in_place(x, what):
+    """A flat view of ``x`` for an in-place op: x must be a writeable C-contiguous float32/float64 array."""
+    if type(x) is np.ndarray:
+        flags = x.flags
+        if flags.c_contiguous and flags.writeable and (x.dtype is _F64 or x.dtype is _F32):
+            return x.reshape(-1)
+    if not isinstance(x, np.ndarray) or not (x.flags.c_contiguous and x.flags.writeable):
+        got = type(x).__name__
+        if isinstance(x, np.ndarray):
+            got += f" with flags c_contiguous={x.flags.c_contiguous}, writeable={x.flags.writeable}"
+        raise ValueError(f"{what}: expected a writeable C-contiguous NumPy array (updated in place), got {got}")
+    _dtype(x)  # raises for a non-float dtype
     return x.reshape(-1)
 
 
-def _same_shape(x, like, what):
+def _flat_like(x, like, what):
+    """A flat C-contiguous view (or converted copy) of ``x`` with the shape and dtype of the array ``like``."""
     if x.shape != like.shape:
         raise ValueError(f"{what}: expected shape {like.shape}, got {x.shape}")
+    if type(x) is not np.ndarray or x.dtype is not like.dtype or not x.flags.c_contiguous:
+        x = np.ascontiguousarray(x, dtype=like.dtype)
+    return x.reshape(-1)
 
 
 # ----------------------------------------------------------------------------- memory
@@ -114,26 +131,25 @@ def synchronize():
 # ----------------------------------------------------------------------------- activations
 def activation_forward(Z, activation, alpha=0.01):
     """A = g(Z) for g in {linear, sigmoid, tanh, relu, leaky_relu}.  Z: (n[l], m) -> A: (n[l], m)."""
-    code = activation_code(activation, allow_softmax=False)
-    Z = _c(Z, _dtype(Z))
+    code = _code(_ELEMENTWISE, activation, False)
+    (Z,) = _inputs(Z)
     A = np.empty_like(Z)
-    pick(elementwise.EPILOGUE, Z.size)(Z, A, None, code, float(alpha))
+    elementwise.EPILOGUE[Z.size >= PARALLEL_MIN_WORK](Z, A, None, code, float(alpha))
     return A
 
 
 def activation_backward(dA, Z, activation, alpha=0.01):
     """dZ = dA * g'(Z) (relu, leaky_relu: the masks np.where(Z > 0, dA, ...)).  dA, Z: (n[l], m) -> (n[l], m)."""
-    code = activation_code(activation, allow_softmax=False)
-    dt = _dtype(dA, Z)
-    dA, Z = _c(dA, dt), _c(Z, dt)
+    code = _code(_ELEMENTWISE, activation, False)
+    dA, Z = _inputs(dA, Z)
     dZ = np.empty_like(Z)
-    pick(elementwise.ACTIVATION_BACKWARD, Z.size)(dA, Z, dZ, code, float(alpha))
+    elementwise.ACTIVATION_BACKWARD[Z.size >= PARALLEL_MIN_WORK](dA, Z, dZ, code, float(alpha))
     return dZ
 
 
 def softmax(Z):
     """A = softmax(Z) per column, stable (column max subtracted).  Z: (n[L], m) -> A: (n[L], m)."""
-    Z = _c(Z, _dtype(Z))
+    (Z,) = _inputs(Z)
     A = np.empty_like(Z)
     elementwise.softmax(Z, A)
     return A
@@ -141,8 +157,7 @@ def softmax(Z):
 
 def softmax_backward(dA, A):
     """dZ = A * (dA - sum_k dA_k A_k) per column.  dA, A: (n[L], m) -> dZ: (n[L], m)."""
-    dt = _dtype(dA, A)
-    dA, A = _c(dA, dt), _c(A, dt)
+    dA, A = _inputs(dA, A)
     dZ = np.empty_like(A)
     elementwise.softmax_backward(dA, A, dZ)
     return dZ
@@ -154,12 +169,11 @@ def linear_forward(A_prev, W, b, activation="linear", alpha=0.01):
 
     A_prev: (n[l-1], m), W: (n[l], n[l-1]), b: (n[l], 1). Returns (Z, A), both (n[l], m).
     """
-    code = activation_code(activation)
-    dt = _dtype(A_prev, W, b)
-    A_prev, W, b = _c(A_prev, dt), _c(W, dt), _c(b, dt)
-    Z = np.empty((W.shape[0], A_prev.shape[1]), dt)
+    code = _code(_ACT, activation)
+    A_prev, W, b = _inputs(A_prev, W, b)
+    Z = np.empty((W.shape[0], A_prev.shape[1]), W.dtype)
     A = np.empty_like(Z)
-    if code != ACT_SOFTMAX and Z.size >= PARALLEL_MIN_WORK:
+    if Z.size >= PARALLEL_MIN_WORK and code != ACT_SOFTMAX:
         linear.product(A_prev, W, Z)
         elementwise.EPILOGUE[1](Z, A, b, code, float(alpha))
     else:
@@ -168,23 +182,23 @@ def linear_forward(A_prev, W, b, activation="linear", alpha=0.01):
 
 
 def linear_backward(dZ, A_prev, W):
-    """dW = (1/m) dZ A_prev^T;  db = (1/m) sum_i dZ[:, i];  dA_prev = W^T dZ (transposes read in the products).
+    """dW = (1/m) dZ A_prev^T;  db = (1/m) sum_i dZ[:, i];  dA_prev = W^T dZ, each written once into its
+    output (the transposes are read in the BLAS calls, 1/m is their alpha).
 
     dZ: (n[l], m), A_prev: (n[l-1], m), W: (n[l], n[l-1]).
     Returns dA_prev (n[l-1], m), dW (n[l], n[l-1]), db (n[l], 1).
     """
-    dt = _dtype(dZ, A_prev, W)
-    dZ, A_prev, W = _c(dZ, dt), _c(A_prev, dt), _c(W, dt)
+    dZ, A_prev, W = _inputs(dZ, A_prev, W)
     dA_prev = np.empty_like(A_prev)
     dW = np.empty_like(W)
-    db = np.empty((W.shape[0], 1), dt)
+    db = np.empty((W.shape[0], 1), W.dtype)
     linear.linear_backward(dZ, A_prev, W, dA_prev, dW, db, True)
     return dA_prev, dW, db
 
 
 def sum_over_samples(dZ):
     """Row sums over the m samples.  dZ: (n[l], m) -> (n[l], 1)."""
-    dZ = _c(dZ, _dtype(dZ))
+    (dZ,) = _inputs(dZ)
     out = np.empty((dZ.shape[0], 1), dZ.dtype)
     reductions.row_sums(dZ, out)
     return out
@@ -195,15 +209,14 @@ def cost(AL, Y, loss):
     """J = (1/m) sum of the loss's terms over all entries (cross_entropy, categorical_cross_entropy, mse, l1;
     logs of max(a, TINY)).  AL, Y: (n[L], m). Returns a Python float."""
     code = loss_code(loss)
-    dt = _dtype(AL, Y)
-    return float(reductions.cost(_c(AL, dt), _c(Y, dt), code, _TINY[dt]))
+    AL, Y = _inputs(AL, Y)
+    return float(reductions.cost(AL, Y, code, _TINY[AL.dtype]))
 
 
 def _cost_gradient(AL, Y, code):
-    dt = _dtype(AL, Y)
-    AL, Y = _c(AL, dt), _c(Y, dt)
+    AL, Y = _inputs(AL, Y)
     out = np.empty_like(AL)
-    reductions.cost_gradient(AL, Y, out, code, _TINY[dt])
+    reductions.cost_gradient(AL, Y, out, code, _TINY[AL.dtype])
     return out
 
 
@@ -220,39 +233,44 @@ def output_delta(AL, Y):
 # ----------------------------------------------------------------------------- in place
 def update(param, grad, learning_rate):
     """In place: param <- param - learning_rate * grad.  Returns param."""
-    p = _in_place(param, "update: param")
-    _same_shape(grad, param, "update: grad")
-    pick(elementwise.UPDATE, p.size)(p, _c(grad, p.dtype).reshape(-1), float(learning_rate))
+    p = _flat_in_place(param, "update: param")
+    g = _flat_like(grad, param, "update: grad")
+    elementwise.UPDATE[p.size >= PARALLEL_MIN_WORK](p, g, float(learning_rate))
     return param
 
 
 def axpby(a, x, b, y):
     """In place: y <- a * x + b * y.  Returns y."""
-    yf = _in_place(y, "axpby: y")
-    _same_shape(x, y, "axpby: x")
-    pick(elementwise.AXPBY, yf.size)(float(a), _c(x, yf.dtype).reshape(-1), float(b), yf)
+    yf = _flat_in_place(y, "axpby: y")
+    xf = _flat_like(x, y, "axpby: x")
+    elementwise.AXPBY[yf.size >= PARALLEL_MIN_WORK](float(a), xf, float(b), yf)
     return y
 
 
 def fill(x, value):
     """In place: x <- value.  Returns x."""
-    xf = _in_place(x, "fill: x")
-    pick(elementwise.FILL, xf.size)(xf, float(value))
+    xf = _flat_in_place(x, "fill: x")
+    elementwise.FILL[xf.size >= PARALLEL_MIN_WORK](xf, float(value))
     return x
 
 
 def adam_update(param, grad, m, v, learning_rate, beta1, beta2, eps, t):
     """In place, Adam step t >= 1: m <- beta1 m + (1 - beta1) grad; v <- beta2 v + (1 - beta2) grad^2;
     param <- param - learning_rate (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps).  Returns param."""
-    p = _in_place(param, "adam_update: param")
-    mf, vf = _in_place(m, "adam_update: m"), _in_place(v, "adam_update: v")
-    for arr, what in ((grad, "grad"), (m, "m"), (v, "v")):
-        _same_shape(arr, param, f"adam_update: {what}")
-    if mf.dtype != p.dtype or vf.dtype != p.dtype:
-        raise TypeError(f"adam_update: m and v must have param's dtype {p.dtype}, got {mf.dtype} and {vf.dtype}")
+    p = _flat_in_place(param, "adam_update: param")
+    g = _flat_like(grad, param, "adam_update: grad")
+    mf, vf = _flat_in_place(m, "adam_update: m"), _flat_in_place(v, "adam_update: v")
+    for arr, what in ((mf, "m"), (vf, "v")):
+        if arr.shape != p.shape or arr.dtype is not p.dtype:
+            raise ValueError(
+                f"adam_update: {what}: expected param's shape {param.shape} and dtype {p.dtype}, "
+                f"got {arr.dtype} with {arr.size} values"
+            )
+    if t < 1:
+        raise ValueError(f"adam_update: the step t must be >= 1, got {t}")
     c1, c2 = 1.0 - float(beta1) ** t, 1.0 - float(beta2) ** t
-    kern = pick(elementwise.ADAM_UPDATE, p.size)
-    kern(p, _c(grad, p.dtype).reshape(-1), mf, vf, float(learning_rate), float(beta1), float(beta2), float(eps), c1, c2)
+    kern = elementwise.ADAM_UPDATE[p.size >= PARALLEL_MIN_WORK]
+    kern(p, g, mf, vf, float(learning_rate), float(beta1), float(beta2), float(eps), c1, c2)
     return param
 
 
@@ -262,9 +280,8 @@ def batchnorm_forward(Z, gamma, beta, eps):
 
     Z: (n, m); gamma, beta: (n, 1). Returns (out, Z_hat, mu, var): (n, m), (n, m), (n, 1), (n, 1).
     """
-    dt = _dtype(Z, gamma, beta)
-    Z, gamma, beta = _c(Z, dt), _c(gamma, dt), _c(beta, dt)
-    n = Z.shape[0]
+    Z, gamma, beta = _inputs(Z, gamma, beta)
+    n, dt = Z.shape[0], Z.dtype
     out, Z_hat = np.empty_like(Z), np.empty_like(Z)
     mu, var = np.empty((n, 1), dt), np.empty((n, 1), dt)
     reductions.batchnorm_forward(Z, gamma, beta, float(eps), out, Z_hat, mu, var)
@@ -274,9 +291,8 @@ def batchnorm_forward(Z, gamma, beta, eps):
 def batchnorm_backward(dout, Z_hat, gamma, var, eps):
     """dbeta = sum dout, dgamma = sum dout Z_hat (over the samples),
     dZ = gamma / sqrt(var + eps) (dout - dbeta/m - Z_hat dgamma/m). Returns (dZ, dgamma, dbeta)."""
-    dt = _dtype(dout, Z_hat, gamma, var)
-    dout, Z_hat, gamma, var = (_c(x, dt) for x in (dout, Z_hat, gamma, var))
-    n = dout.shape[0]
+    dout, Z_hat, gamma, var = _inputs(dout, Z_hat, gamma, var)
+    n, dt = dout.shape[0], dout.dtype
     dZ = np.empty_like(dout)
     dgamma, dbeta = np.empty((n, 1), dt), np.empty((n, 1), dt)
     reductions.batchnorm_backward(dout, Z_hat, gamma, var, float(eps), dZ, dgamma, dbeta)
@@ -285,8 +301,7 @@ def batchnorm_backward(dout, Z_hat, gamma, var, eps):
 
 def batchnorm_eval(Z, gamma, beta, running_mean, running_var, eps):
     """out = gamma (Z - running_mean) / sqrt(running_var + eps) + beta.  Z: (n, m) -> (n, m)."""
-    dt = _dtype(Z, gamma, beta, running_mean, running_var)
-    Z, gamma, beta, rm, rv = (_c(x, dt) for x in (Z, gamma, beta, running_mean, running_var))
+    Z, gamma, beta, rm, rv = _inputs(Z, gamma, beta, running_mean, running_var)
     out = np.empty_like(Z)
     reductions.batchnorm_eval(Z, gamma, beta, rm, rv, float(eps), out)
     return out
@@ -336,10 +351,10 @@ def train_step(
     ``contract.Backend.train_step``).
     """
     opt = optimizer_code(optimizer)
-    hidden = activation_code(hidden_activation, allow_softmax=False)
-    output = activation_code(output_activation)
+    hidden = _code(_ELEMENTWISE, hidden_activation, False)
+    output = _code(_ACT, output_activation)
     code = loss_code(loss)
-    th = _in_place(theta, "train_step: theta")
+    th = _flat_in_place(theta, "train_step: theta")
     dt = th.dtype
     dims, n_theta, work, grad = _workspace(tuple(int(n) for n in layer_dims), X.shape[1], dt, opt != OPT_SGD)
     if theta.shape != (n_theta,):
@@ -347,10 +362,13 @@ def train_step(
             f"train_step: theta: expected the flat shape ({n_theta},) of layer_dims {tuple(layer_dims)}, "
             f"got {theta.shape}"
         )
-    X, Y = _c(X, dt), _c(Y, dt)
+    X, Y = (
+        x if type(x) is np.ndarray and x.dtype is dt and x.flags.c_contiguous else np.ascontiguousarray(x, dt)
+        for x in (X, Y)
+    )
     args = (X, Y, theta, dims, hidden, output, code, float(learning_rate), float(alpha), _TINY[dt], work)
     if opt == OPT_SGD:
-        if state not in (None, ()):
+        if state is not None and len(state) != 0:
             raise ValueError("train_step: optimizer 'sgd' takes no state (state=None)")
         return float(step.sgd_step(*args))
     need = 1 if optimizer == "momentum" else 2
@@ -359,7 +377,7 @@ def train_step(
             f"train_step: optimizer {optimizer!r} needs state = {('(v,)', '(m, v)')[need - 1]} "
             f"shaped like theta, got {type(state).__name__}" + (f" of length {len(state)}" if state is not None else "")
         )
-    flat = [_in_place(s, f"train_step: state[{i}]") for i, s in enumerate(state)]
+    flat = [_flat_in_place(s, f"train_step: state[{i}]") for i, s in enumerate(state)]
     for i, s in enumerate(flat):
         if s.shape != theta.shape or s.dtype != dt:
             raise ValueError(
