@@ -173,7 +173,11 @@ def _get(name):
 
 
 def _shape(a):
-    return "(" + ", ".join(str(n) for n in a.shape) + ")" if a.ndim else "scalar"
+    if a.ndim == 0:
+        return "scalar"
+    if a.ndim == 1:
+        return f"({a.shape[0]},)"
+    return "(" + ", ".join(str(n) for n in a.shape) + ")"
 
 
 def _tuple(value, names):
@@ -1603,13 +1607,16 @@ def _shape_problem(key, E, G):
     if G.shape == E.shape:
         return None
     if E.ndim == 2 and G.shape == E.shape[::-1]:
-        n, n_prev = E.shape
         extra = " -- W[l] and dW[l] are (n[l], n[l-1])" if key.lstrip("d").startswith("W") else ""
         return f"{key} is transposed: shape {_shape(G)} where {_shape(E)} is expected{extra}"
     if E.ndim == 2 and E.shape[1] == 1 and G.shape == (E.shape[0],):
-        return (
-            f"{key} has shape (n,) instead of (n, 1): got {_shape(G)}, expected {_shape(E)} -- sum with keepdims=True"
-        )
+        if key.startswith("d"):
+            hint = "sum with keepdims=True"
+        elif key.startswith("b"):
+            hint = f"make it np.zeros(({E.shape[0]}, 1))"
+        else:
+            hint = "keep it a column of shape (n, 1)"
+        return f"{key} has shape (n,) instead of (n, 1): got {_shape(G)}, expected {_shape(E)} -- {hint}"
     if E.ndim == 2 and E.shape[1] == 1 and G.ndim == 2 and G.shape[0] == 1 and E.shape[0] != 1:
         return (
             f"{key}: got shape {_shape(G)}, expected {_shape(E)} -- summed over axis 0 instead of axis 1 (the samples)"

@@ -222,6 +222,12 @@ def he_other_draws(layer_dims, seed):
     return P
 
 
+def he_b_flat(layer_dims, seed):
+    P = reference("he_initialization")(layer_dims, seed)
+    P["b1"] = P["b1"].ravel()
+    return P
+
+
 def minibatches_no_shuffle(X, Y, batch_size, rng):
     m = X.shape[1]
     return [(X[:, i : i + batch_size], Y[:, i : i + batch_size]) for i in range(0, m, batch_size)]
@@ -359,6 +365,7 @@ PLANTED = [
     ("he_initialization", he_fan_out, "fan-out"),
     ("he_initialization", he_transposed, "transposed"),
     ("he_initialization", he_other_draws, "other random numbers"),
+    ("he_initialization", he_b_flat, "b1 has shape (n,) instead of (n, 1): got (151,), expected (151, 1)"),
     ("minibatches", minibatches_no_shuffle, "not shuffled"),
     ("minibatches", minibatches_drop_last, "is missing"),
     ("minibatches", minibatches_two_perms, "two different permutations"),
