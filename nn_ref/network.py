@@ -31,6 +31,7 @@ from nn_ref._checks import (
     check_data,
     check_dtype,
     check_float,
+    check_gradients,
     check_labels,
     check_layer_dims,
     check_learning_rate,
@@ -304,11 +305,10 @@ def update_parameters(parameters, grads, learning_rate, backend=None):
     Returns ``parameters`` (the same dict, its arrays updated in place).
     """
     check_learning_rate(learning_rate)
+    check_gradients(parameters, grads)
     K = accelerated(backend)
     for key, param in parameters.items():
         grad = grads[f"d{key}"]
-        check_shape(f"d{key}", grad, param.shape)
-        check_float(f"d{key}", grad)
         if K is not None:  # numba CPU / CUDA: the same update, in place on the backend's arrays
             K.update(param, grad, learning_rate)
         else:

@@ -23,7 +23,7 @@ The slide's Algorithm 1 on a plain function is ``nn_ref.descent.gradient_descent
 import numpy as np
 
 from nn_ref._checks import (
-    check_float,
+    check_gradients,
     check_learning_rate,
     check_positive_finite,
     check_positive_int,
@@ -62,13 +62,9 @@ def minibatches(X, Y, batch_size=None, rng=None, shuffle=True):
 
 def _pairs(parameters, grads):
     """(name, theta, dtheta) for every parameter, each gradient's shape checked against its parameter."""
+    check_gradients(parameters, grads)
     for key, param in parameters.items():
-        if "d" + key not in grads:
-            raise ValueError(f"grads: no 'd{key}' for parameter {key!r}")
-        grad = grads["d" + key]
-        check_shape(f"d{key}", grad, param.shape)
-        check_float(f"d{key}", grad)
-        yield key, param, grad
+        yield key, param, grads["d" + key]
 
 
 def _zeros_like(param, K):

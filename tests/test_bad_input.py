@@ -168,6 +168,15 @@ def test_optimizer_shape_check_on_backend(backend):
         _raises(ValueError, lambda opt=opt: opt.step(P, grads, 0.1, backend=B), "dW1", "(4, 3)", "(4, 1)")
 
 
+def test_a_bad_gradient_updates_nothing():
+    """All gradients are checked before the first parameter moves: no half-applied step."""
+    bad = dict(_grads(P0), dW2=np.ones((4, 1)))
+    for step in (optim.SGD().step, optim.Adam().step, network.update_parameters):
+        P = {k: v.copy() for k, v in P0.items()}
+        _raises(ValueError, lambda step=step, P=P: step(P, bad, 0.1), "dW2", "(1, 4)", "(4, 1)")
+        assert all(np.array_equal(P[k], P0[k]) for k in P0)
+
+
 # ============================================================================= values: finite, labels, m >= 1
 BAD = st.sampled_from([NAN, INF, -INF])
 
