@@ -36,7 +36,7 @@ def kernel_env(tmp_path_factory):
         "MPLBACKEND": "Agg",
         "OPENBLAS_NUM_THREADS": "1",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-        "JUPYTER_PLATFORM_DIRS": "1",  # jupyter_core's platformdirs paths, without its DeprecationWarning
+        "JUPYTER_RUNTIME_DIR": str(path / "runtime"),  # the kernels' connection files: a fresh writable folder
     }
 
 
