@@ -1709,6 +1709,9 @@ def check(name, fn, seed=0):
     return result
 
 
+_LAYER_EXERCISES = ("linear_forward", "linear_backward", "L_model_forward", "L_model_backward", "update_parameters")
+
+
 def _check(ex, fn, seed):
     if not callable(fn):
         return CheckResult(ex.name, False, f"expected a function {ex.signature}, got {type(fn).__name__}")
@@ -1728,9 +1731,15 @@ def _check(ex, fn, seed):
             return CheckResult(ex.name, False, f"not implemented yet: write the body of {ex.signature}")
         except Exception as exc:  # the student's bug, reported in one line
             msg = str(exc).splitlines()[0] if str(exc) else ""
-            return CheckResult(
-                ex.name, False, f"{where}: your function raised {type(exc).__name__}: {msg}{_location(exc, fn)}", i
-            )
+            hint = ""
+            if any(word in msg for word in ("matmul", "not aligned", "broadcast", "shapes")):
+                hint = (
+                    " -- a shape mismatch: W[l] is (n[l], n[l-1]), A[l-1] is (n[l-1], m), b[l] is (n[l], 1)"
+                    if ex.name in _LAYER_EXERCISES
+                    else " -- a shape mismatch: print the operands' .shape"
+                )
+            text = f"{where}: your function raised {type(exc).__name__}: {msg}{_location(exc, fn)}{hint}"
+            return CheckResult(ex.name, False, text, i)
         try:
             got = ex.outputs(got_value, case)
             got = {k: _as_array(v, k) for k, v in got.items()}

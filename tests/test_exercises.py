@@ -433,6 +433,7 @@ def test_exception_location_names_the_line():
     result = check("linear_backward", linear_backward)
     assert "raised ValueError" in result.message
     assert "`dW = dZ @ A_prev / A_prev.shape[1]`" in result.message, result.message
+    assert result.message.endswith("a shape mismatch: W[l] is (n[l], n[l-1]), A[l-1] is (n[l-1], m), b[l] is (n[l], 1)")
 
 
 def test_markdown_report_and_bool():
