@@ -8,6 +8,12 @@ import argparse
 import math
 import sys
 
+from nn_ref.backend import BACKEND_NAMES
+from nn_ref.kernels.contract import HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS
+from nn_ref.optim import OPTIMIZERS
+
+OPTIMIZER_NAMES = tuple(OPTIMIZERS)
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse with its errors on one line (no usage block): ``nn-ref VERB: error: ...``, exit status 2."""
@@ -59,10 +65,10 @@ def _add_gradcheck(sub):
                                    "with central differences (float64) per parameter array, print the table. "
                                    "Exit status 0 when every array passes (difference < 1e-7), 1 otherwise.")
     p.add_argument("--layers", type=_int_list, default=[4, 5, 3, 1], help="layer_dims n0,n1,...,nL (default 4,5,3,1)")
-    p.add_argument("--output", choices=("sigmoid", "softmax", "linear"), default="sigmoid", help="output activation")
-    p.add_argument("--hidden", choices=("relu", "tanh", "sigmoid", "leaky_relu"), default="relu",
+    p.add_argument("--output", choices=OUTPUT_ACTIVATIONS, default="sigmoid", help="output activation")
+    p.add_argument("--hidden", choices=HIDDEN_ACTIVATIONS, default="relu",
                    help="hidden activation (default relu)")
-    p.add_argument("--loss", choices=("cross_entropy", "categorical_cross_entropy", "mse", "l1"), default=None,
+    p.add_argument("--loss", choices=LOSSES, default=None,
                    help="loss (default: the output's own: cross_entropy, categorical_cross_entropy or mse)")
     p.add_argument("--seed", type=_count, default=0, help="seed for data and parameters (default 0)")
     p.add_argument("--m", type=_positive_int, default=5, help="number of samples (default 5)")
@@ -87,7 +93,7 @@ def _add_figures(sub):
     p.add_argument("--dpi", type=int, default=150, metavar="N", help="PNG resolution (default 150)")
     p.add_argument("--quick", action="store_true",
                    help="the tests' smaller sizes (the committed figures use the full parameters)")
-    p.add_argument("--backend", choices=("numpy", "cpu", "cuda", "auto"), default="numpy",
+    p.add_argument("--backend", choices=BACKEND_NAMES, default="numpy",
                    help="kernel backend for the computations (default numpy, the oracle)")
     p.add_argument("--check", action="store_true",
                    help="recompute the figures (no files written) and report every key number that moved "
@@ -109,12 +115,12 @@ def _add_trace(sub):
     p.add_argument("--layers", type=_int_list, default=[3, 4, 1], help="layer_dims n0,n1,...,nL (default 3,4,1)")
     p.add_argument("--m", type=_positive_int, default=2, help="number of samples (default 2)")
     p.add_argument("--seed", type=_count, default=0, help="seed for X, Y and the parameters (default 0)")
-    p.add_argument("--backend", choices=("numpy", "cpu", "cuda", "auto"), default="numpy",
+    p.add_argument("--backend", choices=BACKEND_NAMES, default="numpy",
                    help="kernel backend (default numpy, the oracle)")
     p.add_argument("--lr", type=_positive_float, default=0.1, help="learning rate alpha of the update (default 0.1)")
-    p.add_argument("--hidden", choices=("relu", "tanh", "sigmoid", "leaky_relu", "linear"), default="relu",
+    p.add_argument("--hidden", choices=HIDDEN_ACTIVATIONS, default="relu",
                    help="hidden activation (default relu)")
-    p.add_argument("--output", choices=("sigmoid", "softmax", "linear"), default="sigmoid",
+    p.add_argument("--output", choices=OUTPUT_ACTIVATIONS, default="sigmoid",
                    help="output activation (default sigmoid; the loss follows: cross-entropy, categorical, mse)")
     p.add_argument("--precision", type=_count, default=4, help="digits printed (default 4)")
     p.add_argument("--no-values", action="store_true", help="print equations and shapes only")
@@ -135,7 +141,7 @@ def _add_data_options(p):
     p.add_argument("--test-fraction", type=_fraction, default=0.2,
                    help="held-out fraction of the fixed split, in (0, 1) (default 0.2)")
     p.add_argument("--split-seed", type=_count, default=0, help="seed of the fixed train/test split (default 0)")
-    p.add_argument("--backend", choices=("numpy", "cpu", "cuda", "auto"), default=None,
+    p.add_argument("--backend", choices=BACKEND_NAMES, default=None,
                    help="kernel backend (default: $NN_REF_BACKEND, else auto)")
 
 
@@ -146,11 +152,11 @@ def _add_train(sub):
                                    "--optimizer adam --lr 1e-3 --epochs 20 --batch-size 64")
     _add_data_options(p)
     p.add_argument("--layers", type=_int_list, default=None, help="layer_dims n0,...,nL (default n0,64,nL)")
-    p.add_argument("--hidden", choices=("relu", "tanh", "sigmoid", "leaky_relu"), default="relu",
+    p.add_argument("--hidden", choices=HIDDEN_ACTIVATIONS, default="relu",
                    help="hidden activation (default relu)")
-    p.add_argument("--output", choices=("sigmoid", "softmax", "linear"), default=None,
+    p.add_argument("--output", choices=OUTPUT_ACTIVATIONS, default=None,
                    help="output activation (default: the data set's: softmax, sigmoid or linear)")
-    p.add_argument("--optimizer", choices=("sgd", "momentum", "adam"), default="sgd", help="optimizer (default sgd)")
+    p.add_argument("--optimizer", choices=OPTIMIZER_NAMES, default="sgd", help="optimizer (default sgd)")
     p.add_argument("--lr", type=_positive_float, default=0.01, help="(initial) learning rate (default 0.01)")
     p.add_argument("--schedule", choices=CLI_SCHEDULES, default="none",
                    help="learning-rate schedule over the run's updates (default none)")
