@@ -279,7 +279,7 @@ def grad_bar_chart(stats):
         "title": "||dW[l]|| now (log scale)",
         "encoding": {
             "x": {"field": "layer", "type": "nominal", "sort": None, "title": None},
-            "y": {"field": "norm", "type": "quantitative", "scale": {"type": "log"}},
+            "y": {"field": "norm", "type": "quantitative", "scale": {"type": "log"}, "title": "||dW[l]||_F"},
             "y2": {"field": "floor"},
         },
     }
@@ -301,7 +301,7 @@ def grad_history_chart(pg):
         "title": "||dW[l]|| over t (log scale)",
         "encoding": {
             "x": _x_t(),
-            "y": {"field": "norm", "type": "quantitative", "scale": {"type": "log"}},
+            "y": {"field": "norm", "type": "quantitative", "scale": {"type": "log"}, "title": "||dW[l]||_F"},
             "color": {"field": "layer", "type": "nominal", "sort": None},
         },
     }
