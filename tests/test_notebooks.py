@@ -65,6 +65,14 @@ def test_student_copy_has_exercises_and_checks(path):
     assert "show_figure(" in path.read_text()
 
 
+def test_figures_shown_are_registered_figures():
+    from nn_ref.figures import FIGURES
+
+    shown = re.findall(r'show_figure\("(\w+)"\)', "".join(p.read_text() for p in NOTEBOOKS))
+    assert len(shown) >= 25
+    assert not [fig_id for fig_id in shown if fig_id not in FIGURES]
+
+
 def test_every_exercise_is_in_a_notebook():
     sources = "".join(p.read_text() for p in NOTEBOOKS)
     for name in EXERCISES:
