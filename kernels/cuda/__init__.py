@@ -187,11 +187,17 @@ def linear_backward(dZ, A_prev, W):
 
 
 # ----------------------------------------------------------------------------- costs
+_PARTIALS = {}  # number of blocks -> the float64 partial sums of the cost kernel
+
+
 def cost(AL, Y, loss):
     """J = (1/m) sum of the loss terms (log of max(., TINY)), as a Python float.  AL, Y: (n[L], m)."""
     code = loss_code(loss)
     dt, (AL, Y) = _inputs(AL, Y)
-    partial = cuda.device_array(cost_blocks(AL.size), np.float64)
+    blocks = cost_blocks(AL.size)
+    partial = _PARTIALS.get(blocks)
+    if partial is None:  # one small buffer per size, reused: copy_to_host below waits for the kernel
+        partial = _PARTIALS[blocks] = cuda.device_array(blocks, np.float64)
     cost_into(AL, Y, partial, code)
     return float(partial.copy_to_host().sum() / AL.shape[1])
 

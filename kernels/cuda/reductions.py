@@ -182,6 +182,8 @@ def row_sum(X, out, scale, beta=0.0):
     launch_kernel("row_sum", X.dtype, *row_grid(X.shape[0]), X, out, s(scale), s(beta))
 
 
-def cost_into(AL, Y, partial, code):
-    """Launch ``cost`` into ``partial`` (float64, one entry per block; J = partial.sum() / m)."""
-    launch_kernel("cost", AL.dtype, partial.size, RED_THREADS, flat(AL), flat(Y), partial, code, tiny(AL.dtype))
+def cost_into(AL, Y, partial, code, AL_flat=None):
+    """Launch ``cost`` into ``partial`` (float64, one entry per block; J = partial.sum() / m).
+    ``AL_flat``: AL's flat view when the caller keeps one."""
+    AL_flat = flat(AL) if AL_flat is None else AL_flat
+    launch_kernel("cost", AL.dtype, partial.size, RED_THREADS, AL_flat, flat(Y), partial, code, tiny(AL.dtype))

@@ -65,6 +65,9 @@ class _Workspace:
         self.dZs = [cuda.device_array((dims[l], m), dt) for l in range(1, L + 1)]
         self.dA = cuda.device_array((dims[L], m), dt)
         self.partial = cuda.device_array(cost_blocks(dims[L] * m), "float64")
+        # the flat views the elementwise launches of the output layer take (made once: a view costs microseconds)
+        self.AL_flat, self.ZL_flat = flat(self.As[L - 1]), flat(self.Zs[L - 1])
+        self.dZL_flat, self.dA_flat = flat(self.dZs[L - 1]), flat(self.dA)
         self.size = sum(dims[l] * (dims[l - 1] + 1) for l in range(1, L + 1))
         self.dt = dt
         self._grad = None
@@ -161,19 +164,20 @@ def train_step(
         linear_forward_into(A_prev, *params[l], ws.Zs[l], ws.As[l], output if l == L - 1 else hidden, alpha)
         A_prev = ws.As[l]
     AL = ws.As[L - 1]
-    cost_into(AL, Y, ws.partial, lcode)
+    cost_into(AL, Y, ws.partial, lcode, ws.AL_flat)
 
     # dZ[L]: AL - Y where the chain rule collapses, else dA[L] * g'(Z[L])
     dZ = ws.dZs[L - 1]
     grid = elementwise_grid(AL.size)
+    Y_flat = flat(Y)
     if collapses(output_activation, loss):
-        launch_kernel("cost_grad", dt, *grid, flat(AL), flat(Y), flat(dZ), OUTPUT_DELTA, s(tiny(dt)))
+        launch_kernel("cost_grad", dt, *grid, ws.AL_flat, Y_flat, ws.dZL_flat, OUTPUT_DELTA, s(tiny(dt)))
     else:
-        launch_kernel("cost_grad", dt, *grid, flat(AL), flat(Y), flat(ws.dA), lcode, s(tiny(dt)))
+        launch_kernel("cost_grad", dt, *grid, ws.AL_flat, Y_flat, ws.dA_flat, lcode, s(tiny(dt)))
         if output == ACT_SOFTMAX:
             launch_kernel("softmax_backward", dt, *elementwise_grid(m), ws.dA, AL, dZ)
         else:
-            launch_kernel("act_backward", dt, *grid, flat(ws.dA), flat(ws.Zs[L - 1]), flat(dZ), output, alpha)
+            launch_kernel("act_backward", dt, *grid, ws.dA_flat, ws.ZL_flat, ws.dZL_flat, output, alpha)
 
     # backward, with the optimizer's use of dW[l], db[l] folded into the products (module doc)
     if optimizer == "sgd":
