@@ -207,6 +207,24 @@ def test_play_trains_updates_per_frame_and_pause_stops():
     _no_exception(at)
 
 
+def test_reset_starts_the_same_seeded_run_again():
+    at = _app()
+    first = at.session_state["boundary_hash"], at.session_state["pg"].curve["train_cost"][0]
+    for _ in range(3):
+        at.button(key="step").click().run()
+    assert at.session_state["boundary_hash"] != first[0]
+    at.button(key="reset").click().run()
+    pg = at.session_state["pg"]
+    assert pg.t == 0 and (at.session_state["boundary_hash"], pg.curve["train_cost"][0]) == first
+    _no_exception(at)
+
+
+def test_a_schedule_that_reaches_zero_stops_the_run_with_a_message():
+    pg = model.Playground(model.Config(schedule="polynomial", horizon=30, lr="0.1"))
+    assert pg.step(50) == 30 and pg.t == 30  # lr(30) = 0: the trainer refuses update 30
+    assert "learning_rate" in pg.error and "t = 30" in pg.error
+
+
 def test_changing_the_activation_starts_a_new_run_and_changes_the_picture():
     at = _app()
     at.button(key="step").click().run()
