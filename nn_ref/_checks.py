@@ -120,8 +120,9 @@ def check_layer_dims(layer_dims):
     try:
         dims = list(layer_dims)
     except TypeError:
-        raise ValueError(f"layer_dims: expected a list of positive integers [n0, ..., nL], got {layer_dims!r}") \
-            from None
+        raise ValueError(
+            f"layer_dims: expected a list of positive integers [n0, ..., nL], got {layer_dims!r}"
+        ) from None
     if len(dims) < 2:
         raise ValueError(f"layer_dims: expected at least two positive sizes [n0, ..., nL], got {dims}")
     for l, n in enumerate(dims):
@@ -182,5 +183,7 @@ def check_labels(name, Y, loss):
         bad = np.argwhere(np.abs(sums - 1) > 1e-4)
         if len(bad):
             j = int(bad[0][0])
-            raise ValueError(f"{name}: categorical_cross_entropy expects one-hot columns (summing to 1), "
-                             f"got column {j} summing to {sums[j]:g}")
+            raise ValueError(
+                f"{name}: categorical_cross_entropy expects one-hot columns (summing to 1), "
+                f"got column {j} summing to {sums[j]:g}"
+            )

@@ -23,6 +23,7 @@ Backward, for an upstream gradient dout = dJ/dout (n[l], m):
 Each function's body is the NumPy formula; ``backend="cpu"`` / ``"cuda"`` hands off to ``nn_ref.kernels`` in
 one line. The running averages are updated in place, so on the cuda backend they stay on the GPU.
 """
+
 import numpy as np
 
 from nn_ref._checks import check_choice, check_positive_finite, check_range, check_shape
@@ -36,9 +37,16 @@ def init_bn_params(layer_dims, eps=1e-5, momentum=0.9, dtype=np.float64):
     activation of every hidden layer): mode "train", running_mean zeros and running_var ones (n[l], 1)."""
     check_positive_finite("eps", eps)
     check_range("momentum", momentum, 0, 1)
-    return [{"mode": "train", "eps": float(eps), "momentum": float(momentum),
-             "running_mean": np.zeros((n, 1), dtype=dtype), "running_var": np.ones((n, 1), dtype=dtype)}
-            for n in list(layer_dims)[1:-1]]
+    return [
+        {
+            "mode": "train",
+            "eps": float(eps),
+            "momentum": float(momentum),
+            "running_mean": np.zeros((n, 1), dtype=dtype),
+            "running_var": np.ones((n, 1), dtype=dtype),
+        }
+        for n in list(layer_dims)[1:-1]
+    ]
 
 
 def eval_mode(bn_params):

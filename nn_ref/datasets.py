@@ -20,6 +20,7 @@ Binary labels are ``(1, m)`` of 0/1 (for a sigmoid output); K > 2 classes are on
 
 Helpers: ``train_test_split`` (a fixed, seeded split), ``one_hot``, ``labels_of``.
 """
+
 import gzip
 import hashlib
 import os
@@ -177,7 +178,7 @@ def square(m=100, seed=0):
     check_positive_int("m", m)
     rng = np.random.default_rng(seed)
     x = np.linspace(-1.0, 1.0, m)
-    return x.reshape(1, m), (x ** 2 + 0.2 * rng.random(m)).reshape(1, m)
+    return x.reshape(1, m), (x**2 + 0.2 * rng.random(m)).reshape(1, m)
 
 
 def linear(m=100, seed=42):
@@ -202,8 +203,10 @@ def digits(one_hot_labels=True, scale=True):
     try:
         from sklearn.datasets import load_digits
     except ImportError as exc:
-        raise ImportError("the digits data set needs scikit-learn: pip install 'nn-ref[data]' "
-                          f"(or pip install scikit-learn); import failed: {exc}") from None
+        raise ImportError(
+            "the digits data set needs scikit-learn: pip install 'nn-ref[data]' "
+            f"(or pip install scikit-learn); import failed: {exc}"
+        ) from None
     data = load_digits()
     X = data.data.T.astype(np.float64)
     if scale:
@@ -241,8 +244,10 @@ def read_idx(path):
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
 
 
-MNIST_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-               "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+MNIST_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
 MNIST_SHA256 = {
     "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
     "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
@@ -265,13 +270,16 @@ def load_mnist(directory, split="train"):
         candidates = [directory / stem, directory / f"{stem}.gz"]
         found = next((p for p in candidates if p.exists()), None)
         if found is None:
-            raise FileNotFoundError(f"MNIST file {stem}[.gz] not found in {directory} "
-                                    f"(download_mnist({str(directory)!r}) fetches it)")
+            raise FileNotFoundError(
+                f"MNIST file {stem}[.gz] not found in {directory} (download_mnist({str(directory)!r}) fetches it)"
+            )
         arrays.append(read_idx(found))
     images, labels = arrays
     if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
-        raise ValueError(f"MNIST {split}: images {images.shape} and labels {labels.shape} do not match "
-                         "(expected (m, rows, cols) and (m,))")
+        raise ValueError(
+            f"MNIST {split}: images {images.shape} and labels {labels.shape} do not match "
+            "(expected (m, rows, cols) and (m,))"
+        )
     X = images.reshape(images.shape[0], -1).T.astype(np.float64) / 255.0
     return X, one_hot(labels, 10)
 
@@ -311,5 +319,13 @@ def download_mnist(cache_dir="~/.cache/nn-ref/mnist", mirror=MNIST_MIRROR):
     return cache
 
 
-LOADERS = {"blobs": blobs, "moons": moons, "flower": flower, "spirals": spirals, "ball": ball,
-           "square": square, "linear": linear, "digits": digits}
+LOADERS = {
+    "blobs": blobs,
+    "moons": moons,
+    "flower": flower,
+    "spirals": spirals,
+    "ball": ball,
+    "square": square,
+    "linear": linear,
+    "digits": digits,
+}

@@ -17,6 +17,7 @@ has |grad f| < CRITERIA / alpha: with alpha = 0.01 and the default CRITERIA = 1e
 Example (the slide's local-vs-global picture, f(x) = x^4 - 3x^2 + x, alpha = 0.01): from x0 = 2
 it stops at the local minimum x ~ 1.1309, from x0 = -2 at the global minimum x ~ -1.3008.
 """
+
 import numpy as np
 
 
@@ -52,15 +53,14 @@ def gradient_descent(grad_f, x0, learning_rate, criteria=1e-8, max_steps=10_000,
         g = np.asarray(grad_f(float(x_old) if scalar else x_old.copy()), dtype=np.float64)
         if g.shape != x_old.shape:
             raise ValueError(f"grad_f(x): expected shape {x_old.shape}, got {g.shape}")
-        tmp_delta = x_old - learning_rate * g                   # line 2
-        if np.max(np.abs(tmp_delta - x_old)) < criteria:         # line 3
-            converged = True                                     # line 4: break
+        tmp_delta = x_old - learning_rate * g  # line 2
+        if np.max(np.abs(tmp_delta - x_old)) < criteria:  # line 3
+            converged = True  # line 4: break
             break
-        x_old = tmp_delta                                        # line 6
+        x_old = tmp_delta  # line 6
         path.append(x_old.copy())
     path = np.array(path)
-    result = {"x": float(x_old) if scalar else x_old, "path": path,
-              "steps": len(path) - 1, "converged": converged}
+    result = {"x": float(x_old) if scalar else x_old, "path": path, "steps": len(path) - 1, "converged": converged}
     if f is not None:
         result["f"] = np.array([f(float(p) if scalar else p) for p in path], dtype=np.float64)
     return result

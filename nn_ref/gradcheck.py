@@ -35,6 +35,7 @@ Usage::
 
 or ``check_network([4, 5, 3, 1])`` for the lecture's network on random data (``nn-ref gradcheck``).
 """
+
 import sys
 import warnings
 
@@ -108,21 +109,43 @@ class GradCheckReport:
         return self.passed
 
     def __str__(self):
-        head = ("array", "shape", "checked", "||analytic||", "||numeric||", "difference",
-                "worst rel err", "at index", "kinks", "result")
+        head = (
+            "array",
+            "shape",
+            "checked",
+            "||analytic||",
+            "||numeric||",
+            "difference",
+            "worst rel err",
+            "at index",
+            "kinks",
+            "result",
+        )
         lines = [head]
         for r in self.rows:
-            lines.append((r.name, "x".join(map(str, r.shape)), f"{r.checked}/{r.size}",
-                          f"{r.norm_analytic:.3e}", f"{r.norm_numeric:.3e}", f"{r.difference:.2e}",
-                          f"{r.worst_rel_error:.2e}", str(r.worst_index), str(r.kink_crossings),
-                          "pass" if r.passed else ("FAIL (NaN/inf)" if r.nonfinite else "FAIL")))
+            lines.append(
+                (
+                    r.name,
+                    "x".join(map(str, r.shape)),
+                    f"{r.checked}/{r.size}",
+                    f"{r.norm_analytic:.3e}",
+                    f"{r.norm_numeric:.3e}",
+                    f"{r.difference:.2e}",
+                    f"{r.worst_rel_error:.2e}",
+                    str(r.worst_index),
+                    str(r.kink_crossings),
+                    "pass" if r.passed else ("FAIL (NaN/inf)" if r.nonfinite else "FAIL"),
+                )
+            )
         widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
         out = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines]
         out.insert(1, "  ".join("-" * w for w in widths))
         verdict = "all pass" if self.passed else f"{sum(not r.passed for r in self.rows)} FAIL"
         stencil = "two-point" if self.order == 2 else "five-point"
         cost = "" if self.cost is None else f"J = {self.cost:.6g}; "
-        out.append(f"{cost}{stencil} central differences, eps={self.eps:g}; pass: difference < {self.threshold:g}; {verdict}")
+        out.append(
+            f"{cost}{stencil} central differences, eps={self.eps:g}; pass: difference < {self.threshold:g}; {verdict}"
+        )
         return "\n".join(out)
 
     __repr__ = __str__
@@ -139,8 +162,18 @@ def _cost(value):
     return float(value[0] if isinstance(value, tuple) else value)
 
 
-def gradient_check(f, parameters, grads=None, eps=1e-6, max_entries_per_array=None, seed=0,
-                   threshold=THRESHOLD, names=None, pre_activations=None, order=2):
+def gradient_check(
+    f,
+    parameters,
+    grads=None,
+    eps=1e-6,
+    max_entries_per_array=None,
+    seed=0,
+    threshold=THRESHOLD,
+    names=None,
+    pre_activations=None,
+    order=2,
+):
     """Compare analytic gradients with central differences, array by array.
 
     f: callable parameters -> J (a float), or -> (J, grads). It is called with a dict of float64
@@ -150,7 +183,8 @@ def gradient_check(f, parameters, grads=None, eps=1e-6, max_entries_per_array=No
        ("dW1" for "W1"), each of the parameter's shape. None: taken from f(parameters), which
        must then return (J, grads).
     eps: the perturbation. order: 2 (two-point central difference, the default) or 4 (five-point
-       central stencil, 4 evaluations of f per entry). max_entries_per_array: check at most this many entries of each array,
+       central stencil, 4 evaluations of f per entry). max_entries_per_array: check at most this many entries
+       of each array,
        drawn without replacement with ``np.random.default_rng(seed)`` (None: every entry).
     threshold: a row passes when its difference is below it (1e-7, as in deeplearning.ai).
     names: the keys to check (default: every key of ``parameters``, in order).
@@ -173,11 +207,11 @@ def gradient_check(f, parameters, grads=None, eps=1e-6, max_entries_per_array=No
     steps = (1, -1) if order == 2 else (2, 1, -1, -2)
     rng = np.random.default_rng(seed)
     rows = []
-    for name in (list(params) if names is None else list(names)):
+    for name in list(params) if names is None else list(names):
         theta = params[name]
         a_full = _grad_for(grads, name)
         check_shape(f"gradient of {name}", a_full, theta.shape)
-        flat_theta = theta.reshape(-1)           # a view: perturbing it perturbs params[name]
+        flat_theta = theta.reshape(-1)  # a view: perturbing it perturbs params[name]
         if max_entries_per_array is not None and theta.size > max_entries_per_array:
             index = np.sort(rng.choice(theta.size, size=int(max_entries_per_array), replace=False))
         else:
@@ -199,13 +233,17 @@ def gradient_check(f, parameters, grads=None, eps=1e-6, max_entries_per_array=No
                 numeric[j] = (8 * (J[1] - J[-1]) - (J[2] - J[-2])) / (12 * eps)
             if pre_activations and any(np.any((z0 > 0) != (z > 0)) for Zk in Z[1:] for z0, z in zip(Z[0], Zk)):
                 crossings += 1
-        row = ArrayCheck(name, theta.shape, index.size, theta.size, a_full.reshape(-1)[index], numeric,
-                         index, crossings, threshold)
+        row = ArrayCheck(
+            name, theta.shape, index.size, theta.size, a_full.reshape(-1)[index], numeric, index, crossings, threshold
+        )
         if crossings:
-            warnings.warn(f"gradient_check: {crossings} perturbation(s) of {name} crossed a kink "
-                          f"(a pre-activation within eps={eps:g} of 0); its difference "
-                          f"{row.difference:.2e} may fail for that reason, not a wrong gradient",
-                          KinkCrossingWarning, stacklevel=2)
+            warnings.warn(
+                f"gradient_check: {crossings} perturbation(s) of {name} crossed a kink "
+                f"(a pre-activation within eps={eps:g} of 0); its difference "
+                f"{row.difference:.2e} may fail for that reason, not a wrong gradient",
+                KinkCrossingWarning,
+                stacklevel=2,
+            )
         rows.append(row)
     return GradCheckReport(rows, eps, threshold, order, cost)
 
@@ -224,8 +262,20 @@ def make_data(layer_dims, output_activation, m, rng):
     return X, Y
 
 
-def check_network(layer_dims, output_activation="sigmoid", loss=None, m=5, seed=0, hidden_activation="relu",
-                  eps=1e-4, max_entries_per_array=None, init="he", check_input=True, backend=None, order=4):
+def check_network(
+    layer_dims,
+    output_activation="sigmoid",
+    loss=None,
+    m=5,
+    seed=0,
+    hidden_activation="relu",
+    eps=1e-4,
+    max_entries_per_array=None,
+    init="he",
+    check_input=True,
+    backend=None,
+    order=4,
+):
     """Gradient check of ``network.backward`` for a net of ``layer_dims`` on seeded random data.
 
     X, Y from ``make_data``; parameters from ``network.initialize_parameters(layer_dims, init,
@@ -276,6 +326,7 @@ def check_network(layer_dims, output_activation="sigmoid", loss=None, m=5, seed=
     kinked = hidden_activation in ("relu", "leaky_relu") and L > 1
     pre = None
     if kinked or loss == "l1":
+
         def pre(P):
             AL, caches = run(P)
             zs = [host(c[1]) for c in caches[:-1]] if kinked else []
@@ -289,8 +340,17 @@ def check_network(layer_dims, output_activation="sigmoid", loss=None, m=5, seed=
         checked["X"] = X
         grads["X"] = grads["dA0"] / m
         names.append("X")
-    return gradient_check(f, checked, grads, eps=eps, max_entries_per_array=max_entries_per_array,
-                          seed=seed, names=names, pre_activations=pre, order=order)
+    return gradient_check(
+        f,
+        checked,
+        grads,
+        eps=eps,
+        max_entries_per_array=max_entries_per_array,
+        seed=seed,
+        names=names,
+        pre_activations=pre,
+        order=order,
+    )
 
 
 def main(args):
@@ -299,13 +359,16 @@ def main(args):
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", KinkCrossingWarning)
-            report = check_network(args.layers, args.output, args.loss, args.m, args.seed, args.hidden, args.eps,
-                                   order=args.order)
+            report = check_network(
+                args.layers, args.output, args.loss, args.m, args.seed, args.hidden, args.eps, order=args.order
+            )
     except ValueError as exc:
         print(f"nn-ref gradcheck: error: {exc}", file=sys.stderr)
         return 2
-    print(f"gradient check: layers {args.layers}, hidden {args.hidden}, output {args.output}, "
-          f"loss {args.loss or DEFAULT_LOSS[args.output]}, m={args.m}, seed={args.seed}")
+    print(
+        f"gradient check: layers {args.layers}, hidden {args.hidden}, output {args.output}, "
+        f"loss {args.loss or DEFAULT_LOSS[args.output]}, m={args.m}, seed={args.seed}"
+    )
     print(report)
     for w in caught:
         print(f"warning: {w.message}")

@@ -18,6 +18,7 @@ That slide calls ``z.backward(torch.ones(2, 2) * 2)``, i.e. with an *upstream gr
 x.grad is 2 * 13 = 26, not the 13 printed on the slide (13 is what an upstream gradient of ones gives).
 Here ``z.backward()`` gives 13 and ``z.backward(2.0)`` gives 26.
 """
+
 import math
 
 
@@ -47,6 +48,7 @@ class Value:
         def _backward():
             self.grad += out.grad
             other.grad += out.grad
+
         out._backward = _backward
         return out
 
@@ -58,6 +60,7 @@ class Value:
         def _backward():
             self.grad += other.data * out.grad
             other.grad += self.data * out.grad
+
         out._backward = _backward
         return out
 
@@ -71,12 +74,13 @@ class Value:
             raise ZeroDivisionError(f"Value ** {k:g}: 0 raised to a negative power (a division by zero)")
         if a < 0 and not k.is_integer():
             raise ValueError(f"Value ** {k:g}: a negative base ({a!r}) with a non-integer exponent has no real value")
-        out = Value(a ** k, (self,), f"**{k:g}")
+        out = Value(a**k, (self,), f"**{k:g}")
 
         def _backward():
             if a == 0 and k < 1:
                 raise ZeroDivisionError(f"Value ** {k:g}: the derivative k a^(k-1) is infinite at a = 0")
             self.grad += k * a ** (k - 1) * out.grad
+
         out._backward = _backward
         return out
 
@@ -91,7 +95,7 @@ class Value:
         other = _as_value(other)
         if other.data == 0:
             raise ZeroDivisionError(f"Value / Value: division by zero ({self.data!r} / {other.data!r})")
-        return self * other ** -1
+        return self * other**-1
 
     def __radd__(self, other):
         return self + other
@@ -112,6 +116,7 @@ class Value:
 
         def _backward():
             self.grad += out.data * out.grad
+
         out._backward = _backward
         return out
 
@@ -123,6 +128,7 @@ class Value:
 
         def _backward():
             self.grad += out.grad / self.data
+
         out._backward = _backward
         return out
 
@@ -134,6 +140,7 @@ class Value:
 
         def _backward():
             self.grad += s * (1.0 - s) * out.grad
+
         out._backward = _backward
         return out
 
@@ -144,6 +151,7 @@ class Value:
 
         def _backward():
             self.grad += (1.0 - t * t) * out.grad
+
         out._backward = _backward
         return out
 
@@ -154,6 +162,7 @@ class Value:
 
         def _backward():
             self.grad += (1.0 if self.data > 0 else 0.0) * out.grad
+
         out._backward = _backward
         return out
 
@@ -162,7 +171,7 @@ class Value:
         """All nodes this one depends on (itself last), each after all of its inputs."""
         order, seen = [], set()
         stack = [(self, False)]
-        while stack:                      # iterative depth-first search: no recursion limit
+        while stack:  # iterative depth-first search: no recursion limit
             node, expanded = stack.pop()
             if expanded:
                 order.append(node)

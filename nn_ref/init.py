@@ -8,6 +8,7 @@ Each returns W[l] of shape (n[l], n[l-1]) = (r_out, r_in) drawn from a zero-mean
 - xavier/glorot: W ~ N(0, 2 / (r_in + r_out))   (sigmoid or tanh)
 - he:            W ~ N(0, 2 / r_in)             (ReLU)
 """
+
 import math
 
 import numpy as np

@@ -79,19 +79,26 @@ def load_model(path, layer_dims=None):
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such model file")
     try:
-        with open(path, "rb") as f, np.load(f, allow_pickle=False) as data:   # our handle: closed on any error
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as data:  # our handle: closed on any error
             arrays = {k: data[k] for k in data.files}
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, TypeError) as exc:
         raise ValueError(f"{path}: not a readable nn-ref model file ({type(exc).__name__}: {exc})") from None
     if str(arrays.get("meta_format", "")) != FORMAT:
-        raise ValueError(f"{path}: not an nn-ref model file (expected format {FORMAT!r}, "
-                         f"got {str(arrays['meta_format']) if 'meta_format' in arrays else 'none'})")
+        raise ValueError(
+            f"{path}: not an nn-ref model file (expected format {FORMAT!r}, "
+            f"got {str(arrays['meta_format']) if 'meta_format' in arrays else 'none'})"
+        )
     try:
-        meta = {"layer_dims": [int(n) for n in arrays["meta_layer_dims"]],
-                "hidden_activation": str(arrays["meta_hidden_activation"]),
-                "output_activation": str(arrays["meta_output_activation"]), "loss": str(arrays["meta_loss"]),
-                "alpha": float(arrays["meta_alpha"]), "batchnorm": bool(arrays["meta_batchnorm"]),
-                "bn_eps": float(arrays["meta_bn_eps"]), "bn_momentum": float(arrays["meta_bn_momentum"])}
+        meta = {
+            "layer_dims": [int(n) for n in arrays["meta_layer_dims"]],
+            "hidden_activation": str(arrays["meta_hidden_activation"]),
+            "output_activation": str(arrays["meta_output_activation"]),
+            "loss": str(arrays["meta_loss"]),
+            "alpha": float(arrays["meta_alpha"]),
+            "batchnorm": bool(arrays["meta_batchnorm"]),
+            "bn_eps": float(arrays["meta_bn_eps"]),
+            "bn_momentum": float(arrays["meta_bn_momentum"]),
+        }
     except KeyError as exc:
         raise ValueError(f"{path}: model file lacks the entry {exc}") from None
     dims = meta["layer_dims"]

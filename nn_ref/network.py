@@ -209,7 +209,9 @@ def forward(
         raise ValueError("parameters: expected keys W1, b1, ..., WL, bL; found no 'W1'")
     check_data("X", X, parameters["W1"].shape[1])
     if batchnorm and L > 1 and "gamma1" not in parameters:
-        raise ValueError("parameters: batchnorm=True needs gamma1, beta1, ... (initialize_parameters(..., batchnorm=True))")
+        raise ValueError(
+            "parameters: batchnorm=True needs gamma1, beta1, ... (initialize_parameters(..., batchnorm=True))"
+        )
     if batchnorm and bn_params is None:
         bn_params = [{"mode": "train"} for _ in range(L - 1)]
     if batchnorm and len(bn_params) != L - 1:
@@ -353,7 +355,13 @@ def predict(X, parameters, hidden_activation="relu", output_activation="sigmoid"
     if bn_params is not None:
         bn_params = batchnorm_ops.eval_mode(bn_params)
     AL, _ = forward(
-        X, parameters, hidden_activation, output_activation, backend=B, batchnorm=bn_params is not None, bn_params=bn_params
+        X,
+        parameters,
+        hidden_activation,
+        output_activation,
+        backend=B,
+        batchnorm=bn_params is not None,
+        bn_params=bn_params,
     )
     AL = K.to_host(AL) if K is not None else AL
     if output_activation == "softmax":

@@ -12,6 +12,7 @@ the same parameters are applied to train and test data alike (``transform``). A 
     scaler = StandardScaler().fit(X_train)
     X_train_n, X_test_n = scaler.transform(X_train), scaler.transform(X_test)
 """
+
 import numpy as np
 
 from nn_ref._checks import check_data, check_real, check_shape

@@ -56,7 +56,7 @@ def minibatches(X, Y, batch_size=None, rng=None, shuffle=True):
     else:
         order = np.arange(m)
     for start in range(0, m, b):
-        idx = order[start:start + b]
+        idx = order[start : start + b]
         yield X[:, idx], Y[:, idx]
 
 

@@ -16,6 +16,7 @@ Linear regression also has the closed form (normal equations) [W b]^T = (X1 X1^T
 X1 = [X; 1 ... 1] (n+1, m), solved here by least squares (``np.linalg.lstsq``), which is the same
 answer computed without forming the inverse.
 """
+
 import numpy as np
 
 from nn_ref import losses, network
@@ -57,8 +58,8 @@ def linear_closed_form(X, Y):
     """
     _check_data(X, Y)
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
-    X1 = np.vstack([X, np.ones((1, X.shape[1]))])           # (n+1, m)
-    theta, *_ = np.linalg.lstsq(X1.T, Y.T, rcond=None)       # (n+1, 1)
+    X1 = np.vstack([X, np.ones((1, X.shape[1]))])  # (n+1, m)
+    theta, *_ = np.linalg.lstsq(X1.T, Y.T, rcond=None)  # (n+1, 1)
     return theta[:-1].T.copy(), theta[-1:].copy()
 
 
@@ -104,8 +105,8 @@ def _descend(cost, X, Y, learning_rate, num_steps, W0, b0):
     for _ in range(int(num_steps)):
         J, dW, db = cost(W, b, X, Y)
         costs.append(J)
-        W -= learning_rate * dW                                    # W <- W - alpha dW
-        b -= learning_rate * db                                    # b <- b - alpha db
+        W -= learning_rate * dW  # W <- W - alpha dW
+        b -= learning_rate * db  # b <- b - alpha db
     costs.append(cost(W, b, X, Y)[0])
     return W, b, np.array(costs)
 

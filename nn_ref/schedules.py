@@ -29,6 +29,7 @@ Cyclical learning rate (Smith 2015, "Cyclical Learning Rates for Training Neural
 2^(cycle - 1) (which overflows after 1024 cycles); past 900 cycles the factor stays at 2^-900 (~1e-271,
 the amplitude is long gone), so no over- or underflow at any t.
 """
+
 import numpy as np
 
 from nn_ref._checks import check_positive_finite
@@ -75,23 +76,26 @@ def constant(lr0):
 def inverse(lr0, gamma):
     """alpha_t = lr0 / (1 + gamma t)   (inverse-time decay)."""
     lr0, gamma = _positive("lr0", lr0), _non_negative("gamma", gamma)
-    return Schedule("inverse", "alpha_0 / (1 + gamma t)", lambda t: lr0 / (1.0 + gamma * t),
-                    lr0=lr0, gamma=gamma)
+    return Schedule("inverse", "alpha_0 / (1 + gamma t)", lambda t: lr0 / (1.0 + gamma * t), lr0=lr0, gamma=gamma)
 
 
 def exponential(lr0, gamma):
     """alpha_t = lr0 exp(-gamma t)."""
     lr0, gamma = _positive("lr0", lr0), _non_negative("gamma", gamma)
-    return Schedule("exponential", "alpha_0 exp(-gamma t)", lambda t: lr0 * np.exp(-gamma * t),
-                    lr0=lr0, gamma=gamma)
+    return Schedule("exponential", "alpha_0 exp(-gamma t)", lambda t: lr0 * np.exp(-gamma * t), lr0=lr0, gamma=gamma)
 
 
 def polynomial(lr0, max_t, power=1):
     """alpha_t = lr0 (1 - t / max_t)^power for t < max_t, 0 from t = max_t on (power 1: linear)."""
     lr0, max_t, power = _positive("lr0", lr0), _positive("max_t", max_t), _positive("power", power)
-    return Schedule("polynomial", "alpha_0 (1 - t / max_t)^n",
-                    lambda t: lr0 * np.maximum(0.0, 1.0 - t / max_t) ** power,
-                    lr0=lr0, max_t=max_t, power=power)
+    return Schedule(
+        "polynomial",
+        "alpha_0 (1 - t / max_t)^n",
+        lambda t: lr0 * np.maximum(0.0, 1.0 - t / max_t) ** power,
+        lr0=lr0,
+        max_t=max_t,
+        power=power,
+    )
 
 
 def multistep(lr0, milestones, gamma):
@@ -100,9 +104,14 @@ def multistep(lr0, milestones, gamma):
     ms = np.sort(np.asarray(list(milestones), dtype=np.float64))
     if ms.ndim != 1 or np.any(ms < 0) or len(np.unique(ms)) != len(ms):
         raise ValueError(f"milestones: expected distinct non-negative update counts, got {list(milestones)!r}")
-    return Schedule("multistep", "alpha_0 gamma^(number of milestones <= t)",
-                    lambda t: lr0 * gamma ** np.searchsorted(ms, t, side="right"),
-                    lr0=lr0, milestones=ms.tolist(), gamma=gamma)
+    return Schedule(
+        "multistep",
+        "alpha_0 gamma^(number of milestones <= t)",
+        lambda t: lr0 * gamma ** np.searchsorted(ms, t, side="right"),
+        lr0=lr0,
+        milestones=ms.tolist(),
+        gamma=gamma,
+    )
 
 
 def cosine(lr0, t_max, lr_min=0.0):
@@ -110,9 +119,14 @@ def cosine(lr0, t_max, lr_min=0.0):
     lr0, t_max, lr_min = _positive("lr0", lr0), _positive("t_max", t_max), _non_negative("lr_min", lr_min)
     if lr_min > lr0:
         raise ValueError(f"lr_min: expected lr_min <= lr0 = {lr0}, got {lr_min}")
-    return Schedule("cosine", "lr_min + (alpha_0 - lr_min) (1 + cos(pi t / t_max)) / 2",
-                    lambda t: lr_min + (lr0 - lr_min) * 0.5 * (1.0 + np.cos(np.pi * np.minimum(t, t_max) / t_max)),
-                    lr0=lr0, t_max=t_max, lr_min=lr_min)
+    return Schedule(
+        "cosine",
+        "lr_min + (alpha_0 - lr_min) (1 + cos(pi t / t_max)) / 2",
+        lambda t: lr_min + (lr0 - lr_min) * 0.5 * (1.0 + np.cos(np.pi * np.minimum(t, t_max) / t_max)),
+        lr0=lr0,
+        t_max=t_max,
+        lr_min=lr_min,
+    )
 
 
 def cyclical(base_lr, max_lr, step_size, mode="triangular", gamma=1.0):
@@ -140,12 +154,27 @@ def cyclical(base_lr, max_lr, step_size, mode="triangular", gamma=1.0):
             # (2^-900 ~ 1e-271: the amplitude is gone) so nothing over- or underflows.
             scale = np.ldexp(1.0, -np.minimum(cycle - 1.0, 900.0).astype(np.int64))
         else:
-            scale = gamma ** t
+            scale = gamma**t
         return base_lr + (max_lr - base_lr) * np.maximum(0.0, 1.0 - x) * scale
 
-    return Schedule("cyclical", f"Smith 2015 CLR, {mode}", lr,
-                    base_lr=base_lr, max_lr=max_lr, step_size=step_size, mode=mode, gamma=gamma)
+    return Schedule(
+        "cyclical",
+        f"Smith 2015 CLR, {mode}",
+        lr,
+        base_lr=base_lr,
+        max_lr=max_lr,
+        step_size=step_size,
+        mode=mode,
+        gamma=gamma,
+    )
 
 
-SCHEDULES = {"constant": constant, "inverse": inverse, "exponential": exponential, "polynomial": polynomial,
-             "multistep": multistep, "cosine": cosine, "cyclical": cyclical}
+SCHEDULES = {
+    "constant": constant,
+    "inverse": inverse,
+    "exponential": exponential,
+    "polynomial": polynomial,
+    "multistep": multistep,
+    "cosine": cosine,
+    "cyclical": cyclical,
+}

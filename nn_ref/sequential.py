@@ -17,9 +17,11 @@ Gradient convention (``nn_ref.network``'s): ``backward`` takes dA[L] = m * dJ/dA
 applies the 1/m, so dW = dJ/dW exactly. For J = (1/m) sum (Y_pred - Y)^2 pass 2 (Y_pred - Y); for the
 slide's sum of squares J = sum (Y_pred - Y)^2 pass m * 2 (Y_pred - Y).
 """
+
 import numpy as np
 
-from nn_ref import activations, init as initializers, network
+from nn_ref import activations, network
+from nn_ref import init as initializers
 
 
 class Linear:

@@ -20,6 +20,7 @@ the caches of ``network.forward``, J from ``network.compute_cost``, every dA[l],
 grads of ``network.backward``, and the new W[l], b[l] from ``network.update_parameters``.
 ``format_trace`` prints the records; ``nn-ref trace`` is the command line.
 """
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,6 +55,7 @@ class Step:
     side, in the equation's order; shapes: the shape equation (``(4,2) = (4,3)(3,2) + (4,1)``);
     value: the computed array (a NumPy copy) or float.
     """
+
     phase: str
     name: str
     layer: object
@@ -65,16 +67,33 @@ class Step:
 
     def as_dict(self):
         """The record as a plain dict (for a notebook table)."""
-        return {"phase": self.phase, "name": self.name, "layer": self.layer, "equation": self.equation,
-                "shapes": self.shapes, "value": self.value}
+        return {
+            "phase": self.phase,
+            "name": self.name,
+            "layer": self.layer,
+            "equation": self.equation,
+            "shapes": self.shapes,
+            "value": self.value,
+        }
 
 
 def _fmt_shape(shape):
     return "()" if shape == () else "(" + ",".join(str(n) for n in shape) + ")"
 
 
-def trace(layer_dims=(3, 4, 1), m=2, seed=0, backend="numpy", learning_rate=0.1, hidden_activation="relu",
-          output_activation="sigmoid", loss=None, X=None, Y=None, parameters=None):
+def trace(
+    layer_dims=(3, 4, 1),
+    m=2,
+    seed=0,
+    backend="numpy",
+    learning_rate=0.1,
+    hidden_activation="relu",
+    output_activation="sigmoid",
+    loss=None,
+    X=None,
+    Y=None,
+    parameters=None,
+):
     """Run one forward pass, the cost, one backward pass and one update; return the list of ``Step``.
 
     layer_dims = [n[0], ..., n[L]]; X: (n[0], m) and Y: (n[L], m) are drawn with
@@ -132,8 +151,15 @@ def trace(layer_dims=(3, 4, 1), m=2, seed=0, backend="numpy", learning_rate=0.1,
     AL, caches = network.forward(X, params, hidden_activation, output_activation, backend=B)
     for l in range(1, L + 1):
         (A_prev, W, b), Z, A, g, _ = caches[l - 1]
-        add("forward", f"Z[{l}]", l, f"Z[{l}] = W[{l}] A[{l - 1}] + b[{l}]", Z,
-            [W.shape, A_prev.shape, b.shape], "{0}{1} + {2}")
+        add(
+            "forward",
+            f"Z[{l}]",
+            l,
+            f"Z[{l}] = W[{l}] A[{l - 1}] + b[{l}]",
+            Z,
+            [W.shape, A_prev.shape, b.shape],
+            "{0}{1} + {2}",
+        )
         add("forward", f"A[{l}]", l, f"A[{l}] = {g}(Z[{l}])", A, [Z.shape], "{0}")
 
     # ---- cost: network.compute_cost
@@ -145,27 +171,62 @@ def trace(layer_dims=(3, 4, 1), m=2, seed=0, backend="numpy", learning_rate=0.1,
     if collapses(output_activation, loss):
         add("backward", f"dZ[{L}]", L, f"dZ[{L}] = A[{L}] - Y", grads[f"dZ{L}"], [AL.shape, Y.shape], "{0} - {1}")
     else:
-        add("backward", f"dA[{L}]", L, f"dA[{L}] = " + DA_EQUATIONS[loss].replace("A[L]", f"A[{L}]"),
-            grads[f"dA{L}"], [AL.shape, Y.shape], "f({0}, {1})")
-        add("backward", f"dZ[{L}]", L, f"dZ[{L}] = dA[{L}] * {output_activation}'(Z[{L}])", grads[f"dZ{L}"],
-            [AL.shape, AL.shape], "{0} * {1}")
+        add(
+            "backward",
+            f"dA[{L}]",
+            L,
+            f"dA[{L}] = " + DA_EQUATIONS[loss].replace("A[L]", f"A[{L}]"),
+            grads[f"dA{L}"],
+            [AL.shape, Y.shape],
+            "f({0}, {1})",
+        )
+        add(
+            "backward",
+            f"dZ[{L}]",
+            L,
+            f"dZ[{L}] = dA[{L}] * {output_activation}'(Z[{L}])",
+            grads[f"dZ{L}"],
+            [AL.shape, AL.shape],
+            "{0} * {1}",
+        )
     for l in range(L, 0, -1):
         (A_prev, W, b), Z, _, g, _ = caches[l - 1]
         dZ = grads[f"dZ{l}"]
         if l < L:
             add("backward", f"dZ[{l}]", l, f"dZ[{l}] = dA[{l}] * {g}'(Z[{l}])", dZ, [Z.shape, Z.shape], "{0} * {1}")
-        add("backward", f"dW[{l}]", l, f"dW[{l}] = (1/m) dZ[{l}] A[{l - 1}]^T", grads[f"dW{l}"],
-            [dZ.shape, A_prev.shape[::-1]], "{0}{1}")
+        add(
+            "backward",
+            f"dW[{l}]",
+            l,
+            f"dW[{l}] = (1/m) dZ[{l}] A[{l - 1}]^T",
+            grads[f"dW{l}"],
+            [dZ.shape, A_prev.shape[::-1]],
+            "{0}{1}",
+        )
         add("backward", f"db[{l}]", l, f"db[{l}] = (1/m) sum_i dZ[{l}]", grads[f"db{l}"], [dZ.shape], "sum_i {0}")
-        add("backward", f"dA[{l - 1}]", l - 1, f"dA[{l - 1}] = W[{l}]^T dZ[{l}]", grads[f"dA{l - 1}"],
-            [W.shape[::-1], dZ.shape], "{0}{1}")
+        add(
+            "backward",
+            f"dA[{l - 1}]",
+            l - 1,
+            f"dA[{l - 1}] = W[{l}]^T dZ[{l}]",
+            grads[f"dA{l - 1}"],
+            [W.shape[::-1], dZ.shape],
+            "{0}{1}",
+        )
 
     # ---- update: network.update_parameters (in place, on the copy ``params``)
     network.update_parameters(params, grads, learning_rate, backend=B)
     for l in range(L, 0, -1):
         for p in ("W", "b"):
-            add("update", f"{p}[{l}]", l, f"{p}[{l}] = {p}[{l}] - {learning_rate:g} d{p}[{l}]", params[f"{p}{l}"],
-                [params[f"{p}{l}"].shape, grads[f"d{p}{l}"].shape], "{0} - alpha {1}")
+            add(
+                "update",
+                f"{p}[{l}]",
+                l,
+                f"{p}[{l}] = {p}[{l}] - {learning_rate:g} d{p}[{l}]",
+                params[f"{p}{l}"],
+                [params[f"{p}{l}"].shape, grads[f"d{p}{l}"].shape],
+                "{0} - alpha {1}",
+            )
     return steps
 
 
@@ -177,8 +238,13 @@ def _random_labels(rng, output_activation, n_L, m):
     return rng.standard_normal((n_L, m))
 
 
-_HEADINGS = {"input": "Inputs and initial parameters", "forward": "Forward propagation", "cost": "Cost",
-             "backward": "Backward propagation", "update": "Parameter update (gradient descent, learning rate alpha)"}
+_HEADINGS = {
+    "input": "Inputs and initial parameters",
+    "forward": "Forward propagation",
+    "cost": "Cost",
+    "backward": "Backward propagation",
+    "update": "Parameter update (gradient descent, learning rate alpha)",
+}
 
 
 def format_trace(steps, precision=4, show_values=True):
@@ -195,6 +261,6 @@ def format_trace(steps, precision=4, show_values=True):
                 continue
             lines.append(f"  {s.equation:<36s} {s.shapes}")
             if show_values:
-                value = s.value + 0.0 if s.value.dtype.kind == "f" else s.value   # print -0.0 as 0.0
+                value = s.value + 0.0 if s.value.dtype.kind == "f" else s.value  # print -0.0 as 0.0
                 lines.extend("      " + row for row in str(value).splitlines())
     return "\n".join(lines)

@@ -16,15 +16,17 @@ One update (t counts updates, from 0), with k = ``batch_multiplier`` mini-batche
     history = trainer.fit(X_train, Y_train, epochs=20, X_val=X_test, Y_val=Y_test)
     trainer.save("model.npz");  Trainer.load("model.npz").evaluate(X_test, Y_test)
 
-The backend is chosen once (``backend=``; default: $NN_REF_BACKEND, else "auto", the fastest here). Parameters, optimizer state, batch-norm statistics and
-accumulated gradients live in the backend for the whole run (``to_device`` once); per update only
-the mini-batch goes in and the cost (and the batch's predictions, for the accuracy) come out.
+The backend is chosen once (``backend=``; default: $NN_REF_BACKEND, else "auto", the fastest here).
+Parameters, optimizer state, batch-norm statistics and accumulated gradients live in the backend for the
+whole run (``to_device`` once); per update only the mini-batch goes in and the cost (and the batch's
+predictions, for the accuracy) come out.
 A non-finite cost, a cost above DIVERGENCE_FACTOR times the first one, or non-finite parameters stop
 training with a ``DivergenceError`` naming the update, the learning rate and the first layer that went bad.
 
 The model-file format (``save_model`` / ``load_model``) is ``nn_ref.modelfile``; ``nn-ref train`` is in
 ``nn_ref.cli``.
 """
+
 import numpy as np
 from tqdm import tqdm
 
@@ -88,10 +90,28 @@ class Trainer:
     per-layer NumPy code runs.
     """
 
-    def __init__(self, layer_dims, hidden_activation="relu", output_activation="sigmoid", loss=None,
-                 optimizer="sgd", learning_rate=0.01, batch_size=64, batch_multiplier=1, batchnorm=False,
-                 init="he", seed=0, backend=None, dtype=np.float64, alpha=0.01, bn_momentum=0.9, bn_eps=1e-5,
-                 progress=True, optimizer_options=None, fused=False):
+    def __init__(
+        self,
+        layer_dims,
+        hidden_activation="relu",
+        output_activation="sigmoid",
+        loss=None,
+        optimizer="sgd",
+        learning_rate=0.01,
+        batch_size=64,
+        batch_multiplier=1,
+        batchnorm=False,
+        init="he",
+        seed=0,
+        backend=None,
+        dtype=np.float64,
+        alpha=0.01,
+        bn_momentum=0.9,
+        bn_eps=1e-5,
+        progress=True,
+        optimizer_options=None,
+        fused=False,
+    ):
         check_choice("hidden_activation", hidden_activation, network.HIDDEN_ACTIVATIONS)
         check_choice("output_activation", output_activation, network.OUTPUT_ACTIVATIONS)
         self.loss = DEFAULT_LOSS[output_activation] if loss is None else loss
@@ -114,14 +134,22 @@ class Trainer:
         self.B = chosen(backend, default="auto")  # "numpy" or the kernels module, chosen once
         self.K = accelerated(self.B)
         self.backend = "numpy" if self.K is None else self.K.name
-        host = network.initialize_parameters(self.layer_dims, init=init, seed=seed, dtype=self.dtype,
-                                             batchnorm=self.batchnorm)
+        host = network.initialize_parameters(
+            self.layer_dims, init=init, seed=seed, dtype=self.dtype, batchnorm=self.batchnorm
+        )
         if fused:
-            why = [reason for bad, reason in (
-                (getattr(self.optimizer, "name", None) not in optim.OPTIMIZERS,
-                 "a custom optimizer (only sgd, momentum, adam)"),
-                (self.batch_multiplier != 1, f"batch_multiplier {self.batch_multiplier} (only 1)"),
-                (self.batchnorm, "batchnorm")) if bad]
+            why = [
+                reason
+                for bad, reason in (
+                    (
+                        getattr(self.optimizer, "name", None) not in optim.OPTIMIZERS,
+                        "a custom optimizer (only sgd, momentum, adam)",
+                    ),
+                    (self.batch_multiplier != 1, f"batch_multiplier {self.batch_multiplier} (only 1)"),
+                    (self.batchnorm, "batchnorm"),
+                )
+                if bad
+            ]
             if why:
                 raise ValueError(f"fused=True: the fused train_step does not apply to {', '.join(why)}")
         self.fused = bool(fused) and self.K is not None
@@ -133,10 +161,10 @@ class Trainer:
             for p in self.bn_params:
                 p["running_mean"] = self.to_device(p["running_mean"])
                 p["running_var"] = self.to_device(p["running_var"])
-        self.rng = np.random.default_rng(seed)       # shuffling: one permutation per epoch
-        self.t = 0                                   # updates made so far
-        self._J0 = None                              # the first update's cost (the divergence test's scale)
-        self._last_lr = None                         # the learning rate of update t - 1
+        self.rng = np.random.default_rng(seed)  # shuffling: one permutation per epoch
+        self.t = 0  # updates made so far
+        self._J0 = None  # the first update's cost (the divergence test's scale)
+        self._last_lr = None  # the learning rate of update t - 1
         self.epoch = 0
         self.history = {"cost": [], "accuracy": [], "lr": [], "epoch_cost": [], "val_cost": [], "val_accuracy": []}
 
@@ -162,8 +190,16 @@ class Trainer:
         bn_params = None
         if self.batchnorm:
             bn_params = self.bn_params if mode == "train" else bn.eval_mode(self.bn_params)
-        return network.forward(X, self.parameters, self.hidden_activation, self.output_activation, self.alpha,
-                               self.B, batchnorm=self.batchnorm, bn_params=bn_params)
+        return network.forward(
+            X,
+            self.parameters,
+            self.hidden_activation,
+            self.output_activation,
+            self.alpha,
+            self.B,
+            batchnorm=self.batchnorm,
+            bn_params=bn_params,
+        )
 
     def _check_data(self, X, Y, name="X"):
         """X, Y as arrays of this trainer's dtype (bool and int convert; complex, object do not), checked once:
@@ -186,7 +222,7 @@ class Trainer:
             for key in (f"W{l}", f"b{l}", f"gamma{l}", f"beta{l}"):
                 if key in self.parameters and not np.all(np.isfinite(self.to_host(self.parameters[key]))):
                     return f"layer {l} ({key} has non-finite values)"
-            A = AL if l == L else caches[l][0][0]          # A[l] is the next layer's A_prev
+            A = AL if l == L else caches[l][0][0]  # A[l] is the next layer's A_prev
             if not np.all(np.isfinite(self.to_host(A))):
                 return f"layer {l} (A{l} has non-finite values)"
         # nothing is NaN/inf yet, but the cost overflowed: name the layer holding the largest value
@@ -204,7 +240,7 @@ class Trainer:
         cost = acc = 0.0
         grads = None
         for Xb, Yb in group:
-            Yd = self.to_device(Yb)                 # the batch goes in once (a no-op on the host backends)
+            Yd = self.to_device(Yb)  # the batch goes in once (a no-op on the host backends)
             AL, caches = self._forward(Xb)
             J = network.compute_cost(AL, Yd, self.loss, B)
             self._check_cost(J, lr, caches, AL)
@@ -233,8 +269,13 @@ class Trainer:
         (a mean over the epoch, so that one noisy mini-batch of a small batch size does not trip it)."""
         if self._J0 is not None and epoch_cost > DIVERGENCE_FACTOR * max(self._J0, 1.0):
             AL, caches = self._forward(self.to_device(X[:, : min(X.shape[1], 256)]), mode="eval")
-            self._diverged(f"the epoch's mean cost {epoch_cost:.4g} exceeds {DIVERGENCE_FACTOR:g} x max(first "
-                           f"cost {self._J0:.4g}, 1)", lr, caches, AL)
+            self._diverged(
+                f"the epoch's mean cost {epoch_cost:.4g} exceeds {DIVERGENCE_FACTOR:g} x max(first "
+                f"cost {self._J0:.4g}, 1)",
+                lr,
+                caches,
+                AL,
+            )
 
     def _check_parameters(self, lr):
         """DivergenceError when any parameter holds NaN or inf (one pass over the parameters)."""
@@ -244,14 +285,16 @@ class Trainer:
                 raise DivergenceError(
                     f"training diverged by update {self.t} (epoch {self.epoch + 1}, learning rate {lr:g}): "
                     f"{key} holds non-finite values (first at index {np.argwhere(~np.isfinite(host))[0].tolist()}). "
-                    "Lower the learning rate.")
+                    "Lower the learning rate."
+                )
 
     def _diverged(self, what, lr, caches, AL):
         previous = f"update {self.t - 1} used learning rate {self._last_lr:g}" if self.t else "no update yet"
         raise DivergenceError(
             f"training diverged at update {self.t} (epoch {self.epoch + 1}, learning rate {lr:g}): "
             f"{what} ({previous}); first bad layer: "
-            f"{self._first_nonfinite_layer(caches, AL)}. Lower the learning rate.")
+            f"{self._first_nonfinite_layer(caches, AL)}. Lower the learning rate."
+        )
 
     def _fused_update(self, batch, lr):
         """One update with the backend's fused ``train_step`` (theta and the flat optimizer state in place)."""
@@ -266,9 +309,20 @@ class Trainer:
             self._state = self._state or (self.to_device(zeros), self.to_device(zeros.copy()))
             opt.t += 1
             options = {"beta1": opt.beta1, "beta2": opt.beta2, "eps": opt.eps, "t": opt.t}
-        J = K.train_step(K.to_device(Xb), K.to_device(Yb), self.theta, self._dims, self.hidden_activation,
-                         self.output_activation, self.loss, lr, self.alpha, optimizer=opt.name, state=self._state,
-                         **options)
+        J = K.train_step(
+            K.to_device(Xb),
+            K.to_device(Yb),
+            self.theta,
+            self._dims,
+            self.hidden_activation,
+            self.output_activation,
+            self.loss,
+            lr,
+            self.alpha,
+            optimizer=opt.name,
+            state=self._state,
+            **options,
+        )
         if not np.isfinite(J):
             # train_step has already applied the update: name the layer from a forward pass as it is now
             AL, caches = self._forward(Xb)
@@ -279,8 +333,18 @@ class Trainer:
         return J, float("nan"), lr
 
     # ------------------------------------------------------------------------- the loop
-    def fit(self, X, Y, epochs=1, X_val=None, Y_val=None, early_stopping=None, min_delta=0.0, restore_best=True,
-            callback=None):
+    def fit(
+        self,
+        X,
+        Y,
+        epochs=1,
+        X_val=None,
+        Y_val=None,
+        early_stopping=None,
+        min_delta=0.0,
+        restore_best=True,
+        callback=None,
+    ):
         """Train for ``epochs`` epochs on X (n[0], m), Y (n[L], m); returns the history dict:
 
         per update: "cost" (the mini-batch cost before the update), "accuracy" (of that batch),
@@ -304,13 +368,13 @@ class Trainer:
         h = self.history
         bar = tqdm(total=int(epochs), desc="train", unit="epoch", disable=not self.progress, leave=False)
         try:
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # divergence is checked below
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # divergence is checked below
                 for _ in range(int(epochs)):
                     batches = list(optim.minibatches(X, Y, self.batch_size, self.rng))
                     k = self.batch_multiplier
                     epoch_cost = 0.0
                     for start in range(0, len(batches), k):
-                        group = batches[start:start + k]
+                        group = batches[start : start + k]
                         cost, acc, lr = self._update(group)
                         h["cost"].append(cost)
                         h["accuracy"].append(acc)
@@ -356,8 +420,14 @@ class Trainer:
 
     def predict(self, X):
         """Class predictions (softmax: (m,) indices; sigmoid: (1, m) of 0/1) or AL for a linear output."""
-        return network.predict(np.asarray(X, dtype=self.dtype), self.parameters, self.hidden_activation,
-                               self.output_activation, self.B, self.bn_params)
+        return network.predict(
+            np.asarray(X, dtype=self.dtype),
+            self.parameters,
+            self.hidden_activation,
+            self.output_activation,
+            self.B,
+            self.bn_params,
+        )
 
     # ------------------------------------------------------------------------- save / load
     def _host_state(self):
@@ -376,20 +446,36 @@ class Trainer:
     def save(self, path):
         """Write parameters, layer dims, activations, loss and BN statistics to ``path`` (.npz),
         atomically: a temporary file in the same folder, renamed into place."""
-        meta = {"format": FORMAT, "layer_dims": np.array(self.layer_dims, dtype=np.int64),
-                "hidden_activation": self.hidden_activation, "output_activation": self.output_activation,
-                "loss": self.loss, "alpha": self.alpha, "batchnorm": self.batchnorm,
-                "bn_eps": self.bn_params[0]["eps"] if self.bn_params else 1e-5,
-                "bn_momentum": self.bn_params[0]["momentum"] if self.bn_params else 0.9}
+        meta = {
+            "format": FORMAT,
+            "layer_dims": np.array(self.layer_dims, dtype=np.int64),
+            "hidden_activation": self.hidden_activation,
+            "output_activation": self.output_activation,
+            "loss": self.loss,
+            "alpha": self.alpha,
+            "batchnorm": self.batchnorm,
+            "bn_eps": self.bn_params[0]["eps"] if self.bn_params else 1e-5,
+            "bn_momentum": self.bn_params[0]["momentum"] if self.bn_params else 0.9,
+        }
         save_model(path, self._host_state(), meta)
 
     @classmethod
     def load(cls, path, backend=None, **options):
         """A Trainer rebuilt from a file written by ``save`` (options such as ``progress`` pass through)."""
         state, meta = load_model(path)
-        trainer = cls(meta["layer_dims"], meta["hidden_activation"], meta["output_activation"], meta["loss"],
-                      alpha=meta["alpha"], batchnorm=meta["batchnorm"], bn_eps=meta["bn_eps"],
-                      bn_momentum=meta["bn_momentum"], backend=backend, dtype=state["W1"].dtype, **options)
+        trainer = cls(
+            meta["layer_dims"],
+            meta["hidden_activation"],
+            meta["output_activation"],
+            meta["loss"],
+            alpha=meta["alpha"],
+            batchnorm=meta["batchnorm"],
+            bn_eps=meta["bn_eps"],
+            bn_momentum=meta["bn_momentum"],
+            backend=backend,
+            dtype=state["W1"].dtype,
+            **options,
+        )
         trainer._set_host_state(state)
         return trainer
 

@@ -23,6 +23,7 @@ Two details:
 
 Run: python scripts/slide_autograd_example.py [--steps 500] [--seed 0]
 """
+
 import argparse
 
 import numpy as np
@@ -37,13 +38,13 @@ def main(argv=None):
     parser.add_argument("--backend", default="numpy", help="numpy, cpu, cuda or auto (default numpy)")
     args = parser.parse_args(argv)
 
-    N, D_in, H, D_out = 64, 1000, 100, 10          # batch size, input, hidden, output dimensions
+    N, D_in, H, D_out = 64, 1000, 100, 10  # batch size, input, hidden, output dimensions
     learning_rate = 1e-6
     rng = np.random.default_rng(args.seed)
-    X = rng.standard_normal((D_in, N))              # x = torch.randn(N, D_in), as columns
-    Y = rng.standard_normal((D_out, N))             # y = torch.randn(N, D_out)
-    W1 = rng.standard_normal((H, D_in))             # w1 = torch.randn(D_in, H), transposed
-    W2 = rng.standard_normal((D_out, H))            # w2 = torch.randn(H, D_out)
+    X = rng.standard_normal((D_in, N))  # x = torch.randn(N, D_in), as columns
+    Y = rng.standard_normal((D_out, N))  # y = torch.randn(N, D_out)
+    W1 = rng.standard_normal((H, D_in))  # w1 = torch.randn(D_in, H), transposed
+    W2 = rng.standard_normal((D_out, H))  # w2 = torch.randn(H, D_out)
     b1, b2 = np.zeros((H, 1)), np.zeros((D_out, 1))  # no bias on the slide: zeros, never updated
 
     m = N
@@ -53,7 +54,7 @@ def main(argv=None):
         Z1, linear_cache1 = network.linear_forward(X, W1, b1, backend=args.backend)
         A1, relu_cache = activations.relu(Z1, backend=args.backend)
         Y_pred, linear_cache2 = network.linear_forward(A1, W2, b2, backend=args.backend)
-        loss = m * network.compute_cost(Y_pred, Y, "mse", backend=args.backend)   # sum of squares = m * mse
+        loss = m * network.compute_cost(Y_pred, Y, "mse", backend=args.backend)  # sum of squares = m * mse
         history.append((t, loss))
         if t % 100 == 0 or t == args.steps - 1:
             print(t, f"{loss:.6g}")

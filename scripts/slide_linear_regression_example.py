@@ -14,6 +14,7 @@ weights are nn-ref's He initialization (torch uses its own uniform default), bia
 
 Run: python scripts/slide_linear_regression_example.py [--steps 200] [--seed 0]
 """
+
 import argparse
 
 import numpy as np
@@ -29,19 +30,19 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     rng = np.random.default_rng(args.seed)
-    X = np.linspace(-1, 1, 100).reshape(1, 100)            # x = torch.unsqueeze(torch.linspace(-1, 1, 100), 1)
-    Y = X ** 2 + 0.2 * rng.random(X.shape)                 # y = x.pow(2) + 0.2 * torch.rand(x.size())
-    parameters = network.initialize_parameters([1, 10, 1], init="he", seed=args.seed)   # Net(1, 10, 1)
-    learning_rate = 0.2                                    # torch.optim.SGD(net.parameters(), lr=0.2)
+    X = np.linspace(-1, 1, 100).reshape(1, 100)  # x = torch.unsqueeze(torch.linspace(-1, 1, 100), 1)
+    Y = X**2 + 0.2 * rng.random(X.shape)  # y = x.pow(2) + 0.2 * torch.rand(x.size())
+    parameters = network.initialize_parameters([1, 10, 1], init="he", seed=args.seed)  # Net(1, 10, 1)
+    learning_rate = 0.2  # torch.optim.SGD(net.parameters(), lr=0.2)
 
     history = []
     for t in range(args.steps):
         prediction, caches = network.forward(X, parameters, "relu", "linear", backend=args.backend)
-        loss = network.compute_cost(prediction, Y, "mse", backend=args.backend)          # torch.nn.MSELoss()
+        loss = network.compute_cost(prediction, Y, "mse", backend=args.backend)  # torch.nn.MSELoss()
         history.append((t, loss))
         if t % 100 == 0 or t == args.steps - 1:
             print(t, f"Loss={loss:.4f}")
-        grads = network.backward(prediction, Y, caches, "mse", backend=args.backend)     # loss.backward()
+        grads = network.backward(prediction, Y, caches, "mse", backend=args.backend)  # loss.backward()
         network.update_parameters(parameters, grads, learning_rate, backend=args.backend)  # optimizer.step()
     return history
 

@@ -21,6 +21,7 @@ biases zero.
 
 Run: python scripts/slide_nn_example.py [--steps 500] [--seed 0]
 """
+
 import argparse
 
 import numpy as np
@@ -38,23 +39,25 @@ def main(argv=None):
 
     N, D_in, H, D_out = 64, 1000, 100, 10
     rng = np.random.default_rng(args.seed)
-    X = rng.standard_normal((D_in, N))              # x = torch.randn(N, D_in), as columns
-    Y = rng.standard_normal((D_out, N))             # y = torch.randn(N, D_out)
+    X = rng.standard_normal((D_in, N))  # x = torch.randn(N, D_in), as columns
+    Y = rng.standard_normal((D_out, N))  # y = torch.randn(N, D_out)
     B = args.backend
-    model = Sequential(Linear(D_in, H, seed=args.seed + 1, backend=B), ReLU(B), Linear(H, D_out, seed=args.seed + 2, backend=B))
+    model = Sequential(
+        Linear(D_in, H, seed=args.seed + 1, backend=B), ReLU(B), Linear(H, D_out, seed=args.seed + 2, backend=B)
+    )
     print(model)
     learning_rate = 1e-4
     m = N
 
     history = []
     for t in range(args.steps):
-        Y_pred = model.forward(X)                                   # y_pred = model(x)
-        loss = m * network.compute_cost(Y_pred, Y, "mse", backend=B)         # MSELoss(reduction='sum') = m * mse
+        Y_pred = model.forward(X)  # y_pred = model(x)
+        loss = m * network.compute_cost(Y_pred, Y, "mse", backend=B)  # MSELoss(reduction='sum') = m * mse
         history.append((t, loss))
         if t % 100 == 0 or t == args.steps - 1:
             print(t, f"{loss:.6g}")
-        model.backward(m * 2.0 * (Y_pred - Y))                      # loss.backward(): dA[L] = m dJ/dY_pred
-        model.step(learning_rate)                                   # param -= learning_rate * param.grad
+        model.backward(m * 2.0 * (Y_pred - Y))  # loss.backward(): dA[L] = m dJ/dY_pred
+        model.step(learning_rate)  # param -= learning_rate * param.grad
     return history
 
 

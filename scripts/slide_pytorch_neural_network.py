@@ -18,6 +18,7 @@ the first steps, then oscillates.)
 
 Run: python scripts/slide_pytorch_neural_network.py [--steps 10] [--seed 0]
 """
+
 import argparse
 
 import numpy as np
@@ -32,14 +33,14 @@ def main(argv=None):
     parser.add_argument("--backend", default="numpy", help="numpy, cpu, cuda or auto (default numpy)")
     args = parser.parse_args(argv)
 
-    layer_dims = [256, 120, 84, 10]                        # fc1: 256 -> 120, fc2: 120 -> 84, fc3: 84 -> 10
+    layer_dims = [256, 120, 84, 10]  # fc1: 256 -> 120, fc2: 120 -> 84, fc3: 84 -> 10
     rng = np.random.default_rng(args.seed)
     parameters = {}
-    for l in range(1, len(layer_dims)):   # torch.nn.Linear's default: W and b ~ U(-1/sqrt(n[l-1]), 1/sqrt(n[l-1]))
+    for l in range(1, len(layer_dims)):  # torch.nn.Linear's default: W and b ~ U(-1/sqrt(n[l-1]), 1/sqrt(n[l-1]))
         k = 1.0 / np.sqrt(layer_dims[l - 1])
         parameters[f"W{l}"] = rng.uniform(-k, k, (layer_dims[l], layer_dims[l - 1]))
         parameters[f"b{l}"] = rng.uniform(-k, k, (layer_dims[l], 1))
-    X = rng.standard_normal((256, 1))                      # input = torch.randn(256), a dummy input
+    X = rng.standard_normal((256, 1))  # input = torch.randn(256), a dummy input
     Y = np.arange(1, 11, dtype=np.float64).reshape(10, 1)  # target = torch.arange(1, 11), a dummy target
     learning_rate = 0.01
     n_L = layer_dims[-1]
@@ -49,11 +50,11 @@ def main(argv=None):
     history = []
     for t in range(args.steps):
         output, caches = network.forward(X, parameters, "relu", "linear", backend=args.backend)  # net(input)
-        loss = network.compute_cost(output, Y, "mse", backend=args.backend) / n_L                # nn.MSELoss()
+        loss = network.compute_cost(output, Y, "mse", backend=args.backend) / n_L  # nn.MSELoss()
         history.append((t, loss))
-        if t % 100 == 0 or t == args.steps - 1 or args.steps <= 20:   # a few steps: print each one
+        if t % 100 == 0 or t == args.steps - 1 or args.steps <= 20:  # a few steps: print each one
             print(t, f"loss {loss:.6g}")
-        grads = network.backward(output, Y, caches, "mse", backend=args.backend)                 # loss.backward()
+        grads = network.backward(output, Y, caches, "mse", backend=args.backend)  # loss.backward()
         network.update_parameters(parameters, grads, learning_rate / n_L, backend=args.backend)  # f -= lr * grad
     return history
 

@@ -15,6 +15,7 @@ after ``zero_grad``, ``z.backward(2.0)`` gives 26.
 
 Run: python scripts/slide_tensors_functions_gradients.py
 """
+
 import argparse
 
 from nn_ref.graph import Value
@@ -25,21 +26,25 @@ def main(argv=None):
     parser.add_argument("--x", type=float, default=2.0, help="the value of every entry of x (the slide: 2)")
     args = parser.parse_args(argv)
 
-    x = [[Value(args.x, label=f"x{i}{j}") for j in range(2)] for i in range(2)]   # torch.ones(2, 2) * 2
-    z = [[2 * (xij * xij) + 5 * xij for xij in row] for row in x]                  # z = 2 * (x * x) + 5 * x
+    x = [[Value(args.x, label=f"x{i}{j}") for j in range(2)] for i in range(2)]  # torch.ones(2, 2) * 2
+    z = [[2 * (xij * xij) + 5 * xij for xij in row] for row in x]  # z = 2 * (x * x) + 5 * x
     print("z =", [[zij.data for zij in row] for row in z])
 
     results = {}
     for upstream in (1.0, 2.0):
         for row_x, row_z in zip(x, z):
-            for xij, zij in zip(row_x, row_z):
-                zij.zero_grad()                     # like x.grad.zero_(): gradients accumulate otherwise
-                zij.backward(upstream)              # z.backward(torch.ones(2, 2) * upstream), entry by entry
+            for _xij, zij in zip(row_x, row_z):
+                zij.zero_grad()  # like x.grad.zero_(): gradients accumulate otherwise
+                zij.backward(upstream)  # z.backward(torch.ones(2, 2) * upstream), entry by entry
         grad = [[xij.grad for xij in row] for row in x]
         results[upstream] = grad
         print(f"upstream gradient {upstream:g}: x.grad =", grad)
-    print("dz/dx = 4x + 5 =", 4 * args.x + 5, "-- the slide's 13 is x.grad for an upstream gradient of ones;"
-          " with its torch.ones(2, 2)*2, x.grad is", 2 * (4 * args.x + 5))
+    print(
+        "dz/dx = 4x + 5 =",
+        4 * args.x + 5,
+        "-- the slide's 13 is x.grad for an upstream gradient of ones; with its torch.ones(2, 2)*2, x.grad is",
+        2 * (4 * args.x + 5),
+    )
     return results
 
 

@@ -66,9 +66,9 @@ def linear_backward(dZ, A_prev, W):
 def sum_over_samples(dZ):
     # db[l] = (1/m) sum_i dZ[l] from network.linear_backward, times m
     m = dZ.shape[1]
-    return network.linear_backward(dZ, (np.zeros((1, m), dZ.dtype), np.zeros((dZ.shape[0], 1), dZ.dtype), None), NP)[
-        2
-    ] * m
+    return (
+        network.linear_backward(dZ, (np.zeros((1, m), dZ.dtype), np.zeros((dZ.shape[0], 1), dZ.dtype), None), NP)[2] * m
+    )
 
 
 def cost(AL, Y, loss):

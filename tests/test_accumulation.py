@@ -1,5 +1,6 @@
 """Gradient accumulation [Effective Mini-batch]: batch b x multiplier k gives the same parameters as one
 batch of b*k (mean-over-batch convention), float64, to rtol 1e-10 after several updates."""
+
 import numpy as np
 import pytest
 
@@ -7,18 +8,28 @@ from nn_ref import datasets, optim, train
 
 
 def _run(batch_size, k, optimizer, X, Y, epochs=3, dims=(10, 16, 8, 1), backend="numpy"):
-    tr = train.Trainer(list(dims), "tanh", "sigmoid", optimizer=optimizer, learning_rate=0.05,
-                       batch_size=batch_size, batch_multiplier=k, seed=7, backend=backend, progress=False)
+    tr = train.Trainer(
+        list(dims),
+        "tanh",
+        "sigmoid",
+        optimizer=optimizer,
+        learning_rate=0.05,
+        batch_size=batch_size,
+        batch_multiplier=k,
+        seed=7,
+        backend=backend,
+        progress=False,
+    )
     h = tr.fit(X, Y, epochs=epochs)
     return tr, h
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
 def test_b_times_k_equals_b_k(optimizer):
-    X, Y = datasets.ball(m=1000, seed=1)          # 1000 = 3 * 256 + 232: the last group is partial too
+    X, Y = datasets.ball(m=1000, seed=1)  # 1000 = 3 * 256 + 232: the last group is partial too
     small, hs = _run(32, 8, optimizer, X, Y)
     big, hb = _run(256, 1, optimizer, X, Y)
-    assert len(hs["cost"]) == len(hb["cost"]) == 3 * 4         # updates, not mini-batches
+    assert len(hs["cost"]) == len(hb["cost"]) == 3 * 4  # updates, not mini-batches
     for key in big.parameters:
         np.testing.assert_allclose(small.parameters[key], big.parameters[key], rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(hs["cost"], hb["cost"], rtol=1e-10)
@@ -38,7 +49,7 @@ def test_accumulator_weights_by_samples():
     total = acc.take()
     np.testing.assert_allclose(total["dW1"], (4 * 1 + 4 * 2 + 2 * 4) / 10)
     assert "dA0" not in total
-    acc.add(g[0], 1.0, "numpy")                    # a new sum starts from zero
+    acc.add(g[0], 1.0, "numpy")  # a new sum starts from zero
     np.testing.assert_allclose(acc.take()["dW1"], 1.0)
     with pytest.raises(ValueError, match="no gradients"):
         acc.take()

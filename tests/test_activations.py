@@ -1,13 +1,14 @@
 """Activations: forward values, backward against central differences, the slides' maxima, stability."""
+
 import numpy as np
-import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nn_ref import activations as act
 from nn_ref.gradcheck import gradient_check
 
 shapes = st.tuples(st.integers(1, 8), st.integers(1, 16))
-seeds = st.integers(0, 2 ** 32 - 1)
+seeds = st.integers(0, 2**32 - 1)
 
 
 def _Z(shape, seed, away_from_kink):
@@ -20,18 +21,23 @@ def _Z(shape, seed, away_from_kink):
 
 
 @settings(max_examples=20, deadline=None)
-@given(name=st.sampled_from(["sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax"]),
-       shape=shapes, seed=seeds, alpha=st.floats(0.01, 0.5))
+@given(
+    name=st.sampled_from(["sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax"]),
+    shape=shapes,
+    seed=seeds,
+    alpha=st.floats(0.01, 0.5),
+)
 def test_backward_matches_central_differences(name, shape, seed, alpha):
     Z, G = _Z(shape, seed, name in ("relu", "leaky_relu"))
     kw = {"alpha": alpha} if name == "leaky_relu" else {}
     A, cache = act.FORWARD[name](Z, **kw)
-    dZ = act.BACKWARD[name](G, cache)                      # dZ = G * g'(Z) (softmax: its Jacobian)
+    dZ = act.BACKWARD[name](G, cache)  # dZ = G * g'(Z) (softmax: its Jacobian)
     assert A.shape == Z.shape == dZ.shape
     # five-point stencil, eps = 1e-4: its rounding noise is ~100x below the two-point eps = 1e-6 one
     # (see nn_ref.gradcheck, resolution); every kink stays >= 0.1 away, far beyond 2 eps
-    report = gradient_check(lambda P: float((G * act.FORWARD[name](P["Z"], **kw)[0]).sum()), {"Z": Z}, {"dZ": dZ},
-                            eps=1e-4, order=4)
+    report = gradient_check(
+        lambda P: float((G * act.FORWARD[name](P["Z"], **kw)[0]).sum()), {"Z": Z}, {"dZ": dZ}, eps=1e-4, order=4
+    )
     assert report.passed, str(report)
 
 
@@ -56,7 +62,7 @@ def test_leaky_relu_default_alpha_is_0_01():
 
 
 def test_max_derivatives_sigma_0_25_tanh_1_at_zero():
-    Z = np.linspace(-6, 6, 1201).reshape(1, -1)        # includes 0 exactly (index 600)
+    Z = np.linspace(-6, 6, 1201).reshape(1, -1)  # includes 0 exactly (index 600)
     ones = np.ones_like(Z)
     ds = act.sigmoid_backward(ones, act.sigmoid(Z)[1])
     dt = act.tanh_backward(ones, act.tanh(Z)[1])
@@ -64,7 +70,7 @@ def test_max_derivatives_sigma_0_25_tanh_1_at_zero():
     assert dt.max() == 1.0 and Z[0, dt.argmax()] == 0.0
     assert np.all(ds[Z != 0] < 0.25)
     dr = act.relu_backward(ones, act.relu(Z)[1])
-    np.testing.assert_array_equal(dr, (Z > 0).astype(float))   # relu'(0) taken as 0
+    np.testing.assert_array_equal(dr, (Z > 0).astype(float))  # relu'(0) taken as 0
 
 
 def test_stable_at_plus_minus_1000_without_warnings():

@@ -1,8 +1,10 @@
 """Batch normalization: the oracle's formulas, gradient checks (float64, central differences, a random
 upstream gradient -- a constant one would cancel exactly), train/eval behaviour, and BN inside the network."""
+
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nn_ref import batchnorm, network
 
@@ -36,8 +38,9 @@ def test_forward_normalizes_each_unit_over_the_batch(n, m, seed):
     np.testing.assert_allclose(Z_hat.mean(axis=1), 0, atol=1e-12)
     var = Z.var(axis=1, keepdims=True)
     np.testing.assert_allclose(Z_hat.var(axis=1, keepdims=True), var / (var + 1e-5), rtol=1e-10)
-    np.testing.assert_allclose(out, gamma * (Z - Z.mean(axis=1, keepdims=True)) / np.sqrt(var + 1e-5) + beta,
-                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        out, gamma * (Z - Z.mean(axis=1, keepdims=True)) / np.sqrt(var + 1e-5) + beta, rtol=1e-10, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -46,7 +49,7 @@ def test_gradient_check_random_upstream(seed):
     n, m = 4, 7
     Z = rng.normal(1.0, 3.0, size=(n, m))
     gamma, beta = rng.normal(size=(n, 1)), rng.normal(size=(n, 1))
-    dout = rng.normal(size=(n, m))                 # random: sum(dout * out) does not cancel
+    dout = rng.normal(size=(n, m))  # random: sum(dout * out) does not cancel
 
     def J():
         out, _ = batchnorm.batchnorm_forward(Z, gamma, beta, {"mode": "train", "eps": 1e-5})
@@ -100,14 +103,20 @@ def _network_cost(X, Y, params, act, out_act, loss):
     return network.compute_cost(AL, Y, loss, backend="numpy")
 
 
-@pytest.mark.parametrize("act, out_act, loss", [("tanh", "softmax", "categorical_cross_entropy"),
-                                                ("relu", "sigmoid", "cross_entropy"), ("sigmoid", "linear", "mse")])
+@pytest.mark.parametrize(
+    "act, out_act, loss",
+    [
+        ("tanh", "softmax", "categorical_cross_entropy"),
+        ("relu", "sigmoid", "cross_entropy"),
+        ("sigmoid", "linear", "mse"),
+    ],
+)
 def test_network_with_batchnorm_gradient_check(act, out_act, loss):
     # ReLU: points drawn away from the kink -- the seeds below give |Z_tilde| > 1e-3 everywhere, asserted
     rng = np.random.default_rng(3)
     dims = [4, 5, 3, 3 if out_act == "softmax" else 1]
     params = network.initialize_parameters(dims, init="xavier", seed=1, batchnorm=True)
-    for l in (1, 2):                                   # non-trivial gamma, beta
+    for l in (1, 2):  # non-trivial gamma, beta
         params[f"gamma{l}"] = rng.normal(1.0, 0.3, size=params[f"gamma{l}"].shape)
         params[f"beta{l}"] = rng.normal(0.0, 0.3, size=params[f"beta{l}"].shape)
     m = 6
@@ -141,7 +150,7 @@ def test_network_batchnorm_train_and_eval_and_update():
     X = rng.normal(2.0, 3.0, size=(3, 32))
     AL, caches = network.forward(X, params, "relu", "softmax", backend="numpy", batchnorm=True, bn_params=bn_params)
     Z_tilde = caches[0][2]
-    np.testing.assert_allclose(Z_tilde.mean(axis=1), 0, atol=1e-10)     # gamma 1, beta 0: normalized
+    np.testing.assert_allclose(Z_tilde.mean(axis=1), 0, atol=1e-10)  # gamma 1, beta 0: normalized
     assert not np.allclose(bn_params[0]["running_mean"], 0)
     Y = np.eye(2)[:, rng.integers(0, 2, 32)]
     grads = network.backward(AL, Y, caches, "categorical_cross_entropy", backend="numpy", batchnorm=True)
@@ -169,7 +178,7 @@ def test_oracle_backward_formula():
     x_mu = Z - mu
     inv = 1 / np.sqrt(var + 1e-5)
     dx_hat = dout * gamma
-    dvar = (dx_hat * x_mu).sum(axis=1, keepdims=True) * -0.5 * inv ** 3
+    dvar = (dx_hat * x_mu).sum(axis=1, keepdims=True) * -0.5 * inv**3
     dmu = (-dx_hat * inv).sum(axis=1, keepdims=True) + dvar * (-2 * x_mu).mean(axis=1, keepdims=True)
     np.testing.assert_allclose(dZ, dx_hat * inv + dvar * 2 * x_mu / 5 + dmu / 5, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(dbeta, dout.sum(axis=1, keepdims=True), rtol=1e-14)

@@ -1,20 +1,23 @@
 """``nn-ref gradcheck``: the table, and the exit status 0 / 1 / 2."""
+
 import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from nn_ref import cli, network
 
 
-@pytest.mark.parametrize("argv", [
-    [],
-    ["--layers", "4,5,3,3", "--output", "softmax", "--seed", "3"],
-    ["--layers", "3,6,2", "--output", "linear", "--hidden", "tanh", "--m", "8"],
-    ["--layers", "2,4,1", "--hidden", "leaky_relu", "--order", "2", "--eps", "1e-6"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--layers", "4,5,3,3", "--output", "softmax", "--seed", "3"],
+        ["--layers", "3,6,2", "--output", "linear", "--hidden", "tanh", "--m", "8"],
+        ["--layers", "2,4,1", "--hidden", "leaky_relu", "--order", "2", "--eps", "1e-6"],
+    ],
+)
 def test_gradcheck_passes_and_prints_the_table(argv, capsys):
     assert cli.main(["gradcheck", *argv]) == 0
     out = capsys.readouterr().out
@@ -30,7 +33,7 @@ def test_gradcheck_exits_1_when_backprop_is_wrong(monkeypatch, capsys):
 
     def broken(AL, Y, caches, loss="cross_entropy", backend=None):
         grads = right(AL, Y, caches, loss, backend)
-        grads["dW2"] = grads["dW2"] * 1.01           # a 1% bug in one array
+        grads["dW2"] = grads["dW2"] * 1.01  # a 1% bug in one array
         return grads
 
     monkeypatch.setattr(network, "backward", broken)
@@ -50,8 +53,9 @@ def test_gradcheck_bad_arguments_exit_2(capsys):
 
 def test_console_entry_point_help_and_exit_status(tmp_path):
     env = dict(os.environ, NN_REF_BACKEND="numpy")
-    run = lambda *a: subprocess.run([sys.executable, "-m", "nn_ref.cli", *a], capture_output=True, text=True,
-                                    cwd=tmp_path, env=env, timeout=120)
+    run = lambda *a: subprocess.run(
+        [sys.executable, "-m", "nn_ref.cli", *a], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120
+    )
     helped = run("gradcheck", "--help")
     assert helped.returncode == 0 and "--layers" in helped.stdout and "--output" in helped.stdout
     done = run("gradcheck", "--layers", "3,4,1", "--seed", "2")

@@ -1,4 +1,5 @@
 """Data sets: shapes (n[0], m) / (n[L], m), seeding, the defining properties of each set, the IDX reader."""
+
 import gzip
 import struct
 
@@ -8,9 +9,18 @@ import pytest
 from nn_ref import datasets
 
 
-@pytest.mark.parametrize("name, n0, nL, m", [("blobs", 2, 1, 200), ("moons", 2, 1, 200), ("flower", 2, 1, 400),
-                                             ("spirals", 2, 3, 300), ("ball", 10, 1, 1000), ("square", 1, 1, 100),
-                                             ("linear", 1, 1, 100)])
+@pytest.mark.parametrize(
+    "name, n0, nL, m",
+    [
+        ("blobs", 2, 1, 200),
+        ("moons", 2, 1, 200),
+        ("flower", 2, 1, 400),
+        ("spirals", 2, 3, 300),
+        ("ball", 10, 1, 1000),
+        ("square", 1, 1, 100),
+        ("linear", 1, 1, 100),
+    ],
+)
 def test_synthetic_shapes_and_seeding(name, n0, nL, m):
     load = datasets.LOADERS[name]
     X, Y = load()
@@ -18,7 +28,7 @@ def test_synthetic_shapes_and_seeding(name, n0, nL, m):
     X2, Y2 = load()
     np.testing.assert_array_equal(X, X2)
     np.testing.assert_array_equal(Y, Y2)
-    if name not in ("square", "linear"):           # classification: both classes present
+    if name not in ("square", "linear"):  # classification: both classes present
         labels = datasets.labels_of(Y)
         assert len(np.unique(labels)) == (nL if nL > 1 else 2)
         X3, _ = load(seed=1)
@@ -42,7 +52,7 @@ def test_ball_is_std_one_and_labelled_by_the_sum():
     np.testing.assert_allclose(X, X_unit / X_unit.std(), rtol=1e-12)
     np.testing.assert_array_equal(Y[0], (np.abs(X_unit.sum(axis=0)) > 0.5).astype(float))
     # uniform in the ball: the fraction inside radius 0.9 is 0.9^10
-    assert np.mean(np.linalg.norm(X_unit, axis=0) < 0.9) == pytest.approx(0.9 ** 10, abs=0.03)
+    assert np.mean(np.linalg.norm(X_unit, axis=0) < 0.9) == pytest.approx(0.9**10, abs=0.03)
     assert 0.3 < Y.mean() < 0.7
 
 
@@ -56,10 +66,10 @@ def _unit_ball_points(m, n, seed):
 def test_regression_sets_follow_their_formulas():
     X, Y = datasets.square()
     np.testing.assert_array_equal(X[0], np.linspace(-1, 1, 100))
-    noise = Y - X ** 2
+    noise = Y - X**2
     assert noise.min() >= 0 and noise.max() <= 0.2
     X, Y = datasets.linear()
-    rs = np.random.RandomState(42)                 # Geron: np.random.seed(42); X = 2 rand; y = 4 + 3X + randn
+    rs = np.random.RandomState(42)  # Geron: np.random.seed(42); X = 2 rand; y = 4 + 3X + randn
     x = 2 * rs.rand(100, 1)
     np.testing.assert_array_equal(X, x.T)
     np.testing.assert_array_equal(Y, (4 + 3 * x + rs.randn(100, 1)).T)
@@ -88,7 +98,7 @@ def test_split_is_fixed_disjoint_and_complete():
     X_tr, Y_tr, X_te, Y_te = a
     assert X_tr.shape == (2, 8) and X_te.shape == (2, 2) and Y_te.shape == (1, 2)
     assert sorted(np.r_[Y_tr[0], Y_te[0]]) == list(range(10))
-    np.testing.assert_array_equal(X_tr, np.vstack([Y_tr[0], 10 + Y_tr[0]]))     # columns stay paired
+    np.testing.assert_array_equal(X_tr, np.vstack([Y_tr[0], 10 + Y_tr[0]]))  # columns stay paired
     with pytest.raises(ValueError, match="expected shape"):
         datasets.train_test_split(X, Y[:, :9])
 
@@ -141,8 +151,9 @@ def test_idx_reader_rejects_bad_files(tmp_path):
 
 def test_digits_without_scikit_learn_says_how_to_install(monkeypatch):
     import sys
+
     for name in [n for n in sys.modules if n == "sklearn" or n.startswith("sklearn.")]:
         monkeypatch.delitem(sys.modules, name)
-    monkeypatch.setitem(sys.modules, "sklearn", None)          # import sklearn now raises ImportError
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # import sklearn now raises ImportError
     with pytest.raises(ImportError, match=r"nn-ref\[data\]"):
         datasets.digits()

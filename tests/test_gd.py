@@ -1,4 +1,5 @@
 """Algorithm 1 (the slide's gradient descent) on the slide's f(x) = x^4 - 3x^2 + x, alpha = 0.01."""
+
 import numpy as np
 import pytest
 
@@ -6,29 +7,29 @@ from nn_ref.optim import gradient_descent
 
 
 def f(x):
-    return x ** 4 - 3 * x ** 2 + x
+    return x**4 - 3 * x**2 + x
 
 
 def df(x):
-    return 4 * x ** 3 - 6 * x + 1
+    return 4 * x**3 - 6 * x + 1
 
 
 def _minima():
     """The two local minima of f: the real roots of f'(x) = 4x^3 - 6x + 1 with f'' = 12x^2 - 6 > 0."""
     roots = np.roots([4, 0, -6, 1])
     roots = np.sort(roots[np.abs(roots.imag) < 1e-12].real)
-    return [r for r in roots if 12 * r ** 2 - 6 > 0]
+    return [r for r in roots if 12 * r**2 - 6 > 0]
 
 
 @pytest.mark.parametrize("x0, expected", [(2.0, 1.1309), (-2.0, -1.3008)])
 def test_algorithm1_stops_at_the_lecture_minima(x0, expected):
     res = gradient_descent(df, x0, 0.01, f=f)
     assert res["converged"]
-    assert abs(res["x"] - expected) < 1e-4                  # the slide's rounded value
-    assert abs(df(res["x"])) < 1e-6                         # figures.md's check
+    assert abs(res["x"] - expected) < 1e-4  # the slide's rounded value
+    assert abs(df(res["x"])) < 1e-6  # figures.md's check
     nearest = min(_minima(), key=lambda r: abs(r - x0))
-    assert abs(res["x"] - nearest) < 1e-6 / 2.0             # |f''| > 2 at both minima
-    assert res["steps"] <= 500                              # within the figure's 500 steps
+    assert abs(res["x"] - nearest) < 1e-6 / 2.0  # |f''| > 2 at both minima
+    assert res["steps"] <= 500  # within the figure's 500 steps
     assert res["path"][0] == x0 and res["path"][-1] == res["x"]
     assert len(res["path"]) == res["steps"] + 1 == len(res["f"])
 

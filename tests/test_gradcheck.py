@@ -1,5 +1,4 @@
 """The gradient checker itself: it must pass right gradients and catch wrong ones."""
-import warnings
 
 import numpy as np
 import pytest
@@ -30,7 +29,7 @@ def test_right_gradients_pass_and_the_table_names_every_array():
 def test_difference_formula_and_worst_entry():
     P, f, grads = _quadratic()
     wrong = {"dW": grads["dW"].copy(), "db": grads["db"]}
-    wrong["dW"][1, 2] *= 1.001                   # one entry off by 0.1%
+    wrong["dW"][1, 2] *= 1.001  # one entry off by 0.1%
     report = gradient_check(f, P, wrong)
     row = report["W"]
     assert not row.passed and not report.passed and report["b"].passed
@@ -47,35 +46,35 @@ def test_catches_a_deliberately_wrong_network_gradient():
     P = nw.initialize_parameters([3, 4, 2, 1], seed=0)
     rng = np.random.default_rng(0)
     X, Y = rng.standard_normal((3, 6)), (rng.random((1, 6)) < 0.5).astype(float)
-    for k in ("b1", "b2", "b3"):      # b = 0 with a dead unit puts Z exactly on the ReLU kink
+    for k in ("b1", "b2", "b3"):  # b = 0 with a dead unit puts Z exactly on the ReLU kink
         P[k] = 0.1 + 0.1 * rng.random(P[k].shape)
     AL, caches = nw.forward(X, P)
-    assert min(np.abs(c[1]).min() for c in caches[:-1]) > 1e-2   # away from the kink
+    assert min(np.abs(c[1]).min() for c in caches[:-1]) > 1e-2  # away from the kink
     grads = nw.backward(AL, Y, caches)
     f = lambda Q: nw.compute_cost(nw.forward(X, Q)[0], Y)
-    check = lambda g: gradient_check(f, P, g, eps=1e-4, order=4)   # gradients here are ~1e-3: see resolution
+    check = lambda g: gradient_check(f, P, g, eps=1e-4, order=4)  # gradients here are ~1e-3: see resolution
     assert check(grads).passed
     broken = dict(grads, db1=grads["db1"] / 6)
     report = check(broken)
     assert not report.passed
     assert [r.name for r in report.rows if not r.passed] == ["b1"]
-    swapped = dict(grads, dW1=grads["dW1"][::-1])            # rows in the wrong order
+    swapped = dict(grads, dW1=grads["dW1"][::-1])  # rows in the wrong order
     assert [r.name for r in check(swapped).rows if not r.passed] == ["W1"]
 
 
 def test_grads_from_f_and_names_and_sampling():
     P, f, grads = _quadratic()
-    report = gradient_check(lambda Q: (f(Q), grads), P)       # f returns (J, grads)
+    report = gradient_check(lambda Q: (f(Q), grads), P)  # f returns (J, grads)
     assert report.passed
     big = {"W": np.random.default_rng(0).standard_normal((20, 30))}
     g = lambda Q: float((Q["W"] ** 2).sum())
     r1 = gradient_check(g, big, {"W": 2 * big["W"]}, max_entries_per_array=7, seed=4)
     r2 = gradient_check(g, big, {"W": 2 * big["W"]}, max_entries_per_array=7, seed=4)
     assert r1["W"].checked == 7 and r1["W"].size == 600 and r1.passed
-    np.testing.assert_array_equal(r1["W"].numeric, r2["W"].numeric)       # seeded sample
+    np.testing.assert_array_equal(r1["W"].numeric, r2["W"].numeric)  # seeded sample
     assert [r.name for r in gradient_check(f, P, grads, names=["b"]).rows] == ["b"]
     with pytest.raises(ValueError, match=r"to return \(J, grads\)"):
-        gradient_check(f, P)                                   # grads=None but f returns J only
+        gradient_check(f, P)  # grads=None but f returns J only
     with pytest.raises(ValueError, match=r"expected shape \(3, 4\), got \(4, 3\)"):
         gradient_check(f, P, {"dW": grads["dW"].T, "db": grads["db"]})
 
@@ -93,7 +92,7 @@ def test_five_point_stencil_is_exact_for_a_quartic():
     r = gradient_check(f, x, {"x": 4 * x["x"] ** 3}, eps=1e-2, order=4)
     assert r["x"].difference < 1e-12
     r2 = gradient_check(f, x, {"x": 4 * x["x"] ** 3}, eps=1e-2, order=2)
-    assert r2["x"].difference > 1e-6                            # O(eps^2) truncation shows here
+    assert r2["x"].difference > 1e-6  # O(eps^2) truncation shows here
 
 
 def test_warns_when_a_perturbation_crosses_a_relu_kink():
@@ -112,13 +111,16 @@ def test_warns_when_a_perturbation_crosses_a_relu_kink():
     assert report2.passed and report2["W"].kink_crossings == 0
 
 
-@pytest.mark.parametrize("kw", [
-    dict(layer_dims=[4, 5, 3, 1]),
-    dict(layer_dims=[4, 5, 3, 3], output_activation="softmax"),
-    dict(layer_dims=[3, 6, 2], output_activation="linear", hidden_activation="tanh"),
-    dict(layer_dims=[3, 6, 2], output_activation="linear", loss="l1", hidden_activation="sigmoid", m=7),
-    dict(layer_dims=[2, 3, 1], hidden_activation="leaky_relu", m=9, seed=4),
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(layer_dims=[4, 5, 3, 1]),
+        dict(layer_dims=[4, 5, 3, 3], output_activation="softmax"),
+        dict(layer_dims=[3, 6, 2], output_activation="linear", hidden_activation="tanh"),
+        dict(layer_dims=[3, 6, 2], output_activation="linear", loss="l1", hidden_activation="sigmoid", m=7),
+        dict(layer_dims=[2, 3, 1], hidden_activation="leaky_relu", m=9, seed=4),
+    ],
+)
 def test_check_network_passes(kw):
     report = check_network(**kw)
     assert report.passed, str(report)

@@ -1,8 +1,10 @@
 """The scalar computation graph: the slides' numbers and every operation against finite differences."""
+
 import math
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nn_ref.graph import Value
 
@@ -18,30 +20,30 @@ def test_slide_example_x_plus_y_times_z():
 
 def test_slide_pytorch_example_upstream_ones_gives_13_upstream_two_gives_26():
     x = Value(2.0)
-    z = 2 * x ** 2 + 5 * x
+    z = 2 * x**2 + 5 * x
     assert z.data == 18.0
-    z.backward()                  # upstream gradient 1 (torch.ones): dz/dx = 4x + 5
+    z.backward()  # upstream gradient 1 (torch.ones): dz/dx = 4x + 5
     assert x.grad == 13.0
     z.zero_grad()
     assert x.grad == 0.0
-    z.backward(2.0)               # the slide's z.backward(torch.ones(2, 2) * 2)
+    z.backward(2.0)  # the slide's z.backward(torch.ones(2, 2) * 2)
     assert x.grad == 26.0
 
 
 def test_gradients_accumulate_without_zero_grad():
     x = Value(3.0)
-    y = x * x                     # a node used twice: the two paths add up
+    y = x * x  # a node used twice: the two paths add up
     y.backward()
     assert x.grad == 6.0
     y.backward()
-    assert x.grad == 12.0         # the leaf accumulates, as in PyTorch
-    assert y.grad == 1.0          # an intermediate node holds this call's gradient only
+    assert x.grad == 12.0  # the leaf accumulates, as in PyTorch
+    assert y.grad == 1.0  # an intermediate node holds this call's gradient only
 
 
 def test_shared_subexpression_topological_order():
     a = Value(1.5)
     b = a.exp()
-    c = b * b + b                 # dc/da = (2 e^a + 1) e^a
+    c = b * b + b  # dc/da = (2 e^a + 1) e^a
     c.backward()
     assert c.grad == 1.0
     assert a.grad == pytest.approx((2 * math.exp(1.5) + 1) * math.exp(1.5), rel=1e-14)
@@ -64,8 +66,8 @@ UNARY = {
     "sigmoid": (lambda v: v.sigmoid(), lambda t: 1 / (1 + math.exp(-t))),
     "tanh": (lambda v: v.tanh(), math.tanh),
     "relu": (lambda v: v.relu(), lambda t: max(t, 0.0)),
-    "pow3": (lambda v: v ** 3, lambda t: t ** 3),
-    "pow-0.5": (lambda v: v ** -0.5, lambda t: t ** -0.5),
+    "pow3": (lambda v: v**3, lambda t: t**3),
+    "pow-0.5": (lambda v: v**-0.5, lambda t: t**-0.5),
     "neg": (lambda v: -v, lambda t: -t),
     "rdiv": (lambda v: 2.0 / v, lambda t: 2.0 / t),
     "rsub": (lambda v: 2.0 - v, lambda t: 2.0 - t),
@@ -77,7 +79,7 @@ UNARY = {
 def test_unary_ops_match_central_differences(name, t, sign):
     op, ref = UNARY[name]
     if name not in ("log", "pow-0.5"):
-        t *= sign                 # log and x^-0.5 need x > 0; |t| >= 0.2 keeps ReLU away from its kink
+        t *= sign  # log and x^-0.5 need x > 0; |t| >= 0.2 keeps ReLU away from its kink
     x = Value(t)
     y = op(x)
     assert y.data == pytest.approx(ref(t), rel=1e-14)
@@ -90,9 +92,11 @@ def test_unary_ops_match_central_differences(name, t, sign):
 @settings(max_examples=20, deadline=None)
 @given(a=st.floats(-3, 3), b=st.floats(0.3, 3), sign=st.sampled_from([1.0, -1.0]))
 def test_binary_ops_match_central_differences(a, b, sign):
-    b *= sign                      # |b| >= 0.3: division stays away from 0
+    b *= sign  # |b| >= 0.3: division stays away from 0
+
     def expr(p, q):
-        return (p * q + p / q - q ** 2) * (p - q).tanh()
+        return (p * q + p / q - q**2) * (p - q).tanh()
+
     x, y = Value(a), Value(b)
     out = expr(x, y)
     out.backward()

@@ -1,24 +1,29 @@
 """Initializers: the slides' standard deviations, shapes, zero biases, seeding."""
+
 import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nn_ref import init, network
 
 
-@pytest.mark.parametrize("name, n_out, n_in, expected_std", [
-    ("he", 600, 800, math.sqrt(2 / 800)),
-    ("he", 1000, 50, math.sqrt(2 / 50)),
-    ("xavier", 600, 800, math.sqrt(2 / (800 + 600))),
-    ("xavier", 1000, 50, math.sqrt(2 / (50 + 1000))),
-])
+@pytest.mark.parametrize(
+    "name, n_out, n_in, expected_std",
+    [
+        ("he", 600, 800, math.sqrt(2 / 800)),
+        ("he", 1000, 50, math.sqrt(2 / 50)),
+        ("xavier", 600, 800, math.sqrt(2 / (800 + 600))),
+        ("xavier", 1000, 50, math.sqrt(2 / (50 + 1000))),
+    ],
+)
 def test_he_xavier_std_of_large_draws_within_2_percent(name, n_out, n_in, expected_std):
     W = network.initialize_parameters([n_in, n_out], init=name, seed=1)["W1"]
     assert W.shape == (n_out, n_in)
     assert abs(W.std() / expected_std - 1) < 0.02
-    assert abs(W.mean()) < 3 * expected_std / math.sqrt(W.size)   # zero mean (3 standard errors)
+    assert abs(W.mean()) < 3 * expected_std / math.sqrt(W.size)  # zero mean (3 standard errors)
 
 
 def test_normal_sigma_and_zeros():
@@ -34,8 +39,11 @@ def test_glorot_is_xavier():
 
 
 @settings(max_examples=20, deadline=None)
-@given(layer_dims=st.lists(st.integers(1, 8), min_size=2, max_size=5),
-       name=st.sampled_from(init.INITIALIZERS), seed=st.integers(0, 2 ** 32 - 1))
+@given(
+    layer_dims=st.lists(st.integers(1, 8), min_size=2, max_size=5),
+    name=st.sampled_from(init.INITIALIZERS),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_shapes_keys_zero_biases_and_seeding(layer_dims, name, seed):
     P = network.initialize_parameters(layer_dims, init=name, seed=seed)
     L = len(layer_dims) - 1

@@ -1,5 +1,6 @@
 """The wheel installs the kernels folder as ``nn_ref.kernels`` -- never as the bare ``kernels``,
 a name owned by another PyPI distribution -- and it imports from the install, not the repo."""
+
 import json
 import os
 import shutil
@@ -16,21 +17,22 @@ PROBE = r"""
 import importlib.util, json, sys
 import nn_ref, nn_ref.kernels, nn_ref.network
 import numpy as np
-B = nn_ref.kernels.get_backend("numpy")
+B = nn_ref.kernels.get_backend("cpu")
 P = nn_ref.network.initialize_parameters([2, 3, 1], seed=0)
 AL, _ = nn_ref.network.forward(np.ones((2, 4)), P, backend="numpy")
 bare = importlib.util.find_spec("kernels")
 print(json.dumps({"nn_ref": nn_ref.__file__, "kernels": nn_ref.kernels.__file__, "backend": B.__file__,
-                  "AL_shape": list(AL.shape), "bare": None if bare is None else (bare.origin or str(bare.submodule_search_locations))}))
+                  "AL_shape": list(AL.shape),
+                  "bare": None if bare is None else (bare.origin or str(bare.submodule_search_locations))}))
 """
 
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("install")
-    src = tmp / "src"                      # build from a copy: never write build/ or egg-info into the repo
+    src = tmp / "src"  # build from a copy: never write build/ or egg-info into the repo
     src.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         if (ROOT / name).exists():
             shutil.copy2(ROOT / name, src / name)
     if not (src / "README.md").exists():
@@ -38,18 +40,27 @@ def installed(tmp_path_factory):
     for pkg in ("nn_ref", "kernels"):
         shutil.copytree(ROOT / pkg, src / pkg, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.nbi", "*.nbc"))
     wheels = tmp / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels),
-                    str(src)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(src)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     (wheel,) = wheels.glob("nn_ref-*.whl")
     target = tmp / "target"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True, timeout=300)
-    elsewhere = tmp / "elsewhere"          # cwd: neither the repo root nor the target
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    elsewhere = tmp / "elsewhere"  # cwd: neither the repo root nor the target
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTHONPATH"] = str(target)
-    probe = subprocess.run([sys.executable, "-c", PROBE], cwd=elsewhere, env=env, capture_output=True, text=True,
-                           timeout=120)
+    probe = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120
+    )
     assert probe.returncode == 0, probe.stderr
     return wheel, target, json.loads(probe.stdout.strip().splitlines()[-1])
 
@@ -57,7 +68,8 @@ def installed(tmp_path_factory):
 def test_wheel_ships_kernels_only_as_nn_ref_kernels(installed):
     wheel, target, _ = installed
     names = zipfile.ZipFile(wheel).namelist()
-    assert "nn_ref/kernels/__init__.py" in names and "nn_ref/kernels/numpy_backend.py" in names
+    for module in ("__init__.py", "contract.py", "scalar.py", "cpu/__init__.py", "cuda/__init__.py"):
+        assert f"nn_ref/kernels/{module}" in names, module
     assert not [n for n in names if n.startswith("kernels/")]
     assert (target / "nn_ref" / "kernels" / "__init__.py").exists()
     assert not (target / "kernels").exists()

@@ -1,15 +1,17 @@
 """Losses: values, gradients against central differences (in the package's one convention: dA = m dJ/dA for
 the mean forms, the per-sample derivative), agreement with network.compute_cost, stability at |Z| = 1000,
 and no silent broadcasting."""
+
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nn_ref import activations, losses, network
 from nn_ref.gradcheck import gradient_check
 
 shapes = st.tuples(st.integers(1, 8), st.integers(1, 16))
-seeds = st.integers(0, 2 ** 32 - 1)
+seeds = st.integers(0, 2**32 - 1)
 
 
 def _data(name, shape, seed):
@@ -101,13 +103,13 @@ def test_network_costs_equal_the_losses_module(shape, seed):
 def test_stable_at_plus_minus_1000_without_warnings():
     # pytest runs with warnings as errors: a log(0) or overflow RuntimeWarning would fail here
     Z = np.array([[-1000.0, 1000.0, -1000.0, 1000.0]])
-    Y = np.array([[0.0, 1.0, 1.0, 0.0]])                 # two right, two badly wrong
+    Y = np.array([[0.0, 1.0, 1.0, 0.0]])  # two right, two badly wrong
     J, dZ = losses.binary_cross_entropy_with_logits(Z, Y)
     assert J == pytest.approx(2 * 1000 / 4, rel=1e-15)
     np.testing.assert_array_equal(dZ, [[0.0, 0.0, -1.0, 1.0]])  # sigmoid(Z) - Y, per sample
-    AL = activations.sigmoid(Z)[0]                        # exactly 0 and 1: log must be floored
+    AL = activations.sigmoid(Z)[0]  # exactly 0 and 1: log must be floored
     for J in (losses.binary_cross_entropy(AL, Y)[0], network.compute_cost(AL, Y, "cross_entropy")):
-        assert np.isfinite(J) and J > 300                 # -log(tiny) / 2 ~ 354: large, finite
+        assert np.isfinite(J) and J > 300  # -log(tiny) / 2 ~ 354: large, finite
     assert np.all(np.isfinite(losses.binary_cross_entropy(AL, Y)[1]))
     Zs = np.array([[1000.0, -1000.0], [-1000.0, 1000.0], [0.0, 0.0]])
     Ys = np.array([[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]])

@@ -1,16 +1,18 @@
 """The network: gradients against central differences over drawn architectures, shapes,
 shape errors, stability, the update rule, and a training smoke test."""
+
 import warnings
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from nn_ref import network as nw
 from nn_ref.gradcheck import KinkCrossingWarning, check_network, gradient_check
 
-seeds = st.integers(0, 2 ** 32 - 1)
-layer_dims_st = st.lists(st.integers(1, 8), min_size=2, max_size=5)     # 1-4 layers of 1-8 units
+seeds = st.integers(0, 2**32 - 1)
+layer_dims_st = st.lists(st.integers(1, 8), min_size=2, max_size=5)  # 1-4 layers of 1-8 units
 
 
 @settings(max_examples=20, deadline=None)
@@ -78,8 +80,12 @@ def test_backward_linear_l1(layer_dims, k, seed, hidden):
 
 
 @settings(max_examples=10, deadline=None)
-@given(layer_dims=layer_dims_st, m=st.integers(1, 16), seed=seeds,
-       pair=st.sampled_from([("sigmoid", "mse"), ("sigmoid", "l1"), ("softmax", "mse"), ("linear", "cross_entropy")]))
+@given(
+    layer_dims=layer_dims_st,
+    m=st.integers(1, 16),
+    seed=seeds,
+    pair=st.sampled_from([("sigmoid", "mse"), ("sigmoid", "l1"), ("softmax", "mse"), ("linear", "cross_entropy")]),
+)
 def test_backward_mixed_output_and_loss(layer_dims, m, seed, pair):
     """Output/loss pairs without the collapsed dZ = AL - Y: dA[L] = m dJ/dAL through g'(Z[L])."""
     output, loss = pair
@@ -87,7 +93,7 @@ def test_backward_mixed_output_and_loss(layer_dims, m, seed, pair):
         layer_dims = layer_dims[:-1] + [max(2, layer_dims[-1])]
     if loss == "l1":
         m = m | 1
-    if loss == "cross_entropy":            # a linear output must stay inside (0, 1) for BCE
+    if loss == "cross_entropy":  # a linear output must stay inside (0, 1) for BCE
         return _check_linear_bce(layer_dims, m, seed)
     _check(layer_dims, output, loss, m, seed, "tanh")
 
@@ -97,7 +103,7 @@ def _check_linear_bce(layer_dims, m, seed):
     P = nw.initialize_parameters(layer_dims, seed=seed)
     L = len(layer_dims) - 1
     P[f"W{L}"] *= 0.05
-    P[f"b{L}"][:] = 0.5                       # AL = 0.5 + small: inside (0, 1)
+    P[f"b{L}"][:] = 0.5  # AL = 0.5 + small: inside (0, 1)
     X = rng.standard_normal((layer_dims[0], m))
     Y = (rng.random((layer_dims[-1], m)) < 0.5).astype(float)
     AL, caches = nw.forward(X, P, "tanh", "linear")
@@ -114,8 +120,13 @@ def test_spec_default_two_point_eps_1e_6_on_the_cli_net():
 
 
 @settings(max_examples=15, deadline=None)
-@given(layer_dims=layer_dims_st, m=st.integers(1, 16), seed=seeds,
-       output=st.sampled_from(["sigmoid", "softmax", "linear"]), hidden=hidden_st)
+@given(
+    layer_dims=layer_dims_st,
+    m=st.integers(1, 16),
+    seed=seeds,
+    output=st.sampled_from(["sigmoid", "softmax", "linear"]),
+    hidden=hidden_st,
+)
 def test_shapes_of_every_cache_and_gradient(layer_dims, m, seed, output, hidden):
     if output == "softmax":
         layer_dims = layer_dims[:-1] + [max(2, layer_dims[-1])]
@@ -125,15 +136,18 @@ def test_shapes_of_every_cache_and_gradient(layer_dims, m, seed, output, hidden)
     AL, caches = nw.forward(X, P, hidden, output)
     L = len(layer_dims) - 1
     assert AL.shape == (layer_dims[-1], m) and len(caches) == L
-    for l, ((A_prev, W, b), Z, A, g, alpha) in enumerate(caches, start=1):
+    for l, ((A_prev, W, b), Z, A, g, _alpha) in enumerate(caches, start=1):
         assert A_prev.shape == (layer_dims[l - 1], m)
         assert W.shape == (layer_dims[l], layer_dims[l - 1]) and b.shape == (layer_dims[l], 1)
         assert Z.shape == A.shape == (layer_dims[l], m)
         assert g == (output if l == L else hidden)
     np.testing.assert_array_equal(caches[0][0][0], X)
     np.testing.assert_array_equal(caches[-1][2], AL)
-    Y = np.eye(layer_dims[-1])[:, rng.integers(0, layer_dims[-1], m)] if output == "softmax" \
+    Y = (
+        np.eye(layer_dims[-1])[:, rng.integers(0, layer_dims[-1], m)]
+        if output == "softmax"
         else (rng.random((layer_dims[-1], m)) < 0.5).astype(float)
+    )
     loss = {"sigmoid": "cross_entropy", "softmax": "categorical_cross_entropy", "linear": "mse"}[output]
     grads = nw.backward(AL, Y, caches, loss)
     expected = [f"d{p}{l}" for l in range(1, L + 1) for p in ("W", "b", "Z")] + [f"dA{l}" for l in range(L)]
@@ -227,8 +241,9 @@ def _two_moons(m, noise, seed):
     rng = np.random.default_rng(seed)
     t = rng.uniform(0, np.pi, m)
     y = rng.integers(0, 2, m)
-    X = np.vstack([np.where(y == 0, np.cos(t), 1 - np.cos(t)),
-                   np.where(y == 0, np.sin(t), 0.5 - np.sin(t))]) + noise * rng.standard_normal((2, m))
+    X = np.vstack(
+        [np.where(y == 0, np.cos(t), 1 - np.cos(t)), np.where(y == 0, np.sin(t), 0.5 - np.sin(t))]
+    ) + noise * rng.standard_normal((2, m))
     X = (X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)
     return X, y.reshape(1, m).astype(float)
 

@@ -1,7 +1,9 @@
 """Input normalization: parameters from the training set only, applied to any data; constant features."""
+
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from nn_ref.normalize import MinMaxScaler, StandardScaler
@@ -25,18 +27,18 @@ def test_round_trip_and_training_statistics(X):
 def test_fit_on_train_only_then_apply_to_test():
     rng = np.random.default_rng(0)
     X_train = rng.normal(5.0, 3.0, size=(3, 200))
-    X_test = rng.normal(7.0, 1.0, size=(3, 50))            # a different distribution
+    X_test = rng.normal(7.0, 1.0, size=(3, 50))  # a different distribution
     s = StandardScaler().fit(X_train)
     np.testing.assert_allclose(s.shift[:, 0], X_train.mean(axis=1), rtol=1e-14)
     np.testing.assert_allclose(s.scale[:, 0], X_train.std(axis=1), rtol=1e-14)
     T = s.transform(X_test)
     np.testing.assert_allclose(T, (X_test - X_train.mean(axis=1, keepdims=True)) / X_train.std(axis=1, keepdims=True))
-    assert abs(T.mean()) > 0.3                                 # the test set is NOT re-centred
+    assert abs(T.mean()) > 0.3  # the test set is NOT re-centred
     mm = MinMaxScaler().fit(X_train)
     T = mm.transform(X_test)
     lo, hi = X_train.min(axis=1, keepdims=True), X_train.max(axis=1, keepdims=True)
     np.testing.assert_allclose(T, (X_test - lo) / (hi - lo))
-    s.fit(X_train[:, :10])                                     # refitting replaces the parameters
+    s.fit(X_train[:, :10])  # refitting replaces the parameters
     np.testing.assert_allclose(s.shift[:, 0], X_train[:, :10].mean(axis=1))
 
 

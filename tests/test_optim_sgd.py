@@ -1,7 +1,9 @@
 """Mini-batch iteration and the optimizers (SGD, momentum, Adam) against their update equations."""
+
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nn_ref import network, optim
 
@@ -16,9 +18,9 @@ def test_minibatches_cover_every_sample_once_and_keep_the_last_partial_batch(m, 
     assert [xb.shape[1] for xb, _ in batches] == [min(size, m - s) for s in range(0, m, size)]
     seen = np.concatenate([yb[0] for _, yb in batches])
     assert sorted(seen) == list(range(m))
-    for xb, yb in batches:                              # columns stay paired
+    for xb, yb in batches:  # columns stay paired
         np.testing.assert_array_equal(xb[0], yb[0])
-    again = list(optim.minibatches(X, Y, b, np.random.default_rng(seed)))   # the same seed: the same order
+    again = list(optim.minibatches(X, Y, b, np.random.default_rng(seed)))  # the same seed: the same order
     np.testing.assert_array_equal(np.concatenate([y[0] for _, y in again]), seen)
 
 
@@ -47,8 +49,12 @@ def _require(backend):
 
 def _params_grads(seed):
     rng = np.random.default_rng(seed)
-    params = {"W1": rng.normal(size=(3, 2)), "b1": rng.normal(size=(3, 1)), "W2": rng.normal(size=(1, 3)),
-              "b2": rng.normal(size=(1, 1))}
+    params = {
+        "W1": rng.normal(size=(3, 2)),
+        "b1": rng.normal(size=(3, 1)),
+        "W2": rng.normal(size=(1, 3)),
+        "b2": rng.normal(size=(1, 1)),
+    }
     grads = [{"d" + k: rng.normal(size=v.shape) for k, v in params.items()} for _ in range(4)]
     return params, grads
 
@@ -84,7 +90,7 @@ def test_sgd_momentum_adam_follow_their_equations(backend):
         for k in ref:
             m1[k] = 0.9 * m1[k] + 0.1 * g["d" + k]
             m2[k] = 0.999 * m2[k] + 0.001 * g["d" + k] ** 2
-            ref[k] = ref[k] - lr * (m1[k] / (1 - 0.9 ** t)) / (np.sqrt(m2[k] / (1 - 0.999 ** t)) + 1e-8)
+            ref[k] = ref[k] - lr * (m1[k] / (1 - 0.9**t)) / (np.sqrt(m2[k] / (1 - 0.999**t)) + 1e-8)
     for k in ref:
         np.testing.assert_allclose(p[k], ref[k], rtol=1e-12)
     assert opt.t == 4
@@ -106,16 +112,18 @@ def test_optimizer_state_is_per_parameter_array():
 
 def test_batch_sgd_and_minibatch_all_descend_on_linear_data():
     from nn_ref import datasets
+
     X, Y = datasets.linear()
-    for b in (None, 1, 20):                                 # batch GD, SGD, mini-batch
+    for b in (None, 1, 20):  # batch GD, SGD, mini-batch
         params = network.initialize_parameters([1, 1], init="zeros")
         rng = np.random.default_rng(0)
-        for epoch in range(30):
+        for _epoch in range(30):
             for Xb, Yb in optim.minibatches(X, Y, b, rng):
                 AL, caches = network.forward(Xb, params, output_activation="linear", backend="numpy")
                 grads = network.backward(AL, Yb, caches, "mse", backend="numpy")
-                optim.SGD().step(params, {k: v for k, v in grads.items() if k != "dA0"},
-                                 0.1 if b is None else 0.01, "numpy")
+                optim.SGD().step(
+                    params, {k: v for k, v in grads.items() if k != "dA0"}, 0.1 if b is None else 0.01, "numpy"
+                )
         w, b0 = params["W1"][0, 0], params["b1"][0, 0]
         assert abs(w - 3) < 0.6 and abs(b0 - 4) < 0.6, (b, w, b0)
 

@@ -1,5 +1,6 @@
 """README.md cannot rot: its code runs, its slide-to-code table imports, its commands parse, and the trace
 it shows is the trace nn-ref prints."""
+
 import argparse
 import contextlib
 import importlib
@@ -36,8 +37,12 @@ def test_setup_commands_verbatim_each_in_its_own_bash_block():
     bash = [b.strip() for b in blocks("bash")]
     assert MAIN_COMMAND in bash and TEST_COMMAND in bash
     setup = section("Set up")
-    assert setup.index("Regenerate the figures") < setup.index(MAIN_COMMAND) < setup.index("Run the tests") \
+    assert (
+        setup.index("Regenerate the figures")
+        < setup.index(MAIN_COMMAND)
+        < setup.index("Run the tests")
         < setup.index(TEST_COMMAND)
+    )
 
 
 def _import_object(dotted):
@@ -109,7 +114,7 @@ def test_every_nn_ref_command_in_the_readme_parses(monkeypatch):
         assert inline in verbs_available, f"README mentions `nn-ref {inline}`, not a verb of nn-ref"
     for command in commands:
         argv = shlex.split(command)[1:]
-        if "NAME" in argv:          # a placeholder, as in `nn-ref figures --only NAME`
+        if "NAME" in argv:  # a placeholder, as in `nn-ref figures --only NAME`
             argv[argv.index("NAME")] = "activation_functions"
         try:
             args = parser.parse_args(argv)
@@ -123,7 +128,7 @@ def test_python_blocks_run():
     assert code, "README has no python block"
     example = code[0]
     lines = [line for line in example.splitlines() if line.strip()]
-    assert len(lines) <= 22                                   # "the network in 20 lines"
+    assert len(lines) <= 22  # "the network in 20 lines"
     for step in ("initialize_parameters", "forward(", "compute_cost(", "backward(", "gradient_check("):
         assert step in example
     printed = []
@@ -136,7 +141,7 @@ def test_python_blocks_run():
     assert "all pass" in printed[0]
     loop = [text for text in printed if text.startswith("J after 100 steps")]
     assert loop, "README: the five-call loop of the Backends section"
-    assert float(loop[0].split(":")[1]) < 0.5          # down from log 2 = 0.69 at the start
+    assert float(loop[0].split(":")[1]) < 0.5  # down from log 2 = 0.69 at the start
 
 
 _NUMBER = re.compile(r"-?\d+\.\d*(?:e[+-]?\d+)?|-?\d+(?:e[+-]?\d+)?")
@@ -155,8 +160,9 @@ def test_trace_shown_is_the_trace_nn_ref_prints():
     for a, b in zip(shown, now):
         # the words (equations, shapes) are identical; the numbers agree to the printed precision
         assert _NUMBER.sub("#", a) == _NUMBER.sub("#", b), (a, b)
-        np.testing.assert_allclose([float(x) for x in _NUMBER.findall(a)], [float(x) for x in _NUMBER.findall(b)],
-                                   rtol=1e-3, atol=2e-4)
+        np.testing.assert_allclose(
+            [float(x) for x in _NUMBER.findall(a)], [float(x) for x in _NUMBER.findall(b)], rtol=1e-3, atol=2e-4
+        )
 
 
 def test_gradcheck_table_shown_has_the_columns_and_rows_nn_ref_prints(capsys):

@@ -1,12 +1,14 @@
 """Linear and logistic regression: gradients, closed form vs gradient descent, shapes."""
+
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nn_ref import regression as reg
 from nn_ref.gradcheck import gradient_check
 
-seeds = st.integers(0, 2 ** 32 - 1)
+seeds = st.integers(0, 2**32 - 1)
 
 
 def _data(n, m, seed, noise=0.1):
@@ -21,7 +23,7 @@ def _data(n, m, seed, noise=0.1):
 @given(n=st.integers(1, 6), m=st.integers(1, 16), seed=seeds, which=st.sampled_from(["l2", "l1", "logistic"]))
 def test_cost_gradients_match_central_differences(n, m, seed, which):
     if which == "l1":
-        m |= 1    # odd m: db = mean of +-1 signs is never exactly 0 (0 vs rounding noise has no relative error)
+        m |= 1  # odd m: db = mean of +-1 signs is never exactly 0 (0 vs rounding noise has no relative error)
     X, Y, _, _, rng = _data(n, m, seed)
     W, b = rng.standard_normal((1, n)), rng.standard_normal((1, 1))
     if which == "logistic":
@@ -55,7 +57,7 @@ def test_closed_form_and_gradient_descent_agree_to_1e_4(n, m, seed):
     W_cf, b_cf = reg.linear_closed_form(X, Y)
     W_gd, b_gd, costs = reg.linear_gd(X, Y, "l2", learning_rate=0.2, num_steps=2000)
     assert np.max(np.abs(W_gd - W_cf)) < 1e-4 and abs(b_gd - b_cf).max() < 1e-4
-    assert np.all(np.diff(costs) <= 1e-15)                 # L2 cost never rises at this step size
+    assert np.all(np.diff(costs) <= 1e-15)  # L2 cost never rises at this step size
     assert costs[-1] == pytest.approx(reg.linear_cost(W_cf, b_cf, X, Y)[0], rel=1e-8)
 
 
@@ -74,8 +76,8 @@ def test_logistic_regression_learns_a_linearly_separable_set():
     W, b, costs = reg.logistic_gd(X, Y, learning_rate=1.0, num_steps=1000)
     assert np.mean(reg.predict_logistic(W, b, X) == Y) >= 0.97
     assert costs[-1] < 0.2 * costs[0]
-    assert costs[0] == pytest.approx(np.log(2), rel=1e-12)          # W = 0, b = 0: a = 1/2
-    w = W[0] / np.linalg.norm(W)                                     # direction of (1, 2)
+    assert costs[0] == pytest.approx(np.log(2), rel=1e-12)  # W = 0, b = 0: a = 1/2
+    w = W[0] / np.linalg.norm(W)  # direction of (1, 2)
     assert w @ np.array([1, 2]) / np.sqrt(5) > 0.98
 
 
@@ -92,5 +94,5 @@ def test_wrong_shapes_raise_with_expected_and_actual():
         reg.linear_cost(W, np.zeros(1), X, Y)
     with pytest.raises(ValueError, match="loss"):
         reg.linear_gd(X, Y, "huber")
-    J1 = reg.linear_cost(W, 0.5, X, Y)[0]                    # a float b is accepted as (1, 1)
+    J1 = reg.linear_cost(W, 0.5, X, Y)[0]  # a float b is accepted as (1, 1)
     assert J1 == reg.linear_cost(W, np.full((1, 1), 0.5), X, Y)[0]

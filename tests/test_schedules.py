@@ -1,9 +1,11 @@
 """Learning-rate schedules against their closed forms (t counts updates)."""
+
 import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nn_ref import schedules
 
@@ -40,7 +42,7 @@ def test_multistep_counts_milestones_at_or_before_t():
     assert values[30] == pytest.approx(0.01, rel=1e-14)
     assert values[60] == pytest.approx(0.001, rel=1e-14)
     assert values[100] == pytest.approx(1e-4, rel=1e-14)
-    assert np.count_nonzero(np.diff(values) != 0) == 3          # exactly three drops
+    assert np.count_nonzero(np.diff(values) != 0) == 3  # exactly three drops
     # the milestones may be given unsorted
     assert schedules.multistep(1.0, [90, 30], 0.5)(45) == 0.5
 
@@ -57,7 +59,7 @@ def _smith(t, base, mx, step, mode, gamma=1.0):
     """Smith 2015's formula, written out with Python scalars."""
     cycle = math.floor(1 + t / (2 * step))
     x = abs(t / step - 2 * cycle + 1)
-    scale = {"triangular": 1.0, "triangular2": 0.5 ** (cycle - 1), "exp_range": gamma ** t}[mode]
+    scale = {"triangular": 1.0, "triangular2": 0.5 ** (cycle - 1), "exp_range": gamma**t}[mode]
     return base + (mx - base) * max(0.0, 1 - x) * scale
 
 
@@ -75,22 +77,26 @@ def test_cyclical_landmarks_and_triangular2_peaks():
     assert tri(4000) == pytest.approx(0.001, rel=1e-14)
     assert tri(1000) == pytest.approx(0.0035, rel=1e-14)
     tri2 = schedules.cyclical(0.001, 0.006, 2000, mode="triangular2")
-    for k in (1, 2, 3):                       # peak of cycle k = base + delta / 2^(k-1)
+    for k in (1, 2, 3):  # peak of cycle k = base + delta / 2^(k-1)
         assert tri2(2000 + 4000 * (k - 1)) == pytest.approx(0.001 + 0.005 / 2 ** (k - 1), rel=1e-14)
 
 
 def test_triangular2_does_not_overflow_after_many_cycles():
     s = schedules.cyclical(0.001, 0.006, 10, mode="triangular2")
-    t = np.array([10 + 20 * 1100, 10 + 20 * 5000, 10 ** 9 + 10])   # far past 2^1024
+    t = np.array([10 + 20 * 1100, 10 + 20 * 5000, 10**9 + 10])  # far past 2^1024
     with np.errstate(all="raise"):
         values = s(t)
     assert np.all(np.isfinite(values))
     np.testing.assert_allclose(values, 0.001, rtol=1e-12)
-    assert s(10 ** 9 + 10) == pytest.approx(0.001, rel=1e-12)
+    assert s(10**9 + 10) == pytest.approx(0.001, rel=1e-12)
 
 
 def test_array_input_equals_scalar_calls():
-    for s in (schedules.inverse(0.1, 0.1), schedules.cosine(0.1, 100), schedules.cyclical(0.1, 0.5, 7, "exp_range", 0.99)):
+    for s in (
+        schedules.inverse(0.1, 0.1),
+        schedules.cosine(0.1, 100),
+        schedules.cyclical(0.1, 0.5, 7, "exp_range", 0.99),
+    ):
         t = np.arange(0, 120, 7)
         np.testing.assert_array_equal(s(t), [s(int(k)) for k in t])
 

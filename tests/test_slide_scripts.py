@@ -1,5 +1,6 @@
 """The slides' PyTorch examples redone with nn-ref (scripts/slide_*.py): each runs and its loss falls as the
 slide's narrative says. Shortened with --steps where the full run is long."""
+
 import importlib.util
 import pathlib
 import subprocess
@@ -37,19 +38,19 @@ def test_autograd_example_sum_of_squares_falls_with_the_slides_learning_rate(cap
 
 def test_linear_regression_example_fits_the_parabola(capsys):
     mod = load("slide_linear_regression_example")
-    history = mod.main([])          # the slide's 200 steps (cheap: 1-10-1 on 100 points)
+    history = mod.main([])  # the slide's 200 steps (cheap: 1-10-1 on 100 points)
     out = capsys.readouterr().out
     assert printed_steps(out) == [0, 100, 199]
     losses = [loss for _, loss in history]
     assert len(losses) == 200
     # the best straight line through y = x^2 + noise has MSE ~ Var(x^2) ~ 0.09: the ReLU net must beat it
     x = np.linspace(-1, 1, 100)
-    y = x ** 2 + 0.2 * np.random.default_rng(0).random(100)
+    y = x**2 + 0.2 * np.random.default_rng(0).random(100)
     coef, *_ = np.linalg.lstsq(np.c_[x, np.ones_like(x)], y, rcond=None)
     line_mse = np.mean((np.c_[x, np.ones_like(x)] @ coef - y) ** 2)
     assert losses[-1] < losses[0] / 10
     assert losses[-1] < line_mse / 3
-    assert losses[-1] > 0.2 ** 2 / 12 * 0.5      # and not below the noise's own variance (0.2 U(0,1): 0.0033)
+    assert losses[-1] > 0.2**2 / 12 * 0.5  # and not below the noise's own variance (0.2 U(0,1): 0.0033)
 
 
 def test_nn_example_sequential_sum_of_squares_falls(capsys):
@@ -58,14 +59,15 @@ def test_nn_example_sequential_sum_of_squares_falls(capsys):
     assert "Sequential(" in out and "Linear(in_features=1000, out_features=100)" in out
     assert printed_steps(out) == [0, 100]
     losses = np.array([loss for _, loss in history])
-    assert losses[0] > 100                       # sum of squares over 64 x 10 targets ~ N(0, 1)
+    assert losses[0] > 100  # sum of squares over 64 x 10 targets ~ N(0, 1)
     assert losses[100] < 1e-3 * losses[0]
-    assert np.all(np.diff(losses[:50]) < 0)      # steadily down, as on the slide's printout
+    assert np.all(np.diff(losses[:50]) < 0)  # steadily down, as on the slide's printout
 
 
 def test_sequential_is_the_functional_api_underneath():
     from nn_ref import network
     from nn_ref.sequential import Linear, ReLU, Sequential
+
     model = Sequential(Linear(3, 4, seed=1, backend="numpy"), ReLU("numpy"), Linear(4, 2, seed=2, backend="numpy"))
     params = {k: v.copy() for k, v in model.parameters().items()}
     rng = np.random.default_rng(3)
@@ -73,7 +75,7 @@ def test_sequential_is_the_functional_api_underneath():
     AL = model.forward(X)
     AL_ref, caches = network.forward(X, params, "relu", "linear", backend="numpy")
     np.testing.assert_allclose(AL, AL_ref, rtol=1e-13, atol=1e-15)
-    model.backward(2 * (AL - Y))              # dA[L] = m dJ/dA[L] for J = mse
+    model.backward(2 * (AL - Y))  # dA[L] = m dJ/dA[L] for J = mse
     grads = network.backward(AL_ref, Y, caches, "mse", backend="numpy")
     for k, v in model.grads().items():
         np.testing.assert_allclose(v, grads[k], rtol=1e-12, atol=1e-15)
@@ -98,15 +100,23 @@ def test_pytorch_neural_network_a_few_sgd_steps_lower_the_mse(capsys):
 @pytest.mark.parametrize("x", [2.0, 3.0])
 def test_tensors_functions_gradients_13_and_26(capsys, x):
     results = load("slide_tensors_functions_gradients").main(["--x", str(x)])
-    dzdx = 4 * x + 5                                   # z = 2x^2 + 5x
-    assert results[1.0] == [[dzdx, dzdx], [dzdx, dzdx]]              # 13 at x = 2: upstream ones
+    dzdx = 4 * x + 5  # z = 2x^2 + 5x
+    assert results[1.0] == [[dzdx, dzdx], [dzdx, dzdx]]  # 13 at x = 2: upstream ones
     assert results[2.0] == [[2 * dzdx, 2 * dzdx], [2 * dzdx, 2 * dzdx]]  # 26: the slide's torch.ones(2,2)*2
 
 
 def test_scripts_run_as_commands():
-    out = subprocess.run([sys.executable, str(SCRIPTS / "slide_tensors_functions_gradients.py")],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(SCRIPTS / "slide_tensors_functions_gradients.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "x.grad = [[13.0, 13.0], [13.0, 13.0]]" in out and "x.grad = [[26.0, 26.0], [26.0, 26.0]]" in out
-    out = subprocess.run([sys.executable, str(SCRIPTS / "slide_linear_regression_example.py"), "--steps", "3"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(SCRIPTS / "slide_linear_regression_example.py"), "--steps", "3"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert printed_steps(out) == [0, 2]

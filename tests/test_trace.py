@@ -1,14 +1,15 @@
 """nn_ref.trace: the step-by-step forward/backward trace equals nn_ref.network's numbers and shapes."""
+
 import copy
 import os
+import re
 import subprocess
 import sys
 
-import re
-
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nn_ref import cli, network
 from nn_ref.trace import format_trace, trace
@@ -35,16 +36,33 @@ def test_lecture_example_order_and_shape_equations():
     steps = trace([3, 4, 1], m=2, seed=0)
     names = [(s.phase, s.name) for s in steps]
     assert names == [
-        ("input", "A[0]"), ("input", "Y"), ("input", "W[1]"), ("input", "b[1]"), ("input", "W[2]"), ("input", "b[2]"),
-        ("forward", "Z[1]"), ("forward", "A[1]"), ("forward", "Z[2]"), ("forward", "A[2]"),
+        ("input", "A[0]"),
+        ("input", "Y"),
+        ("input", "W[1]"),
+        ("input", "b[1]"),
+        ("input", "W[2]"),
+        ("input", "b[2]"),
+        ("forward", "Z[1]"),
+        ("forward", "A[1]"),
+        ("forward", "Z[2]"),
+        ("forward", "A[2]"),
         ("cost", "J"),
-        ("backward", "dZ[2]"), ("backward", "dW[2]"), ("backward", "db[2]"), ("backward", "dA[1]"),
-        ("backward", "dZ[1]"), ("backward", "dW[1]"), ("backward", "db[1]"), ("backward", "dA[0]"),
-        ("update", "W[2]"), ("update", "b[2]"), ("update", "W[1]"), ("update", "b[1]"),
+        ("backward", "dZ[2]"),
+        ("backward", "dW[2]"),
+        ("backward", "db[2]"),
+        ("backward", "dA[1]"),
+        ("backward", "dZ[1]"),
+        ("backward", "dW[1]"),
+        ("backward", "db[1]"),
+        ("backward", "dA[0]"),
+        ("update", "W[2]"),
+        ("update", "b[2]"),
+        ("update", "W[1]"),
+        ("update", "b[1]"),
     ]
     fwd = _by_name(steps, "forward")
     assert fwd["Z[1]"].equation == "Z[1] = W[1] A[0] + b[1]"
-    assert fwd["Z[1]"].shapes == "(4,2) = (4,3)(3,2) + (4,1)"      # the lecture's shapes, from the arrays
+    assert fwd["Z[1]"].shapes == "(4,2) = (4,3)(3,2) + (4,1)"  # the lecture's shapes, from the arrays
     assert fwd["A[1]"].equation == "A[1] = relu(Z[1])"
     assert fwd["A[2]"].equation == "A[2] = sigmoid(Z[2])"
     bwd = _by_name(steps, "backward")
@@ -53,9 +71,14 @@ def test_lecture_example_order_and_shape_equations():
 
 
 @settings(max_examples=25, deadline=None)
-@given(dims=st.lists(st.integers(1, 5), min_size=2, max_size=4), m=st.integers(1, 4), seed=st.integers(0, 10_000),
-       hidden=st.sampled_from(["relu", "tanh", "sigmoid", "leaky_relu"]),
-       output=st.sampled_from(["sigmoid", "softmax", "linear"]), lr=st.floats(1e-3, 1.0))
+@given(
+    dims=st.lists(st.integers(1, 5), min_size=2, max_size=4),
+    m=st.integers(1, 4),
+    seed=st.integers(0, 10_000),
+    hidden=st.sampled_from(["relu", "tanh", "sigmoid", "leaky_relu"]),
+    output=st.sampled_from(["sigmoid", "softmax", "linear"]),
+    lr=st.floats(1e-3, 1.0),
+)
 def test_trace_numbers_equal_network_forward_backward_update(dims, m, seed, hidden, output, lr):
     if output == "softmax" and dims[-1] < 2:
         dims = dims[:-1] + [2]
@@ -79,8 +102,9 @@ def test_trace_numbers_equal_network_forward_backward_update(dims, m, seed, hidd
         # the dZ[l] shown is the one that produced dW[l] and db[l]: dW = (1/m) dZ A[l-1]^T, db = (1/m) sum dZ
         A_prev = X if l == 1 else caches[l - 2][2]
         np.testing.assert_allclose(bwd[f"dZ[{l}]"].value @ A_prev.T / m, grads[f"dW{l}"], rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(bwd[f"dZ[{l}]"].value.sum(axis=1, keepdims=True) / m, grads[f"db{l}"],
-                                   rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(
+            bwd[f"dZ[{l}]"].value.sum(axis=1, keepdims=True) / m, grads[f"db{l}"], rtol=1e-12, atol=1e-15
+        )
     close(bwd["dA[0]"].value, grads["dA0"])
 
     updated = network.update_parameters(copy.deepcopy(params), grads, lr)
@@ -108,7 +132,7 @@ def test_trace_leaves_given_parameters_unchanged_and_uses_given_data():
         np.testing.assert_array_equal(params[k], before[k])
     np.testing.assert_array_equal(_by_name(steps, "input")["A[0]"].value, X)
     upd = _by_name(steps, "update")
-    assert not np.array_equal(upd["W[2]"].value, params["W2"])   # the update moved the copy
+    assert not np.array_equal(upd["W[2]"].value, params["W2"])  # the update moved the copy
 
 
 def test_trace_rejects_wrong_shapes():
@@ -130,9 +154,22 @@ def test_cli_trace_prints_the_steps_in_order(capsys):
     out = capsys.readouterr().out
     steps = trace([3, 4, 1], m=2, seed=0, learning_rate=0.1)
     assert out.rstrip().endswith(format_trace(steps))
-    order = ["Z[1] = W[1] A[0] + b[1]", "(4,2) = (4,3)(3,2) + (4,1)", "A[1] = relu(Z[1])", "A[2] = sigmoid(Z[2])",
-             "J = -(1/m)", "dZ[2] = A[2] - Y", "dW[2]", "db[2]", "dA[1]", "dZ[1]", "dW[1]", "db[1]",
-             "W[2] = W[2] - 0.1 dW[2]", "b[1] = b[1] - 0.1 db[1]"]
+    order = [
+        "Z[1] = W[1] A[0] + b[1]",
+        "(4,2) = (4,3)(3,2) + (4,1)",
+        "A[1] = relu(Z[1])",
+        "A[2] = sigmoid(Z[2])",
+        "J = -(1/m)",
+        "dZ[2] = A[2] - Y",
+        "dW[2]",
+        "db[2]",
+        "dA[1]",
+        "dZ[1]",
+        "dW[1]",
+        "db[1]",
+        "W[2] = W[2] - 0.1 dW[2]",
+        "b[1] = b[1] - 0.1 db[1]",
+    ]
     positions = [out.index(text) for text in order]
     assert positions == sorted(positions)
     J = _by_name(steps, "cost")["J"].value
@@ -159,5 +196,5 @@ def test_trace_on_the_cuda_simulator_prints_the_numpy_numbers():
     run = [sys.executable, "-m", "nn_ref.cli", "trace", "--layers", "3,4,1"]
     cuda = subprocess.run(run + ["--backend", "cuda"], capture_output=True, text=True, env=env, check=True).stdout
     ref = subprocess.run(run + ["--backend", "numpy"], capture_output=True, text=True, env=env, check=True).stdout
-    assert cuda.splitlines()[1:] == ref.splitlines()[1:]      # the same text, to the printed precision
+    assert cuda.splitlines()[1:] == ref.splitlines()[1:]  # the same text, to the printed precision
     assert "backend cuda" in cuda.splitlines()[0] and _numbers(cuda).size > 50

@@ -1,5 +1,6 @@
 """The Trainer: digits to >= 96% test accuracy, bitwise-reproducible seeded runs (numpy and cpu backends),
 history, schedules, batch norm, early stopping, save/load round trips and clean failures, divergence."""
+
 import zipfile
 
 import numpy as np
@@ -27,8 +28,17 @@ def digits_split():
 @pytest.mark.slow
 def test_digits_64_128_10_softmax_reaches_96_percent(digits_split):
     X_tr, Y_tr, X_te, Y_te = digits_split
-    tr = train.Trainer([64, 128, 10], "relu", "softmax", optimizer="adam", learning_rate=1e-3, batch_size=64,
-                       seed=0, backend="numpy", progress=False)
+    tr = train.Trainer(
+        [64, 128, 10],
+        "relu",
+        "softmax",
+        optimizer="adam",
+        learning_rate=1e-3,
+        batch_size=64,
+        seed=0,
+        backend="numpy",
+        progress=False,
+    )
     h = tr.fit(X_tr, Y_tr, epochs=20, X_val=X_te, Y_val=Y_te)
     test_acc = tr.evaluate(X_te, Y_te)["accuracy"]
     assert test_acc >= 0.96
@@ -45,8 +55,19 @@ def test_seeded_runs_reproduce_bitwise(backend, digits_split):
     X_tr, Y_tr, _, _ = digits_split
     runs = []
     for _ in range(2):
-        tr = train.Trainer([64, 32, 10], "relu", "softmax", optimizer="adam", learning_rate=1e-3, batch_size=50,
-                           batch_multiplier=2, batchnorm=True, seed=3, backend=backend, progress=False)
+        tr = train.Trainer(
+            [64, 32, 10],
+            "relu",
+            "softmax",
+            optimizer="adam",
+            learning_rate=1e-3,
+            batch_size=50,
+            batch_multiplier=2,
+            batchnorm=True,
+            seed=3,
+            backend=backend,
+            progress=False,
+        )
         h = tr.fit(X_tr, Y_tr, epochs=2)
         runs.append((tr._host_state(), h["cost"]))
     (s1, c1), (s2, c2) = runs
@@ -60,8 +81,17 @@ def test_cpu_backend_agrees_with_numpy(digits_split):
     X_tr, Y_tr, _, _ = digits_split
     states = []
     for backend in ("numpy", "cpu"):
-        tr = train.Trainer([64, 32, 10], "relu", "softmax", optimizer="momentum", learning_rate=0.1, batch_size=64,
-                           seed=1, backend=backend, progress=False)
+        tr = train.Trainer(
+            [64, 32, 10],
+            "relu",
+            "softmax",
+            optimizer="momentum",
+            learning_rate=0.1,
+            batch_size=64,
+            seed=1,
+            backend=backend,
+            progress=False,
+        )
         tr.fit(X_tr, Y_tr, epochs=1)
         states.append(tr._host_state())
     for key in states[0]:
@@ -71,8 +101,9 @@ def test_cpu_backend_agrees_with_numpy(digits_split):
 def test_history_records_the_schedule_per_update():
     X, Y = datasets.blobs(m=100, seed=0)
     sched = schedules.cosine(0.5, 20)
-    tr = train.Trainer([2, 4, 1], "tanh", "sigmoid", learning_rate=sched, batch_size=10, progress=False,
-                       backend="numpy")
+    tr = train.Trainer(
+        [2, 4, 1], "tanh", "sigmoid", learning_rate=sched, batch_size=10, progress=False, backend="numpy"
+    )
     h = tr.fit(X, Y, epochs=2)
     np.testing.assert_allclose(h["lr"], [sched(t) for t in range(20)], rtol=1e-15)
     assert tr.t == 20 and h["val_cost"] == []
@@ -81,8 +112,18 @@ def test_history_records_the_schedule_per_update():
 
 def test_batchnorm_network_trains_and_uses_running_statistics_in_eval():
     X, Y = datasets.flower(m=400, seed=0)
-    tr = train.Trainer([2, 16, 16, 1], "tanh", "sigmoid", optimizer="adam", learning_rate=0.02, batch_size=32,
-                       batchnorm=True, seed=0, backend="numpy", progress=False)
+    tr = train.Trainer(
+        [2, 16, 16, 1],
+        "tanh",
+        "sigmoid",
+        optimizer="adam",
+        learning_rate=0.02,
+        batch_size=32,
+        batchnorm=True,
+        seed=0,
+        backend="numpy",
+        progress=False,
+    )
     tr.fit(X, Y, epochs=30)
     assert tr.evaluate(X, Y)["accuracy"] >= 0.85
     # eval mode: a sample's prediction does not depend on the rest of the batch
@@ -93,13 +134,22 @@ def test_batchnorm_network_trains_and_uses_running_statistics_in_eval():
 def test_early_stopping_restores_the_best_epoch():
     X, Y = datasets.blobs(m=200, seed=0)
     X_tr, Y_tr, X_va, Y_va = datasets.train_test_split(X, Y, 0.5, seed=0)
-    tr = train.Trainer([2, 64, 1], "relu", "sigmoid", optimizer="sgd", learning_rate=2.0, batch_size=1,
-                       seed=0, backend="numpy", progress=False)
+    tr = train.Trainer(
+        [2, 64, 1],
+        "relu",
+        "sigmoid",
+        optimizer="sgd",
+        learning_rate=2.0,
+        batch_size=1,
+        seed=0,
+        backend="numpy",
+        progress=False,
+    )
     h = tr.fit(X_tr, Y_tr, epochs=200, X_val=X_va, Y_val=Y_va, early_stopping=3)
     stopped = h["stopped_epoch"]
     assert stopped < 200 and len(h["val_cost"]) == stopped
     best = int(np.argmin(h["val_cost"]))
-    assert stopped == best + 1 + 3                       # 3 epochs without improvement after the best
+    assert stopped == best + 1 + 3  # 3 epochs without improvement after the best
     assert tr.evaluate(X_va, Y_va)["cost"] == pytest.approx(h["val_cost"][best], rel=1e-12)
     with pytest.raises(ValueError, match="validation"):
         tr.fit(X_tr, Y_tr, epochs=1, early_stopping=2)
@@ -108,12 +158,22 @@ def test_early_stopping_restores_the_best_epoch():
 @pytest.mark.parametrize("batchnorm", [False, True])
 def test_save_load_round_trip_is_exact(tmp_path, batchnorm):
     X, Y = datasets.spirals(m=150, n_classes=3, seed=0)
-    tr = train.Trainer([2, 8, 3], "relu", "softmax", optimizer="adam", learning_rate=0.01, batch_size=30,
-                       batchnorm=batchnorm, seed=0, backend="numpy", progress=False)
+    tr = train.Trainer(
+        [2, 8, 3],
+        "relu",
+        "softmax",
+        optimizer="adam",
+        learning_rate=0.01,
+        batch_size=30,
+        batchnorm=batchnorm,
+        seed=0,
+        backend="numpy",
+        progress=False,
+    )
     tr.fit(X, Y, epochs=3)
     path = tmp_path / "sub" / "model.npz"
     tr.save(path)
-    assert sorted(p.name for p in path.parent.iterdir()) == ["model.npz"]   # no temporary left behind
+    assert sorted(p.name for p in path.parent.iterdir()) == ["model.npz"]  # no temporary left behind
     back = train.Trainer.load(path, backend="numpy", progress=False)
     assert back.layer_dims == [2, 8, 3] and back.output_activation == "softmax" and back.batchnorm == batchnorm
     s1, s2 = tr._host_state(), back._host_state()
@@ -164,8 +224,17 @@ def test_corrupt_and_mismatched_files_fail_cleanly(tmp_path):
 
 def test_too_large_learning_rate_trips_the_divergence_error():
     X, Y = datasets.square(m=100, seed=0)
-    tr = train.Trainer([1, 10, 1], "relu", "linear", optimizer="sgd", learning_rate=50.0, batch_size=None,
-                       seed=0, backend="numpy", progress=False)
+    tr = train.Trainer(
+        [1, 10, 1],
+        "relu",
+        "linear",
+        optimizer="sgd",
+        learning_rate=50.0,
+        batch_size=None,
+        seed=0,
+        backend="numpy",
+        progress=False,
+    )
     with pytest.raises(train.DivergenceError, match=r"update \d+ .*learning rate 50.*layer \d") as info:
         tr.fit(X, Y, epochs=500)
     # it stops as soon as the epoch's cost passes DIVERGENCE_FACTOR x the first cost, before any inf/NaN
@@ -196,9 +265,35 @@ def test_bad_data_shapes_are_named():
 
 def test_cli_train_then_evaluate(tmp_path, capsys):
     model = tmp_path / "m.npz"
-    assert cli.main(["train", "--dataset", "blobs", "--layers", "2,8,1", "--optimizer", "momentum", "--lr", "0.1",
-                     "--epochs", "3", "--batch-size", "16", "--batch-multiplier", "2", "--schedule", "cosine",
-                     "--backend", "numpy", "--no-progress", "--save", str(model)]) == 0
+    assert (
+        cli.main(
+            [
+                "train",
+                "--dataset",
+                "blobs",
+                "--layers",
+                "2,8,1",
+                "--optimizer",
+                "momentum",
+                "--lr",
+                "0.1",
+                "--epochs",
+                "3",
+                "--batch-size",
+                "16",
+                "--batch-multiplier",
+                "2",
+                "--schedule",
+                "cosine",
+                "--backend",
+                "numpy",
+                "--no-progress",
+                "--save",
+                str(model),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "test accuracy" in out and model.exists()
     trained = train.Trainer.load(model, backend="numpy", progress=False)
@@ -219,9 +314,16 @@ def test_cli_train_then_evaluate(tmp_path, capsys):
 def test_cli_schedules_are_sized_to_the_run(name):
     s = cli.cli_schedule(name, 0.1, total_updates=100, updates_per_epoch=10)
     assert s(0) == pytest.approx(0.01 if name == "cyclical" else 0.1, rel=1e-12)
-    end = {"none": 0.1, "inverse": 0.1 / 11, "exponential": 0.001, "polynomial": 0.0, "multistep": 0.001,
-           "cosine": 0.0, "cyclical": 0.01 + 0.09 / 2 ** 4}
-    at = 100 if name != "cyclical" else 20 + 40 * 4      # cyclical: the peak of the 5th cycle (step 20)
+    end = {
+        "none": 0.1,
+        "inverse": 0.1 / 11,
+        "exponential": 0.001,
+        "polynomial": 0.0,
+        "multistep": 0.001,
+        "cosine": 0.0,
+        "cyclical": 0.01 + 0.09 / 2**4,
+    }
+    at = 100 if name != "cyclical" else 20 + 40 * 4  # cyclical: the peak of the 5th cycle (step 20)
     assert s(at) == pytest.approx(end[name], rel=1e-12, abs=1e-15)
 
 
@@ -250,13 +352,14 @@ def test_cuda_backend_training_on_the_simulator_matches_numpy():
     import os
     import subprocess
     import sys
+
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
-    probe = subprocess.run([sys.executable, "-c", "import nn_ref.kernels.cuda"], env=env,
-                           capture_output=True, text=True)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import nn_ref.kernels.cuda"], env=env, capture_output=True, text=True
+    )
     if probe.returncode != 0:
         pytest.skip(f"cuda backend does not import on the simulator: {probe.stderr.strip().splitlines()[-1:]}")
-    run = subprocess.run([sys.executable, "-c", _CUDASIM_SCRIPT], env=env, capture_output=True, text=True,
-                         timeout=300)
+    run = subprocess.run([sys.executable, "-c", _CUDASIM_SCRIPT], env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.startswith("OK 8")
 
@@ -267,8 +370,18 @@ def test_fused_train_step_gives_the_same_run(backend, tmp_path):
     X, Y = datasets.spirals(m=120, n_classes=3, seed=1)
     runs = []
     for fused in (False, True):
-        tr = train.Trainer([2, 8, 3], "tanh", "softmax", optimizer="sgd", learning_rate=schedules.inverse(0.5, 0.01),
-                           batch_size=25, seed=2, backend=backend, progress=False, fused=fused)
+        tr = train.Trainer(
+            [2, 8, 3],
+            "tanh",
+            "softmax",
+            optimizer="sgd",
+            learning_rate=schedules.inverse(0.5, 0.01),
+            batch_size=25,
+            seed=2,
+            backend=backend,
+            progress=False,
+            fused=fused,
+        )
         h = tr.fit(X, Y, epochs=3)
         runs.append((tr, h))
     (plain, hp), (fused, hf) = runs
@@ -278,7 +391,7 @@ def test_fused_train_step_gives_the_same_run(backend, tmp_path):
     assert np.all(np.isnan(hf["accuracy"])) == (backend != "numpy")
     for key in plain.parameters:
         np.testing.assert_allclose(fused._host_state()[key], plain._host_state()[key], rtol=1e-10, atol=1e-14)
-    fused.save(tmp_path / "f.npz")                     # views into theta save and load like any parameters
+    fused.save(tmp_path / "f.npz")  # views into theta save and load like any parameters
     back = train.Trainer.load(tmp_path / "f.npz", backend=backend, progress=False, fused=True)
     np.testing.assert_array_equal(back.predict(X), plain.predict(X))
     with pytest.raises(ValueError, match="batch_multiplier 2.*batchnorm"):
@@ -288,11 +401,21 @@ def test_fused_train_step_gives_the_same_run(backend, tmp_path):
 def test_fit_function_and_per_update_callback_trace_the_sgd_path():
     X, Y = datasets.linear()
     path = []
-    trainer, h = train.fit(X, Y, [1, 1], epochs=2, output_activation="linear", init="zeros", optimizer="sgd",
-                           learning_rate=schedules.inverse(5 / 50, 1 / 50), batch_size=1, backend="numpy",
-                           progress=False, callback=lambda tr: path.append((tr.t, float(tr.parameters["b1"][0, 0]),
-                                                                            float(tr.parameters["W1"][0, 0]))))
+    trainer, h = train.fit(
+        X,
+        Y,
+        [1, 1],
+        epochs=2,
+        output_activation="linear",
+        init="zeros",
+        optimizer="sgd",
+        learning_rate=schedules.inverse(5 / 50, 1 / 50),
+        batch_size=1,
+        backend="numpy",
+        progress=False,
+        callback=lambda tr: path.append((tr.t, float(tr.parameters["b1"][0, 0]), float(tr.parameters["W1"][0, 0]))),
+    )
     assert [t for t, _, _ in path] == list(range(1, 201)) and len(h["cost"]) == 200
     assert path[-1][1:] == (float(trainer.parameters["b1"][0, 0]), float(trainer.parameters["W1"][0, 0]))
-    assert abs(path[-1][1] - 4) < 0.7 and abs(path[-1][2] - 3) < 0.7       # y = 4 + 3x + noise
+    assert abs(path[-1][1] - 4) < 0.7 and abs(path[-1][2] - 3) < 0.7  # y = 4 + 3x + noise
     np.testing.assert_allclose(h["lr"][:3], [0.1 / (1 + t / 50) for t in range(3)], rtol=1e-14)
