@@ -196,6 +196,7 @@ def test_gemm_tiles_and_epilogues(C, monkeypatch, tile):
     thresholds = {"gemm_small": (10**9, 10**9), "gemm": (1, 10**9), "gemm_large": (1, 1)}[tile]
     monkeypatch.setattr(G, "MEDIUM_TILE_MIN", thresholds[0])
     monkeypatch.setattr(G, "LARGE_TILE_MIN", thresholds[1])
+    monkeypatch.setattr(G, "multiprocessors", lambda: 1)  # on a GPU: the large tile even for a one-block grid
     rng = np.random.default_rng(3)
     M_, N_, K_ = (17, 18, 19) if tile == "gemm_small" else (9, 5, 11)  # the big tiles: few simulated blocks
     assert G.tile_for(M_, N_) == tile
@@ -239,6 +240,16 @@ def test_gemm_tiles_and_epilogues(C, monkeypatch, tile):
         code=3,
     )
     np.testing.assert_allclose(C.to_host(dZ), np.where(Zprev > 0, expected, 0), rtol=1e-12, atol=1e-12)
+
+
+def test_the_large_tile_only_where_its_grid_fills_the_gpu(monkeypatch):
+    from nn_ref.kernels.cuda import gemm as G
+
+    monkeypatch.setattr(G, "multiprocessors", lambda: 132)
+    assert G.tile_for(4096, 4096) == "gemm_large"  # 1024 blocks
+    assert G.tile_for(1024, 4096) == "gemm_large"  # Z[l] of a 1024-unit layer at batch 4096: 256 blocks
+    assert G.tile_for(1024, 1024) == "gemm"  # dW of that layer: 64 large blocks would idle half the SMs
+    assert G.tile_for(10, 4096) == "gemm" and G.tile_for(10, 100) == "gemm_small"
 
 
 def test_gemm_rejects_mismatched_shapes(C):

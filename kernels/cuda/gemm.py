@@ -4,7 +4,7 @@ W <- W - (lr/m) dZ A_prev^T) is one launch, and no transpose is ever copied: op(
 straight from global memory.
 
 Each block computes a BM x BN tile of C, staging BK-wide slabs of op(A) and op(B) in shared memory;
-each thread keeps a TM x TN register tile of accumulators. Three tile shapes, chosen by the size of C:
+each thread keeps a TM x TN register tile of accumulators. Three tile shapes, chosen by ``tile_for``:
 16 x 16 (2 x 2 per thread) for the small layers of small nets, 64 x 64 (4 x 4 per thread), and
 128 x 128 (8 x 8 per thread) for large outputs.
 
@@ -17,11 +17,13 @@ The epilogues (named, passed as ``epilogue``), with acc = op(A) op(B):
                                                                  v <- beta1 v + ((1 - beta1)/m) dZ A^T
 """
 
+import functools
+
 from numba import cuda
 
 from ..contract import ACT_LINEAR
 from .device import g, g_backward
-from .launch import factory, launch_kernel
+from .launch import SIM, factory, launch_kernel
 
 EPILOGUE_SCALE = 0
 EPILOGUE_BIAS_ACT = 1
@@ -32,7 +34,7 @@ EPILOGUE_ACCUMULATE = 3
 GEMM_TILES = {
     "gemm_small": (16, 16, 8, 2, 2),  # 8 x 8 threads: outputs under MEDIUM_TILE_MIN entries (small nets)
     "gemm": (64, 64, 8, 4, 4),  # 16 x 16 threads
-    "gemm_large": (128, 128, 8, 8, 8),  # 16 x 16 threads: outputs of LARGE_TILE_MIN entries or more
+    "gemm_large": (128, 128, 8, 8, 8),  # 16 x 16 threads: large outputs (tile_for)
 }
 MEDIUM_TILE_MIN = 64 * 64
 LARGE_TILE_MIN = 512 * 512
@@ -139,9 +141,17 @@ def make_gemm_large(dt):
     return _make_gemm(dt, *GEMM_TILES["gemm_large"])
 
 
+@functools.cache
+def multiprocessors():
+    """The GPU's number of streaming multiprocessors (1 under the simulator)."""
+    return 1 if SIM else int(cuda.get_current_device().MULTIPROCESSOR_COUNT)
+
+
 def tile_for(M, N):
-    """The GEMM kernel (by name) for an (M, N) output."""
-    if M * N >= LARGE_TILE_MIN:
+    """The GEMM kernel (by name) for an (M, N) output: the 128 x 128 tile for outputs of LARGE_TILE_MIN
+    entries or more, as long as its grid still has a block for every multiprocessor (dW = dZ A^T of a
+    1024 x 1024 layer is 64 such blocks: on a 132-SM GPU the 64 x 64 tile's 256 blocks keep all SMs busy)."""
+    if M * N >= LARGE_TILE_MIN and -(-M // 128) * -(-N // 128) >= multiprocessors():
         return "gemm_large"
     return "gemm" if M * N >= MEDIUM_TILE_MIN else "gemm_small"
 
