@@ -9,7 +9,7 @@ optimizer state) must already be device arrays: a ValueError names the fix (``nn
 The package, split by idea:
 
 * ``launch.py``       the kernel registry, launch sizes (and the simulator's), host-side array helpers
-* ``device.py``       ``kernels/scalar.py``'s g, g', cost terms as device functions
+* ``device.py``       ``kernels/scalar.py``'s g, g', cost terms (and sqrt) as device functions
 * ``gemm.py``         the tiled GEMM with its named epilogues (bias + activation, activation backward, ...)
 * ``elementwise.py``  activations, softmax, cost gradients, update, axpby, fill, adam_update
 * ``reductions.py``   row sums, the cost, batch norm
