@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/gpu_check.sh [OUTDIR] -- the checks that need a real NVIDIA GPU, in one prepared call of under
-# 10 minutes (the four steps' timeouts add up to 30 + 240 + 60 + 150 = 480 s):
+# 10 minutes (the four steps' timeouts add up to 30 + 300 + 60 + 150 = 540 s):
 #   1. the environment (nvidia-smi, nn-ref info),
 #   2. the cuda backend's tests on the GPU (marker cuda, NN_REF_CUDA_TESTS=1: no simulator) and the PTX test,
 #   3. the numba SGEMM against cuBLAS (PyTorch or CuPy, FP32, TF32 off) at 1024^3 and 4096^3,
@@ -53,7 +53,7 @@ log "environment"
 } 2>&1 | tee "$out/info.txt"
 
 log "cuda tests on the GPU (marker cuda, NN_REF_CUDA_TESTS=1) and the PTX test"
-if timeout 240 "$py" -P -m pytest tests/test_cuda.py tests/test_parity.py tests/test_contract.py tests/test_ptx.py \
+if timeout 300 "$py" -P -m pytest tests/test_cuda.py tests/test_parity.py tests/test_contract.py tests/test_ptx.py \
     -m "cuda or ptx" -q -p no:cacheprovider >"$out/cuda_tests.txt" 2>&1; then
     echo "passed: $(tail -n 1 "$out/cuda_tests.txt")" | tee -a "$out/summary.txt"
 else
