@@ -9,8 +9,6 @@ one compiled version serves W, b and the flat theta). Each row/flat kernel is a 
 
 import math
 
-import numpy as np
-
 from .jit import g, g_backward, kernel, maximum, twins
 
 
@@ -101,34 +99,30 @@ adam_update = ADAM_UPDATE[0]
 
 @kernel
 def softmax(Z, A):
-    """A[:, j] = exp(Z[:, j] - max Z[:, j]) / sum_k exp(Z[k, j] - max Z[:, j]), swept row by row along the
-    contiguous sample axis. The column max propagates NaN (np.max does), so a NaN entry makes its column NaN."""
+    """A[:, j] = exp(Z[:, j] - max Z[:, j]) / sum_k exp(Z[k, j] - max Z[:, j]), column by column (no
+    temporaries: an allocation inside a kernel costs compile time). The column max propagates NaN (np.max
+    does), so a NaN entry makes its column NaN."""
     n, m = Z.shape
-    zmax = np.empty(m, Z.dtype)
-    s = np.zeros(m, np.float64)
     for j in range(m):
-        zmax[j] = Z[0, j]
-    for k in range(1, n):
-        for j in range(m):
-            zmax[j] = maximum(zmax[j], Z[k, j])
-    for k in range(n):
-        for j in range(m):
-            e = math.exp(Z[k, j] - zmax[j])
+        zmax = Z[0, j]
+        for k in range(1, n):
+            zmax = maximum(zmax, Z[k, j])
+        s = 0.0
+        for k in range(n):
+            e = math.exp(Z[k, j] - zmax)
             A[k, j] = e
-            s[j] += e
-    for k in range(n):
-        for j in range(m):
-            A[k, j] = A[k, j] / s[j]
+            s += e
+        for k in range(n):
+            A[k, j] = A[k, j] / s
 
 
 @kernel
 def softmax_backward(dA, A, dZ):
-    """dZ[:, j] = A[:, j] (dA[:, j] - sum_k dA[k, j] A[k, j]), swept row by row."""
+    """dZ[:, j] = A[:, j] (dA[:, j] - sum_k dA[k, j] A[k, j]), column by column."""
     n, m = A.shape
-    s = np.zeros(m, np.float64)
-    for k in range(n):
-        for j in range(m):
-            s[j] += dA[k, j] * A[k, j]
-    for k in range(n):
-        for j in range(m):
-            dZ[k, j] = A[k, j] * (dA[k, j] - s[j])
+    for j in range(m):
+        s = 0.0
+        for k in range(n):
+            s += dA[k, j] * A[k, j]
+        for k in range(n):
+            dZ[k, j] = A[k, j] * (dA[k, j] - s)

@@ -62,9 +62,10 @@ FASTMATH = frozenset({"reassoc", "contract", "nsz"})  # sums may be reordered (v
 OPTIONS = {"cache": True, "error_model": "numpy"}
 
 
-def kernel(fn=None, *, fastmath=False, parallel=False):
-    """``@njit`` with the package's options (see the module docstring)."""
-    jit = njit(fastmath=set(FASTMATH) if fastmath else False, parallel=parallel, **OPTIONS)
+def kernel(fn=None, *, fastmath=False, parallel=False, inline="never"):
+    """``@njit`` with the package's options (see the module docstring). ``inline="always"``: small helpers
+    are inlined into their compiled callers (numba IR), which then compile no separate library for them."""
+    jit = njit(fastmath=set(FASTMATH) if fastmath else False, parallel=parallel, inline=inline, **OPTIONS)
     return jit if fn is None else jit(fn)
 
 
@@ -73,7 +74,7 @@ def twins(body):
     return kernel(body(range)), kernel(body(prange), parallel=True)
 
 
-_S = scalar.compiled(njit(error_model="numpy"))
+_S = scalar.compiled(njit(error_model="numpy", inline="always"))
 g = _S.g
 g_backward = _S.g_backward
 loss_term = _S.loss_term

@@ -27,46 +27,54 @@ from .reductions import cost as _cost
 from .reductions import cost_gradient
 
 
+# Views are computed per layer from the offsets (no lists of arrays: they cost seconds of compile time).
 @kernel
-def parameter_views(theta, dims):
-    """W[l], b[l] (l = 1..L, listed from 0) as views into the flat ``theta`` (or a gradient shaped like it)."""
-    Ws = []
-    bs = []
+def layer_parameters(theta, dims, l):
+    """W[l] (n[l], n[l-1]) and b[l] (n[l], 1), views into the flat ``theta`` (or a gradient shaped like it)."""
     p = 0
-    for l in range(1, dims.shape[0]):
-        n, n_prev = dims[l], dims[l - 1]
-        Ws.append(theta[p : p + n * n_prev].reshape((n, n_prev)))
-        p += n * n_prev
-        bs.append(theta[p : p + n].reshape((n, 1)))
-        p += n
-    return Ws, bs
+    for k in range(1, l):
+        p += dims[k] * (dims[k - 1] + 1)
+    n, n_prev = dims[l], dims[l - 1]
+    return theta[p : p + n * n_prev].reshape((n, n_prev)), theta[p + n * n_prev : p + n * n_prev + n].reshape((n, 1))
 
 
 @kernel
-def forward_and_delta(X, Y, Ws, bs, work, dims, hidden, output, loss, alpha, tiny):
-    """The forward pass into ``work`` (Z[l], A[l] for l = 1..L, then two (max n[l], m) buffers), the cost J,
-    and dZ[L] (AL - Y where the chain rule collapses). Returns (J, Zs, As, dZ, dZbuf, dAbuf); As[0] is X."""
-    L = dims.shape[0] - 1
-    m = X.shape[1]
-    Zs = []
-    As = [X]
+def layer_activations(work, dims, m, l):
+    """Z[l] and A[l] (n[l], m), views into ``work`` (layers 1..L in order, then the two buffers)."""
+    w = 0
+    for k in range(1, l):
+        w += 2 * dims[k] * m
+    n = dims[l]
+    return work[w : w + n * m].reshape((n, m)), work[w + n * m : w + 2 * n * m].reshape((n, m))
+
+
+@kernel
+def buffers(work, dims, m):
+    """The dZ and dA buffers (flat, (max n[l]) m values each) that follow the layers in ``work``."""
     w = 0
     nmax = 0
+    for k in range(1, dims.shape[0]):
+        w += 2 * dims[k] * m
+        nmax = max(nmax, dims[k])
+    return work[w : w + nmax * m], work[w + nmax * m : w + 2 * nmax * m]
+
+
+@kernel(inline="always")  # into each step: numba re-optimizes every library it links, once per level
+def forward_and_delta(X, Y, theta, dims, work, hidden, output, loss, alpha, tiny):
+    """The forward pass into ``work``, the cost J (returned), and dZ[L] into the dZ buffer (AL - Y where the
+    chain rule collapses, else dA[L] g'(Z[L]) through the dA buffer)."""
+    L = dims.shape[0] - 1
+    m = X.shape[1]
+    A_prev = X
     for l in range(1, L + 1):
-        n = dims[l]
-        nmax = max(nmax, n)
-        Zs.append(work[w : w + n * m].reshape((n, m)))
-        w += n * m
-        As.append(work[w : w + n * m].reshape((n, m)))
-        w += n * m
-    dZbuf = work[w : w + nmax * m]
-    w += nmax * m
-    dAbuf = work[w : w + nmax * m]
-    for l in range(L):
-        linear_forward(As[l], Ws[l], bs[l], Zs[l], As[l + 1], output if l == L - 1 else hidden, alpha)
-    AL = As[L]
+        W, b = layer_parameters(theta, dims, l)
+        Z, A = layer_activations(work, dims, m, l)
+        linear_forward(A_prev, W, b, Z, A, output if l == L else hidden, alpha)
+        A_prev = A
+    ZL, AL = layer_activations(work, dims, m, L)
     J = _cost(AL, Y, loss, tiny)
     nL = dims[L]
+    dZbuf, dAbuf = buffers(work, dims, m)
     dZ = dZbuf[: nL * m].reshape((nL, m))
     dA = dAbuf[: nL * m].reshape((nL, m))
     collapse = (output == ACT_SIGMOID and loss == LOSS_CROSS_ENTROPY) or (
@@ -77,25 +85,29 @@ def forward_and_delta(X, Y, Ws, bs, work, dims, hidden, output, loss, alpha, tin
         if output == ACT_SOFTMAX:
             softmax_backward(dA, AL, dZ)
         else:
-            activation_backward(dA, Zs[L - 1], dZ, output, alpha)
-    return J, Zs, As, dZ, dZbuf, dAbuf
+            activation_backward(dA, ZL, dZ, output, alpha)
+    return J
 
 
 @kernel
 def sgd_step(X, Y, theta, dims, hidden, output, loss, learning_rate, alpha, tiny, work):
     """One SGD step on theta (in place); returns J before the update."""
-    Ws, bs = parameter_views(theta, dims)
-    J, Zs, As, dZ, dZbuf, dAbuf = forward_and_delta(X, Y, Ws, bs, work, dims, hidden, output, loss, alpha, tiny)
+    J = forward_and_delta(X, Y, theta, dims, work, hidden, output, loss, alpha, tiny)
     m = X.shape[1]
-    for l in range(dims.shape[0] - 2, -1, -1):
-        if l > 0:  # dA[0] = W1^T dZ1 is not needed
-            n_prev = dims[l]
-            dA_prev = dAbuf[: n_prev * m].reshape((n_prev, m))
-            product_tn(Ws[l], dZ, dA_prev)  # with W[l] before its update
-        descend(dZ, As[l], Ws[l], bs[l], learning_rate)
-        if l > 0:
-            dZ = dZbuf[: n_prev * m].reshape((n_prev, m))
-            activation_backward(dA_prev, Zs[l - 1], dZ, hidden, alpha)
+    L = dims.shape[0] - 1
+    dZbuf, dAbuf = buffers(work, dims, m)
+    dZ = dZbuf[: dims[L] * m].reshape((dims[L], m))
+    for l in range(L, 0, -1):
+        W, b = layer_parameters(theta, dims, l)
+        if l > 1:
+            Z_prev, A_prev = layer_activations(work, dims, m, l - 1)
+            dA_prev = dAbuf[: dims[l - 1] * m].reshape((dims[l - 1], m))
+            product_tn(W, dZ, dA_prev)  # dA[l-1] = W[l]^T dZ[l], with W[l] before its update
+            descend(dZ, A_prev, W, b, learning_rate)
+            dZ = dZbuf[: dims[l - 1] * m].reshape((dims[l - 1], m))
+            activation_backward(dA_prev, Z_prev, dZ, hidden, alpha)
+        else:  # dA[0] = W1^T dZ1 is not needed
+            descend(dZ, X, W, b, learning_rate)
     return J
 
 
@@ -124,17 +136,22 @@ def optimizer_step(
 ):
     """One momentum (state s1 = v) or Adam (s1 = m, s2 = v; c1 = 1 - beta1^t, c2 = 1 - beta2^t) step on theta,
     in place, with the flat gradient written to ``grad``; returns J before the update."""
-    Ws, bs = parameter_views(theta, dims)
-    dWs, dbs = parameter_views(grad, dims)
-    J, Zs, As, dZ, dZbuf, dAbuf = forward_and_delta(X, Y, Ws, bs, work, dims, hidden, output, loss, alpha, tiny)
+    J = forward_and_delta(X, Y, theta, dims, work, hidden, output, loss, alpha, tiny)
     m = X.shape[1]
-    for l in range(dims.shape[0] - 2, -1, -1):
-        n_prev = dims[l] if l > 0 else 0  # dA[0] = W1^T dZ1 is not needed: an empty view
+    L = dims.shape[0] - 1
+    dZbuf, dAbuf = buffers(work, dims, m)
+    dZ = dZbuf[: dims[L] * m].reshape((dims[L], m))
+    for l in range(L, 0, -1):
+        W, b = layer_parameters(theta, dims, l)
+        dW, db = layer_parameters(grad, dims, l)
+        has_prev = l > 1  # dA[0] = W1^T dZ1 is not needed: an empty view stands in for it
+        Z_prev, A_prev = layer_activations(work, dims, m, l - 1) if has_prev else (X, X)
+        n_prev = dims[l - 1] if has_prev else 0
         dA_prev = dAbuf[: n_prev * m].reshape((n_prev, m))
-        linear_backward(dZ, As[l], Ws[l], dA_prev, dWs[l], dbs[l], l > 0)
-        if l > 0:
-            dZ = dZbuf[: n_prev * m].reshape((n_prev, m))
-            activation_backward(dA_prev, Zs[l - 1], dZ, hidden, alpha)
+        linear_backward(dZ, A_prev, W, dA_prev, dW, db, has_prev)  # one call site: no literal True/False
+        if has_prev:
+            dZ = dZbuf[: dims[l - 1] * m].reshape((dims[l - 1], m))
+            activation_backward(dA_prev, Z_prev, dZ, hidden, alpha)
     if optimizer == OPT_MOMENTUM:
         axpby(1.0 - beta1, grad, beta1, s1)  # v <- beta1 v + (1 - beta1) g
         update(theta, s1, learning_rate)  # theta <- theta - lr v
