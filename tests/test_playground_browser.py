@@ -52,6 +52,18 @@ def test_the_page_draws_frames_and_shows_no_exception(browser, tmp_path):
     )
     assert result["frames"] >= 2  # the view redraws while playing ...
     assert result["updates_per_frame"] == 20  # ... 20 updates (the default) between frames
+    # a control used while playing: a new run with one more layer, written to the URL, and no exception
+    t_paused = measure.status(browser)[1]
+    measure.click_button(browser, "Play")
+    measure.wait_for(lambda: measure.status(browser)[1] > t_paused, 30, "training to resume")
+    measure.click_button(browser, "+ layer")
+    measure.wait_for(
+        lambda: "layer_dims [2, 8, 8, 8, 8, 1]" in browser.find_element(By.TAG_NAME, "body").text,
+        30,
+        "the new run with four hidden layers",
+    )
+    assert "hidden=8%2C8%2C8%2C8" in browser.current_url
+    measure.click_button(browser, "Pause")
     browser.save_screenshot(str(tmp_path / "playground-playing.png"))
     assert measure.exceptions(browser) == []
     assert "Training stopped" not in browser.find_element(By.TAG_NAME, "body").text

@@ -86,10 +86,12 @@ def new_run(config):
 
 
 # ----------------------------------------------------------------------------- button callbacks
-def on_play():
-    ss.playing = not ss.playing
-    if ss.playing:
+def on_play(play):
+    """Play (True) or Pause (False). Not a toggle: the button says which, so a click that reaches the
+    server twice (Streamlit may replay a trigger into a coalesced rerun) still means what was shown."""
+    if play and not ss.playing:
         ss.frame_times = []  # frames/s is measured from the last Play on
+    ss.playing = play
 
 
 def on_step():
@@ -439,6 +441,7 @@ def main():
     b[0].button(
         "Pause" if ss.playing else "Play",
         on_click=on_play,
+        args=(not ss.playing,),
         key="play",
         disabled=pg is None or pg.error is not None or bool(problems),
     )

@@ -155,15 +155,17 @@ def first_frame(browser, url, timeout=60):
     )
 
 
-def click_button(browser, label):
-    """Click the page's button labelled ``label`` (found and clicked in one script: no stale elements)."""
-    clicked = browser.execute_script(
+def click_button(browser, label, timeout=30):
+    """Click the page's button labelled ``label`` (found and clicked in one script: no stale elements),
+    waiting for it to appear (after Play, the Pause button comes with the next run)."""
+    script = (
         "const b = Array.from(document.querySelectorAll('button')).find(b => b.innerText.trim() === arguments[0]);"
-        "if (b) { b.click(); return true; } return false;",
-        label,
+        "if (b && !b.disabled) { b.click(); return true; } return false;"
     )
-    if not clicked:
-        raise LookupError(f"no button {label!r} on the page")
+    try:
+        wait_for(lambda: browser.execute_script(script, label), timeout, f"an enabled button {label!r}")
+    except TimeoutError:
+        raise LookupError(f"no enabled button {label!r} on the page after {timeout} s") from None
 
 
 def cpu_seconds(pgid=None, marker=None):
