@@ -36,7 +36,7 @@ from .threads import PARALLEL_MIN_WORK, threading_info
 
 name = "cpu"
 
-__all__ = ["BLAS_MIN_WORK", "PARALLEL_MIN_WORK", "threading_info", "name"]
+__all__ = ["BLAS_MIN_WORK", "PARALLEL_MIN_WORK", "matrix_products", "threading_info", "name"]
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _TINY = {_F32: float(np.finfo(np.float32).tiny), _F64: float(np.finfo(np.float64).tiny)}
@@ -389,3 +389,21 @@ def train_step(
         raise ValueError(f"train_step: Adam's step t must be >= 1, got {t}")
     c1, c2 = 1.0 - float(beta1) ** t, 1.0 - float(beta2) ** t
     return float(step.optimizer_step(*args, grad, opt, s1, s2, float(beta1), float(beta2), float(eps), c1, c2))
+
+
+_FILLED = set()
+
+
+def matrix_products(X, theta, layer_dims):
+    """The matrix products of one fused SGD ``train_step`` alone (W A_prev, W^T dZ, dZ A_prev^T with the
+    step's shapes, BLAS or loops as the step chooses), on a workspace of small values: the floor the
+    benchmark prints next to the fused step. Not part of the Backend protocol."""
+    (X,) = _inputs(X)
+    dt = X.dtype
+    dims, n_theta, work, grad = _workspace(tuple(int(n) for n in layer_dims), X.shape[1], dt, True)
+    if theta.shape != (n_theta,) or theta.dtype != dt:
+        raise ValueError(f"matrix_products: theta: expected shape ({n_theta},) and dtype {dt}, got {theta.shape}")
+    if id(work) not in _FILLED:  # once per workspace: finite, normal values (BLAS's speed does not depend on them)
+        work.fill(0.01)
+        _FILLED.add(id(work))
+    step.matrix_products(X, theta, dims, work, grad)

@@ -22,7 +22,7 @@ from ..contract import (
 )
 from .elementwise import activation_backward, adam_update, axpby, softmax_backward, update
 from .jit import kernel
-from .linear import descend, linear_backward, linear_forward, product_tn
+from .linear import descend, linear_backward, linear_forward, product, product_tn, weight_gradient
 from .reductions import cost as _cost
 from .reductions import cost_gradient
 
@@ -158,3 +158,29 @@ def optimizer_step(
     else:  # OPT_ADAM
         adam_update(theta, grad, s1, s2, learning_rate, beta1, beta2, eps, c1, c2)
     return J
+
+
+@kernel
+def matrix_products(X, theta, dims, work, grad):
+    """The matrix products of one ``sgd_step`` and nothing else -- the floor under the fused step, for the
+    benchmark: Z[l] = W[l] A[l-1], dA[l-1] = W[l]^T dZ[l] (l > 1) and dW[l] = (1/m) dZ[l] A[l-1]^T (into
+    ``grad``; the step writes it into W[l] with beta = 1, the same BLAS work), on the values in ``work``."""
+    m = X.shape[1]
+    L = dims.shape[0] - 1
+    dZbuf, dAbuf = buffers(work, dims, m)
+    A_prev = X
+    for l in range(1, L + 1):
+        W, b = layer_parameters(theta, dims, l)
+        Z, A = layer_activations(work, dims, m, l)
+        product(A_prev, W, Z)
+        A_prev = A
+    for l in range(L, 0, -1):
+        W, b = layer_parameters(theta, dims, l)
+        dW, db = layer_parameters(grad, dims, l)
+        dZ = dZbuf[: dims[l] * m].reshape((dims[l], m))
+        if l > 1:
+            Z_prev, A_prev = layer_activations(work, dims, m, l - 1)
+            product_tn(W, dZ, dAbuf[: dims[l - 1] * m].reshape((dims[l - 1], m)))
+            weight_gradient(dZ, A_prev, dW, 1.0 / m, 0.0)
+        else:
+            weight_gradient(dZ, X, dW, 1.0 / m, 0.0)
