@@ -3,13 +3,14 @@
 
 The gallery is the part of README.md between the lines ``<!-- gallery:start -->`` and
 ``<!-- gallery:end -->``: a table of thumbnails (each links to the full PNG) with the slide titles,
-in the manifest's (lecture) order. Run after ``nn-ref figures``:
+a link to the SVG and the number of per-panel files, in the manifest's (lecture) order. Run after ``nn-ref figures``:
 
     python scripts/update_gallery.py [--readme README.md] [--manifest plots/MANIFEST.json]
                                      [--columns 3] [--width 260]
 
 The README is left untouched (exit status 1) when the markers are missing.
 """
+
 import argparse
 import html
 import json
@@ -26,9 +27,19 @@ def gallery_table(entries, image_dir, columns=3, width=260):
     for entry in entries:
         src = f"{image_dir}/{entry['file']}" if image_dir not in ("", ".") else entry["file"]
         title = html.escape(entry["slide"])
-        cells.append(f'<td align="center" valign="top"><a href="{src}"><img src="{src}" width="{width}" '
-                     f'alt="{title}"></a><br><sub>{title}<br><code>{html.escape(entry["id"])}</code></sub></td>')
-    rows = ["<tr>\n" + "\n".join(cells[i:i + columns]) + "\n</tr>" for i in range(0, len(cells), columns)]
+        files = entry.get("files", {})
+        extra = []
+        if f"{entry['id']}.svg" in files:
+            extra.append(f'<a href="{src.rsplit(".", 1)[0]}.svg">SVG</a>')
+        panels = sum(1 for name in files if name.startswith(f"{entry['id']}_p") and name.endswith(".png"))
+        if panels:
+            extra.append(f"{panels} panel files")
+        more = f"<br>{' · '.join(extra)}" if extra else ""
+        cells.append(
+            f'<td align="center" valign="top"><a href="{src}"><img src="{src}" width="{width}" '
+            f'alt="{title}"></a><br><sub>{title}<br><code>{html.escape(entry["id"])}</code>{more}</sub></td>'
+        )
+    rows = ["<tr>\n" + "\n".join(cells[i : i + columns]) + "\n</tr>" for i in range(0, len(cells), columns)]
     return "<table>\n" + "\n".join(rows) + "\n</table>"
 
 
@@ -38,15 +49,16 @@ def replace_between_markers(text, block):
     start, end = text.find(START), text.find(END)
     if start < 0 or end < 0 or end < start:
         raise ValueError(f"README: expected the markers {START} and {END} (in that order)")
-    return text[:start + len(START)] + "\n" + block + "\n" + text[end:]
+    return text[: start + len(START)] + "\n" + block + "\n" + text[end:]
 
 
 def update_readme(readme, manifest, columns=3, width=260):
     """Rewrite the gallery of ``readme`` from ``manifest``; returns the number of figures listed."""
     with open(manifest, encoding="utf-8") as fh:
         entries = json.load(fh)["figures"]
-    image_dir = os.path.relpath(os.path.dirname(os.path.abspath(manifest)),
-                                os.path.dirname(os.path.abspath(readme))).replace(os.sep, "/")
+    image_dir = os.path.relpath(
+        os.path.dirname(os.path.abspath(manifest)), os.path.dirname(os.path.abspath(readme))
+    ).replace(os.sep, "/")
     with open(readme, encoding="utf-8") as fh:
         text = fh.read()
     new = replace_between_markers(text, gallery_table(entries, image_dir, columns, width))

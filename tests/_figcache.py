@@ -6,13 +6,14 @@
 The figure functions run with ``quick=True`` (smaller sizes where the check still means something)
 on the NumPy oracle backend, exactly as ``FigureSpec.run`` calls them.
 """
+
 import functools
 
 import nn_ref.figures  # noqa: F401  (fills the registry)
 from nn_ref.figures._registry import FIGURES
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def run_figure(fig_id):
     """``(fig, data)`` of figure ``fig_id``, computed once (quick mode) and cached."""
     if fig_id not in FIGURES:

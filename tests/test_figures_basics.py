@@ -1,7 +1,8 @@
 """Honesty checks (../shared/figures.md) of the introduction figures, on the data their functions return."""
-import numpy as np
 
+import numpy as np
 from _figcache import run_figure
+
 from nn_ref import network
 
 
@@ -17,7 +18,7 @@ def test_supervised_vs_unsupervised():
     assert X.shape == (2, 200)
     accuracy = np.mean(((W @ X + b) > 0).astype(int) == Y)
     assert accuracy >= 0.95
-    agreement = max(np.mean(assign == Y[0]), np.mean(assign != Y[0]))       # up to relabelling
+    agreement = max(np.mean(assign == Y[0]), np.mean(assign != Y[0]))  # up to relabelling
     assert agreement >= 0.9
     # a real 2-means fixed point: every point is nearer its own centre; centres are the cluster means
     d = ((X[:, :, None] - centres[:, None, :]) ** 2).sum(axis=0)
@@ -53,7 +54,7 @@ def test_l2_moves_toward_the_outlier_more_than_l1():
     # each line minimises its own cost on the data with the outlier, better than the other line does
     X, Y = data["X_with_outlier"], data["Y_with_outlier"]
     r2, r1 = Y - (W2 @ X + b2), Y - (W1 @ X + b1)
-    assert np.mean(r2 ** 2) < np.mean(r1 ** 2) and np.mean(np.abs(r1)) < np.mean(np.abs(r2))
+    assert np.mean(r2**2) < np.mean(r1**2) and np.mean(np.abs(r1)) < np.mean(np.abs(r2))
     w_ls, b_ls = _lstsq(X, Y)
     assert abs(W2[0, 0] - w_ls) < 1e-4 and abs(b2[0, 0] - b_ls) < 1e-4
 

@@ -1,6 +1,6 @@
 """Honesty checks (../shared/figures.md) of the gradient-descent and computation-graph figures."""
-import numpy as np
 
+import numpy as np
 from _figcache import run_figure
 
 
@@ -8,20 +8,21 @@ def test_gd_1d_convex_falls_every_step():
     _, data = run_figure("gd_1d_convex")
     x, J = data["path"], data["J"]
     assert len(x) == 11 and x[0] == -3.0
-    np.testing.assert_allclose(J, x ** 2, rtol=1e-15)
-    np.testing.assert_allclose(x[1:], x[:-1] - 0.3 * 2 * x[:-1], rtol=1e-12)   # x <- x - alpha J'(x)
+    np.testing.assert_allclose(J, x**2, rtol=1e-15)
+    np.testing.assert_allclose(x[1:], x[:-1] - 0.3 * 2 * x[:-1], rtol=1e-12)  # x <- x - alpha J'(x)
     assert np.all(np.diff(J) < 0)
 
 
 def test_gd_local_vs_global():
     _, data = run_figure("gd_local_vs_global")
-    local, glob = data["runs"]                           # x0 = 2, x0 = -2
+    local, glob = data["runs"]  # x0 = 2, x0 = -2
 
     def f(x):
-        return x ** 4 - 3 * x ** 2 + x
+        return x**4 - 3 * x**2 + x
 
     def fprime(x):
-        return 4 * x ** 3 - 6 * x + 1
+        return 4 * x**3 - 6 * x + 1
+
     assert local["path"][0] == 2.0 and glob["path"][0] == -2.0
     for run in (local, glob):
         assert run["converged"] and run["steps"] <= 500
@@ -39,17 +40,22 @@ def test_computation_graph_labels_come_from_autograd():
 
     def f(x, y, z):
         return (x + y) * z
+
     x, y, z = values["x"], values["y"], values["z"]
-    fd = {"x": (f(x + h, y, z) - f(x - h, y, z)) / (2 * h), "y": (f(x, y + h, z) - f(x, y - h, z)) / (2 * h),
-          "z": (f(x, y, z + h) - f(x, y, z - h)) / (2 * h)}
+    fd = {
+        "x": (f(x + h, y, z) - f(x - h, y, z)) / (2 * h),
+        "y": (f(x, y + h, z) - f(x, y - h, z)) / (2 * h),
+        "z": (f(x, y, z + h) - f(x, y, z - h)) / (2 * h),
+    }
     for name in "xyz":
         assert abs(grads[name] - fd[name]) < 1e-6
         assert data["nodes"][name].grad == grads[name]
     forward_ax, backward_ax = fig.axes
     forward_texts = {t.get_text() for t in forward_ax.texts}
     backward_texts = [t.get_text() for t in backward_ax.texts]
+    minus = "\u2212"  # the figures write true minus signs
     for name in "xyzq":
-        assert f"{values[name]:g}" in forward_texts
+        assert f"{values[name]:g}".replace("-", minus) in forward_texts
     for name in "xyzq":
-        assert f"{grads[name]:g}" in backward_texts
-    assert "-12" in forward_texts and "1" in backward_texts     # f and df/df
+        assert f"{grads[name]:g}".replace("-", minus) in backward_texts
+    assert f"{minus}12" in forward_texts and "1" in backward_texts  # f and df/df

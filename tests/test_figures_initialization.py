@@ -1,4 +1,5 @@
 """Honesty checks of the weight-initialization figures (figures.md), on the data each figure returns."""
+
 import numpy as np
 import pytest
 from _figcache import run_figure
@@ -28,7 +29,7 @@ def test_init_normal_0p01_activations_vanish():
 def test_init_normal_1p00_saturates_and_gradients_explode():
     _, data = run_figure("init_tanh_normal_1p00")
     assert np.std(data["W"][0]) == pytest.approx(1.0, rel=0.1)
-    for l in range(1, 5):                       # h2..h5
+    for l in range(1, 5):  # h2..h5
         assert np.mean(np.abs(data["A"][l]) > 0.99) > 0.6
     assert np.std(data["dW"][0]) > 10 * np.std(data["dW"][4])
 
@@ -41,5 +42,12 @@ def test_init_xavier_he_keep_the_activation_scale():
     normal = next(v for k, v in stds.items() if k.startswith("Normal"))
     assert max(xavier) / min(xavier) < 2
     assert max(he) / min(he) < 2
-    assert max(normal) / min(normal) > 100          # the contrast the slide makes
+    assert max(normal) / min(normal) > 100  # the contrast the slide makes
     assert data["key_numbers"]["xavier"]["A_std_max_over_min"] == pytest.approx(max(xavier) / min(xavier))
+    # >= 5 seeds, and the claim holds in each
+    key = data["key_numbers"]
+    assert len(key["seeds"]) >= 5 and len(data["all_runs"]) == len(key["seeds"])
+    for init in ("xavier", "he"):
+        assert len(key[init]["A_std_max_over_min_per_seed"]) == len(key["seeds"])
+        assert max(key[init]["A_std_max_over_min_per_seed"]) < 2
+        assert key[init]["A_std_max_over_min_mean"] == pytest.approx(np.mean(key[init]["A_std_max_over_min_per_seed"]))

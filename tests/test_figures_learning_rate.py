@@ -1,4 +1,5 @@
 """Honesty checks of the learning-rate figures (figures.md), on the data each figure returns."""
+
 import numpy as np
 import pytest
 from _figcache import run_figure
@@ -7,17 +8,17 @@ from _figcache import run_figure
 def test_lr_too_small_good_large():
     _, data = run_figure("lr_too_small_good_large")
     runs = data["runs"]
-    for eta, run in runs.items():       # each iterate is one GD step on J = theta^2: theta <- (1 - 2 eta) theta
+    for eta, run in runs.items():  # each iterate is one GD step on J = theta^2: theta <- (1 - 2 eta) theta
         theta = run["theta"]
         assert len(theta) == 11
         np.testing.assert_allclose(theta[1:], (1 - 2 * eta) * theta[:-1], rtol=1e-12)
-        np.testing.assert_allclose(run["J"], theta ** 2, rtol=1e-12)
+        np.testing.assert_allclose(run["J"], theta**2, rtol=1e-12)
     J = runs[1.05]["J"]
-    assert np.all(np.diff(J) > 0)                               # too large: the cost rises every step
+    assert np.all(np.diff(J) > 0)  # too large: the cost rises every step
     J = runs[0.05]["J"]
-    assert np.all(np.diff(J) < 0) and J[-1] > 0.1 * J[0]        # too small: falls, slowly
+    assert np.all(np.diff(J) < 0) and J[-1] > 0.1 * J[0]  # too small: falls, slowly
     J = runs[0.3]["J"]
-    assert J[-1] < 1e-6 * J[0]                                  # good
+    assert J[-1] < 1e-6 * J[0]  # good
 
 
 def test_lr_decay_schedules_closed_forms():
@@ -28,8 +29,8 @@ def test_lr_decay_schedules_closed_forms():
     expected = {
         "inverse": a0 / (1 + 0.1 * t),
         "exponential": a0 * np.exp(-0.05 * t),
-        "polynomial n=1": a0 * (1 - t / 100),
-        "polynomial n=2": a0 * (1 - t / 100) ** 2,
+        "polynomial, n = 1": a0 * (1 - t / 100),
+        "polynomial, n = 2": a0 * (1 - t / 100) ** 2,
         "multi-step": a0 * 0.1 ** ((t >= 30).astype(int) + (t >= 60) + (t >= 90)),
         "cosine": a0 * 0.5 * (1 + np.cos(np.pi * t / 100)),
     }
@@ -38,12 +39,15 @@ def test_lr_decay_schedules_closed_forms():
     for prefix, want in expected.items():
         label = next(k for k in curves if k.startswith(prefix))
         np.testing.assert_allclose(curves[label], want, rtol=1e-12, atol=1e-15)
-    for prefix in ("polynomial n=1", "polynomial n=2"):
+    for prefix in ("polynomial, n = 1", "polynomial, n = 2"):
         assert curves[next(k for k in curves if k.startswith(prefix))][-1] == 0.0
     multi = curves[next(k for k in curves if k.startswith("multi-step"))]
     drops = np.flatnonzero(np.diff(multi) < 0) + 1
     assert drops.tolist() == [30, 60, 90]
     assert data["key_numbers"]["multistep_drops"] == 3
+    fig, _ = run_figure("lr_decay_schedules")  # multi-step drawn as steps: a vertical drop at t = 30
+    line = next(ln for ln in fig.axes[0].lines if ln.get_label().startswith("multi-step"))
+    assert line.get_drawstyle() == "steps-post"
 
 
 def test_clr_triangular():
@@ -56,13 +60,13 @@ def test_clr_triangular():
         assert lr[0] == pytest.approx(base, rel=1e-12)
         assert lr[step] == pytest.approx(top, rel=1e-12)
         assert lr[2 * step] == pytest.approx(base, rel=1e-12)
-    for k in (1, 2, 3):                          # triangular2: peak of cycle k = base + (max - base) / 2^(k-1)
+    for k in (1, 2, 3):  # triangular2: peak of cycle k = base + (max - base) / 2^(k-1)
         assert curves["triangular2"][(2 * k - 1) * step] == pytest.approx(base + (top - base) / 2 ** (k - 1), rel=1e-12)
         assert curves["triangular"][(2 * k - 1) * step] == pytest.approx(top, rel=1e-12)
     # exp_range: Smith's formula, amplitude times gamma^t
     cycle = np.floor(1 + t / (2 * step))
     x = np.abs(t / step - 2 * cycle + 1)
-    want = base + (top - base) * np.maximum(0, 1 - x) * 0.99994 ** t
+    want = base + (top - base) * np.maximum(0, 1 - x) * 0.99994**t
     np.testing.assert_allclose(curves["exp_range"], want, rtol=1e-12)
 
 
@@ -79,8 +83,12 @@ def test_clr_table_rows_come_from_the_runs():
         t = np.arange(run["updates"], dtype=float)
         cycle = np.floor(1 + t / (2 * step))
         tri = np.maximum(0, 1 - np.abs(t / step - 2 * cycle + 1))
-        want = {"fixed": np.full_like(t, base), "triangular2": base + (top - base) * tri / 2 ** (cycle - 1),
-                "exp": base * gamma ** t, "exp_range": base + (top - base) * tri * gamma ** t}[policy]
+        want = {
+            "fixed": np.full_like(t, base),
+            "triangular2": base + (top - base) * tri / 2 ** (cycle - 1),
+            "exp": base * gamma**t,
+            "exp_range": base + (top - base) * tri * gamma**t,
+        }[policy]
         np.testing.assert_allclose(run["lr"], want, rtol=1e-9)
         assert run["updates"] == budget == run["iterations"][-1]
     # the rows recomputed from the saved test-accuracy histories
@@ -94,6 +102,13 @@ def test_clr_table_rows_come_from_the_runs():
         else:
             assert row["iterations"] == budget and row["accuracy"] == acc[-1]
         assert row["final_accuracy"] == acc[-1]
-    for cells, row in zip(data["table_cells"], rows):      # the drawn table shows these numbers
-        assert cells[1] == row["policy"] and cells[2].startswith(f"{row['iterations']:,}")
-        assert cells[3] == f"{100 * row['accuracy']:.1f}"
+    # the lecture's table is drawn as quoted
+    assert [c[1] for c in data["table_cells"]] == [p for _, p, _, _ in data["lecture_rows"]]
+    # the claim rests on >= 5 seeds: the summary is the mean / std over the per-seed rows
+    seed_rows, summary = data["seed_rows"], data["summary"]
+    assert len(seed_rows) >= 5 and len(data["seed_runs"]) == len(seed_rows)
+    for j, policy in enumerate(["fixed", "triangular2", "exp", "exp_range"]):
+        finals = [r[j]["final_accuracy"] for r in seed_rows]
+        assert summary[policy]["final_accuracy_mean"] == pytest.approx(np.mean(finals), rel=1e-12)
+        assert summary[policy]["final_accuracy_std"] == pytest.approx(np.std(finals, ddof=1), rel=1e-12, abs=1e-15)
+    assert data["seed_rows"][0] == rows

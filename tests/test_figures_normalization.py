@@ -1,4 +1,5 @@
 """Honesty checks of the normalization figures (figures.md), on the data each figure returns."""
+
 import numpy as np
 import pytest
 from _figcache import run_figure
@@ -12,16 +13,25 @@ def test_normalization_scalers_use_training_statistics():
     lo, hi = X_train.min(axis=1, keepdims=True), X_train.max(axis=1, keepdims=True)
     mu, sd = X_train.mean(axis=1, keepdims=True), X_train.std(axis=1, keepdims=True)
     np.testing.assert_allclose(mm_train, (X_train - lo) / (hi - lo), rtol=1e-12)
-    np.testing.assert_allclose(mm_test, (X_test - lo) / (hi - lo), rtol=1e-12)     # train parameters on test
+    np.testing.assert_allclose(mm_test, (X_test - lo) / (hi - lo), rtol=1e-12)  # train parameters on test
     np.testing.assert_allclose(st_test, (X_test - mu) / sd, rtol=1e-12)
     np.testing.assert_allclose(st_train.mean(axis=1), 0, atol=1e-12)
     np.testing.assert_allclose(st_train.std(axis=1), 1, rtol=1e-12)
 
 
+def test_normalization_draws_no_curve_below_the_noise_floor():
+    fig, _ = run_figure("normalization")
+    ax = next(a for a in fig.axes if a.get_title().startswith("GD"))
+    for line in ax.lines:
+        y = np.asarray(line.get_ydata(), dtype=float)
+        if y.size > 2:  # the cost curves (not the 1e-3 reference line)
+            assert y.min() >= 1e-9
+
+
 def test_normalization_standardized_converges_in_fewer_steps():
     _, data = run_figure("normalization")
     runs = data["runs"]
-    for run in runs.values():                     # every run starts from the same cost and descends
+    for run in runs.values():  # every run starts from the same cost and descends
         assert run["costs"][0] == pytest.approx(runs["raw"]["costs"][0])
         assert np.all(np.diff(run["costs"]) <= 1e-12)
     std_steps = runs["standardized"]["steps_to_tol"]
@@ -47,3 +57,12 @@ def test_batchnorm_normalizes_each_batch_and_steadies_the_inputs():
     # same updates for both; BN trains faster on this deep sigmoid net
     np.testing.assert_array_equal(with_bn["steps"], without["steps"])
     assert with_bn["test_accuracy"][-1] > without["test_accuracy"][-1]
+    # >= 5 seeds: the key numbers are mean and std over them, and BN is ahead in every seed
+    seed_runs, key = data["seed_runs"], data["key_numbers"]
+    assert len(seed_runs) >= 5
+    for name in ("with BN", "without BN"):
+        finals = [r[name]["test_accuracy"][-1] for r in seed_runs]
+        assert key[name]["final_test_accuracy_mean"] == pytest.approx(np.mean(finals), rel=1e-12)
+        assert key[name]["final_test_accuracy_std"] == pytest.approx(np.std(finals, ddof=1), rel=1e-9, abs=1e-15)
+    assert all(r["with BN"]["drift"] < r["without BN"]["drift"] for r in seed_runs)
+    assert key["with BN"]["xhat_abs_mean_below_1e-7"] and key["with BN"]["xhat_abs_var_minus_1_below_1e-2"]

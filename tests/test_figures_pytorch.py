@@ -1,7 +1,8 @@
 """Honesty checks (../shared/figures.md) of the PyTorch-slide figures, on the data their functions return."""
-import numpy as np
 
+import numpy as np
 from _figcache import run_figure
+
 from nn_ref import network
 
 
@@ -15,8 +16,11 @@ def test_tensors_shapes_are_read_from_one_array():
         np.testing.assert_array_equal(data[view].ravel(), base)
     assert data["key_numbers"]["cells_drawn"] == {"vector": 64, "matrix": 64, "tensor": 64}
     titles = {ax.get_title() for ax in fig.axes}
-    assert {"1-D tensor (vector): shape (64,)", "2-D tensor (matrix): shape (8, 8)",
-            "3-D tensor: shape (4, 4, 4)"} <= titles
+    assert {
+        "1-D tensor (vector): shape (64,)",
+        "2-D tensor (matrix): shape (8, 8)",
+        "3-D tensor: shape (4, 4, 4)",
+    } <= titles
 
 
 def test_regression_example_loss_and_text():
@@ -26,9 +30,9 @@ def test_regression_example_loss_and_text():
     assert costs[0] >= 10 * costs[-1] and costs[-1] < 0.02
     AL, _ = network.forward(data["X"], data["parameters"], "relu", "linear", backend="numpy")
     mse = float(np.mean((AL - data["Y"]) ** 2))
-    assert data["text"] == "Loss=%.4f" % mse
+    assert data["text"] == "Loss=%.4f" % mse  # noqa: UP031
     texts = [t for t in fig.axes[0].texts if t.get_text().startswith("Loss=")]
-    assert len(texts) == 1 and texts[0].get_text() == "Loss=%.4f" % mse and texts[0].get_position() == (0.5, 0)
+    assert len(texts) == 1 and texts[0].get_text() == "Loss=%.4f" % mse and texts[0].get_position() == (0.5, 0)  # noqa: UP031
 
 
 def test_pytorch_examples_loss_falls():
@@ -50,15 +54,15 @@ def test_pytorch_examples_loss_is_the_sum_of_squared_errors_and_its_gradient_ste
         lr = data["learning_rates"][name]
         Z1 = p["W1"] @ X + p["b1"]
         H = np.maximum(Z1, 0)
-        E = p["W2"] @ H + p["b2"] - Y                  # y_pred - y, (n[2], m)
+        E = p["W2"] @ H + p["b2"] - Y  # y_pred - y, (n[2], m)
         losses = data["losses"][name]
-        np.testing.assert_allclose(losses[0], np.sum(E ** 2), rtol=1e-12)
-        dY = 2 * E                                      # d(sum E^2)/d y_pred
+        np.testing.assert_allclose(losses[0], np.sum(E**2), rtol=1e-12)
+        dY = 2 * E  # d(sum E^2)/d y_pred
         dW2, db2 = dY @ H.T, dY.sum(axis=1, keepdims=True)
         dZ1 = (p["W2"].T @ dY) * (Z1 > 0)
         dW1, db1 = dZ1 @ X.T, dZ1.sum(axis=1, keepdims=True)
-        if name == "autograd":                          # no biases in the autograd example
+        if name == "autograd":  # no biases in the autograd example
             db1, db2 = 0 * db1, 0 * db2
         W1, b1, W2, b2 = p["W1"] - lr * dW1, p["b1"] - lr * db1, p["W2"] - lr * dW2, p["b2"] - lr * db2
         E1 = W2 @ np.maximum(W1 @ X + b1, 0) + b2 - Y
-        np.testing.assert_allclose(losses[1], np.sum(E1 ** 2), rtol=1e-9)
+        np.testing.assert_allclose(losses[1], np.sum(E1**2), rtol=1e-9)

@@ -3,26 +3,51 @@
 The figures are computed once per session (``_figcache``, quick mode) and saved at low dpi through
 ``nn_ref.figures.make.make_figures``, the same code path as ``nn-ref figures``.
 """
+
+import hashlib
 import importlib.util
 import json
 import os
 
 import matplotlib.image as mpimg
 import pytest
-
 from _figcache import run_figure
+
 from nn_ref import cli
 from nn_ref.figures import FIGURES, make
 
 # The 30 ids of ../shared/figures.md, in the lecture's order (hard-coded: the test must not depend on ../shared).
 EXPECTED_IDS = [
-    "supervised_vs_unsupervised", "traditional_ml_vs_dl", "linear_regression_residuals", "loss_l1_vs_l2",
-    "logistic_sigmoid", "artificial_neuron", "activation_functions", "activation_derivatives",
-    "feedforward_network", "gd_1d_convex", "gd_local_vs_global", "computation_graph", "vanishing_gradient_chain",
-    "init_tanh_normal_0p01", "init_tanh_normal_1p00", "init_xavier_he", "normalization", "batchnorm",
-    "lr_too_small_good_large", "lr_decay_schedules", "clr_triangular", "clr_table", "sgd_paths",
-    "effective_minibatch", "noise_scale", "lr_decay_vs_batch_increase", "flat_vs_sharp_minima", "tensors",
-    "regression_example", "pytorch_examples_loss",
+    "supervised_vs_unsupervised",
+    "traditional_ml_vs_dl",
+    "linear_regression_residuals",
+    "loss_l1_vs_l2",
+    "logistic_sigmoid",
+    "artificial_neuron",
+    "activation_functions",
+    "activation_derivatives",
+    "feedforward_network",
+    "gd_1d_convex",
+    "gd_local_vs_global",
+    "computation_graph",
+    "vanishing_gradient_chain",
+    "init_tanh_normal_0p01",
+    "init_tanh_normal_1p00",
+    "init_xavier_he",
+    "normalization",
+    "batchnorm",
+    "lr_too_small_good_large",
+    "lr_decay_schedules",
+    "clr_triangular",
+    "clr_table",
+    "sgd_paths",
+    "effective_minibatch",
+    "noise_scale",
+    "lr_decay_vs_batch_increase",
+    "flat_vs_sharp_minima",
+    "tensors",
+    "regression_example",
+    "pytorch_examples_loss",
 ]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -37,7 +62,7 @@ def rendered(tmp_path_factory):
 
 def test_registry_holds_exactly_the_lecture_figures():
     assert len(EXPECTED_IDS) == len(set(EXPECTED_IDS)) == 30
-    assert list(FIGURES) == EXPECTED_IDS           # registered, in the lecture order
+    assert list(FIGURES) == EXPECTED_IDS  # registered, in the lecture order
 
 
 def test_every_figure_renders_to_a_valid_png(rendered):
@@ -73,8 +98,9 @@ def test_figures_are_deterministic():
     for fig_id in ("supervised_vs_unsupervised", "artificial_neuron", "regression_example", "gd_local_vs_global"):
         _, fresh = FIGURES[fig_id].run(quick=True)
         _, cached = run_figure(fig_id)
-        assert json.dumps(make.manifest_entry(FIGURES[fig_id], fresh)) == \
-            json.dumps(make.manifest_entry(FIGURES[fig_id], cached)), fig_id
+        assert json.dumps(make.manifest_entry(FIGURES[fig_id], fresh)) == json.dumps(
+            make.manifest_entry(FIGURES[fig_id], cached)
+        ), fig_id
 
 
 def test_cli_only_list_and_unknown(tmp_path, capsys):
@@ -112,6 +138,7 @@ def test_update_gallery_rewrites_only_between_markers(tmp_path, rendered):
 
 def test_blas_threads_sets_and_restores():
     from nn_ref.figures._registry import _openblas_libraries, blas_threads
+
     libs = _openblas_libraries()
     if not libs:
         pytest.skip("no OpenBLAS found in this process (not Linux, or NumPy linked to another BLAS)")
@@ -119,3 +146,75 @@ def test_blas_threads_sets_and_restores():
     with blas_threads(1):
         assert [get() for _, get in libs] == [1] * len(libs)
     assert [get() for _, get in libs] == before
+
+
+def test_every_figure_has_svg_panels_and_hashes(rendered):
+    out, _ = rendered
+    manifest = json.loads((out / "MANIFEST.json").read_text())
+    env = manifest["environment"]
+    for key in ("nn_ref_commit", "numpy", "numba", "matplotlib", "backend", "dpi", "blas_threads"):
+        assert key in env, key
+    assert env["backend"] == "numpy" and env["dpi"] == 30 and env["blas_threads"] == 1
+    for e in manifest["figures"]:
+        files = e["files"]
+        assert f"{e['id']}.png" in files and f"{e['id']}.svg" in files, e["id"]
+        svg = (out / f"{e['id']}.svg").read_text()
+        assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "dc:date" not in svg.lower(), e["id"]
+        for name, digest in files.items():  # the recorded hashes are the files' hashes
+            assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name
+        fig, _ = run_figure(e["id"])
+        n_panels = len(make.panel_axes(fig))
+        panels = sorted(name for name in files if name.startswith(f"{e['id']}_p") and name.endswith(".png"))
+        assert len(panels) == (n_panels if n_panels > 1 else 0), e["id"]
+        for name in panels:  # each panel alone on a 16:9 canvas
+            h, w = mpimg.imread(out / name).shape[:2]
+            assert abs(w / h - 16 / 9) < 0.03, (name, w, h)
+
+
+def test_files_are_deterministic(tmp_path):
+    # the same figure computed and saved twice gives the same bytes: PNG, SVG (fixed svg.hashsalt, no
+    # date) and the per-panel files
+    hashes = []
+    for k in range(2):
+        fig, _ = FIGURES["gd_1d_convex"].run(quick=True)
+        (tmp_path / str(k)).mkdir()
+        hashes.append(make.save_figure(fig, str(tmp_path / str(k)), "gd_1d_convex", dpi=30))
+    assert hashes[0] == hashes[1] and len(hashes[0]) == 6  # png, svg and two panels as png and svg
+
+
+@pytest.mark.parametrize("fig_id", EXPECTED_IDS)
+def test_slide_style_text_size_and_canvas(fig_id):
+    from nn_ref.figures.style import MIN_PT, SLIDE_H, SLIDE_W, small_texts
+
+    fig, _ = run_figure(fig_id)
+    assert small_texts(fig) == [], f"{fig_id}: text below {MIN_PT} pt"
+    w, h = fig.get_size_inches()
+    assert w <= SLIDE_W and h <= SLIDE_H, (fig_id, w, h)  # on a slide at 100 % or more
+    assert len(make.panel_axes(fig)) <= 4, fig_id
+    assert fig.get_suptitle() or any(ax.get_title() for ax in fig.axes), f"{fig_id}: no title"
+
+
+def test_compare_numbers():
+    old = {"a": 1.0, "b": [1, 2.5], "c": True, "d": {"e": "x", "f": 0.0}}
+    assert make.compare_numbers(old, json.loads(json.dumps(old))) == []
+    assert make.compare_numbers(old, {**old, "a": 1.0 + 5e-7}) == []
+    moved = make.compare_numbers(old, {**old, "a": 1.0 + 2e-6, "b": [1, 2.5, 3], "c": False})
+    assert [path for path, _, _ in moved] == ["a", "b (length)", "c"]
+    assert make.compare_numbers({"x": 1}, {"x": 2}) == [("x", 1, 2)]
+    assert make.compare_numbers({"x": 0.0}, {"x": 1e-300}) == [("x", 0.0, 1e-300)]
+    assert make.compare_numbers({"x": 1.0}, {}) == [("x", 1.0, "<missing>")]
+
+
+def test_cli_check_reports_moved_numbers(tmp_path, capsys):
+    out = tmp_path / "plots"
+    assert cli.main(["figures", "--only", "gd_1d_convex", "--out", str(out), "--dpi", "30"]) == 0
+    capsys.readouterr()
+    assert cli.main(["figures", "--check", "--only", "gd_1d_convex", "--out", str(out)]) == 0
+    assert "1 of 1 figure(s) reproduce" in capsys.readouterr().out
+    manifest = json.loads((out / "MANIFEST.json").read_text())
+    manifest["figures"][0]["key_numbers"]["x"][3] *= 1 + 1e-5
+    (out / "MANIFEST.json").write_text(json.dumps(manifest))
+    assert cli.main(["figures", "--check", "--only", "gd_1d_convex", "--out", str(out)]) == 1
+    text = capsys.readouterr().out
+    assert "gd_1d_convex: 1 number(s) moved" in text and "x[3]" in text
+    assert cli.main(["figures", "--check", "--quick", "--out", str(out)]) == 2

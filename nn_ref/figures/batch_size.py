@@ -389,6 +389,7 @@ def effective_minibatch(quick=False, layer_dims=(64, 64, 10), learning_rate=0.1,
     }
 
     fig, axes = new_figure(1, 2)
+    short = {"(a) batch 32": "(a) 32", "(b) batch 32 × multiplier 8": "(b) 32 × 8", "(c) batch 256": "(c) 256"}
     styles = {
         "(a) batch 32": dict(color=ROLE["MINIBATCH"], lw=1.2, alpha=0.8),
         "(b) batch 32 × multiplier 8": dict(color=ROLE["ACCUMULATED"], lw=4.0, alpha=0.45),
@@ -396,28 +397,38 @@ def effective_minibatch(quick=False, layer_dims=(64, 64, 10), learning_rate=0.1,
     }
     for name, run in runs.items():
         axes[0].plot(
-            np.arange(1, run["updates"] + 1), run["cost"], label=f"{name}: {run['updates']} updates", **styles[name]
+            np.arange(1, run["updates"] + 1),
+            run["cost"],
+            label=f"{short[name]}: {run['updates']:,} updates",
+            **styles[name],
         )
         axes[1].plot(np.arange(1, epochs + 1), run["epoch_cost"], label=name, **styles[name])
     axes[0].set_xscale("log")
     axes[0].set_xlabel("update, log scale")
     axes[0].set_ylabel("mini-batch cross-entropy")
     axes[0].set_title("loss against updates")
-    axes[0].legend(loc="lower left", frameon=False, fontsize=14)
+    axes[0].legend(loc="upper right", frameon=False, fontsize=14, handlelength=1.2, borderaxespad=0.1)  # empty corner
     axes[1].set_xlabel("epoch")
     axes[1].set_ylabel("epoch-mean cross-entropy")
     axes[1].set_yscale("log")
+    end_labels(
+        axes[1],
+        [
+            (a["epoch_cost"][-1], "(a)", styles["(a) batch 32"]["color"]),
+            (c["epoch_cost"][-1], "(b) = (c)", styles["(c) batch 256"]["color"]),
+        ],
+        min_gap=0.12,
+    )
     axes[1].set_title("loss against epochs")
     same = "agree to < 10⁻¹⁰" if max(rel.values()) < 1e-10 else f"differ by {sci(max(rel.values()), 0)}"
     axes[1].text(
-        0.97,
-        0.97,
-        f"max relative parameter difference\n(b) vs (c): {same.split()[-1]}\n(a) vs (c): {sci(max(rel_a.values()), 0)}",
-        transform=axes[1].transAxes,
+        epochs,
+        float(np.sqrt(a["epoch_cost"][-1] * c["epoch_cost"][-1])) * 1.25,
+        f"max relative parameter difference\n(b) vs (c): {same.split(' ', 2)[-1]}\n"
+        f"(a) vs (c): {sci(max(rel_a.values()), 0)}",
         ha="right",
-        va="top",
+        va="center",
         fontsize=14,
-        bbox=dict(boxstyle="round", fc="white", ec="0.8"),
     )
     fig.suptitle(f"8 accumulated batches of 32 = one batch of 256: parameters {same}")
     key = {

@@ -106,7 +106,10 @@ def _init_distributions(sigma, quick, m, seed):
         message = f"activations vanish: std($A^{{[5]}}$) / std($A^{{[1]}}$) = {sci(key['A_std_ratio_h5_over_h1'], 1)}"
     else:
         sat = float(np.mean(key["A_saturated_fraction"][1:]))
-        message = f"tanh saturates: {100 * sat:.0f} % of $|A| > 0.99$ in $h_2$..$h_5$"
+        message = (
+            f"{100 * sat:.0f} % of $|A| > 0.99$ in $h_2$..$h_5$, "
+            f"std($dW$) ×{key['dW_std_ratio_h1_over_h5']:.0f} from $h_5$ to $h_1$"
+        )
     fig.suptitle(f"tanh, Normal σ = {sigma:.2f}, epoch 0: {message}")
     return fig, {**run, "key_numbers": key}
 

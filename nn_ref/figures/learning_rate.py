@@ -11,7 +11,7 @@ from matplotlib.ticker import FuncFormatter
 
 from nn_ref import optim
 from nn_ref.figures._registry import figure, new_figure
-from nn_ref.figures.style import MIN_PT, PANEL_H, ROLE, band, end_labels, fmt, pm, sci
+from nn_ref.figures.style import MIN_PT, PANEL_H, ROLE, SLIDE_H, band, end_labels, fmt, pm, sci
 
 # --------------------------------------------------------------------------------------------
 # Learning rate: large value vs small value
@@ -482,7 +482,7 @@ def clr_table(
             summary[policy]["iterations_to_target_mean"] = _mean_std(reached)[0] if reached else None
             summary[policy]["iterations_to_target_std"] = _mean_std(reached)[1] if reached else None
 
-    fig, axes = new_figure(mosaic=[["table", "acc"], ["table", "lr"]], height=2 * PANEL_H + 1.0)
+    fig, axes = new_figure(mosaic=[["table", "acc"], ["table", "lr"]], height=SLIDE_H)
     lecture_cells = [[d, p, f"{i:,}", f"{a:.1f}"] for d, p, i, a in LECTURE_CLR_TABLE]
     _draw_table(
         axes["table"],

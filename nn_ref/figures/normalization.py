@@ -130,10 +130,11 @@ def normalization(quick=False, m=200, steps=300, seed=0):
             f"{name}: {reach}",
             ROLE[role],
             x_at=min(k[-1], x_at),
-            dx=6,
-            dy=14,
+            dx=6 if name != "standardized" else 14,
+            dy=14 if name != "standardized" else -70,
             ha="left",
-            va="bottom",
+            va="bottom" if name != "standardized" else "top",
+            arrowprops=dict(arrowstyle="-", color=ROLE[role], lw=1) if name == "standardized" else None,
         )
     ax.axhspan(floor / 10, floor, color=LIGHT, alpha=0.8, lw=0)
     ax.text(steps * 0.98, floor * 0.3, "rounding-noise floor: not drawn", ha="right", va="center", color=ROLE["NOTE"])
@@ -146,7 +147,7 @@ def normalization(quick=False, m=200, steps=300, seed=0):
     ax.set_title(r"GD, $\alpha = 1/\lambda_{max}$: steps to $10^{-3}$")
     std_n, raw_n = runs["standardized"]["steps_to_tol"], runs["raw"]["steps_to_tol"]
     raw_txt = f"{raw_n} steps" if raw_n is not None else f"more than {steps} steps"
-    fig.suptitle(f"Standardized inputs: GD converges in {std_n} steps, raw inputs need {raw_txt}")
+    fig.suptitle(f"Standardized inputs: GD converges in {std_n} step{'s' * (std_n != 1)}, raw inputs need {raw_txt}")
 
     key = {
         name: {

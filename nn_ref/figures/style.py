@@ -92,15 +92,15 @@ ROLE = {
     "EXP_RANGE": PURPLE,
     # gradient-descent flavours
     "BATCH": BLUE,
-    "MINIBATCH": GREEN,
-    "SGD": VERMILLION,
+    "MINIBATCH": ORANGE,
+    "SGD": PURPLE,
     # batch-size schedules
     "LR_DECAY": BLUE,
     "BATCH_INCREASE": ORANGE,
-    "ACCUMULATED": PURPLE,
+    "ACCUMULATED": GREEN,
     # flat vs sharp minima
-    "FLAT": GREEN,
-    "SHARP": VERMILLION,
+    "FLAT": BLUE,
+    "SHARP": ORANGE,
     # diagrams
     "NODE": "#1F3B73",
     "NODE_FILL": "#E8EEF8",
@@ -166,7 +166,7 @@ def sci(value, digits=1):
         mant, exp = mant / 10, exp + 1
     power = "10" + str(exp).translate(_SUPERSCRIPT)
     mant_s = fmt(mant, f".{digits}f")
-    if 0 <= exp < 3:
+    if -2 <= exp < 3:
         return fmt(value, f".{digits + 1}g")
     return power if float(mant_s.replace(MINUS, "-")) == 1 and mant > 0 else f"{mant_s}×{power}"
 
