@@ -7,9 +7,6 @@ import pytest
 from nn_ref import cli, datasets
 from nn_ref.playground import APP, model, streamlit_command
 
-pytest.importorskip("streamlit", reason="the playground needs the app extra: pip install -e '.[app]'")
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
 
 # ----------------------------------------------------------------------------- the model
 def test_config_round_trips_through_the_url_form():
@@ -162,7 +159,9 @@ def test_lr_curve_is_the_schedule_with_t_now():
 
 # ----------------------------------------------------------------------------- the app, headless
 def _app(query=None):
-    at = AppTest.from_file(str(APP), default_timeout=60)
+    """The app run once headless (Streamlit's AppTest), with ``query`` as the URL's query string."""
+    testing = pytest.importorskip("streamlit.testing.v1", reason="the app needs the app extra: pip install -e '.[app]'")
+    at = testing.AppTest.from_file(str(APP), default_timeout=60)
     for k, v in (query or {}).items():
         at.query_params[k] = v
     return at.run()
