@@ -364,3 +364,12 @@ def test_the_app_script_ships_in_an_installed_package():
     assert any(r.startswith("streamlit") for r in extras["app"]) and any(
         r.startswith("streamlit") for r in extras["test"]
     )
+
+
+def test_streamlit_env_turns_the_first_run_prompt_off_unless_the_user_set_it(monkeypatch):
+    from nn_ref.playground import streamlit_env
+
+    monkeypatch.delenv("STREAMLIT_SERVER_SHOW_EMAIL_PROMPT", raising=False)
+    assert streamlit_env()["STREAMLIT_SERVER_SHOW_EMAIL_PROMPT"] == "false"
+    monkeypatch.setenv("STREAMLIT_SERVER_SHOW_EMAIL_PROMPT", "true")
+    assert streamlit_env()["STREAMLIT_SERVER_SHOW_EMAIL_PROMPT"] == "true"

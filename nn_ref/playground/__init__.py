@@ -6,6 +6,7 @@ the live views as arrays); ``app.py`` is the Streamlit script that ``nn-ref play
 """
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +41,12 @@ def streamlit_command(port=8501, headless=False, address="127.0.0.1"):
     ]
 
 
+def streamlit_env():
+    """The environment for the server: Streamlit's first-run e-mail prompt off (it would wait on the
+    terminal); a value the user set wins. (An environment variable, not a flag: older versions ignore it.)"""
+    return {"STREAMLIT_SERVER_SHOW_EMAIL_PROMPT": "false", **os.environ}
+
+
 def have_streamlit():
     """Whether the ``app`` extra (Streamlit) is installed."""
     return importlib.util.find_spec("streamlit") is not None
@@ -56,6 +63,6 @@ def run(port=8501, headless=False):
         return 2
     print(f"nn-ref playground: http://127.0.0.1:{int(port)}  (Ctrl+C stops it)", flush=True)
     try:
-        return subprocess.call(streamlit_command(port, headless))
+        return subprocess.call(streamlit_command(port, headless), env=streamlit_env())
     except KeyboardInterrupt:
         return 0
