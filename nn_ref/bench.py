@@ -193,22 +193,27 @@ def _time_round(step, budget_s, settle_s=0.0):
         n = max(n * 2, int(n * budget_s / max(t, 1e-9) * 1.1))
 
 
-def _compile_times(case_name, backend="cpu"):
+def _compile_times(case_name, backend="cpu", runner="fused"):
     """Fresh processes, first with an empty numba cache, then with the cache the first one wrote:
     {"cold": compile + first step, "cached": cache load + first step, "import": importing numpy,
-    numba, scipy and the backend (the same in both; numba's own import is most of it)}, seconds."""
+    numba, scipy and the backend (the same in both; numba's own import is most of it)}, seconds.
+    ``runner``: "fused" (``train_step``) or "layers" (the five-call loop: only the kernels it calls compile)."""
     code = (
         "import time, sys; t0 = time.perf_counter(); import numpy, numba, scipy.linalg.cython_blas; "
         "from nn_ref import bench; from nn_ref.kernels import get_backend; get_backend(sys.argv[1]); "
-        "t1 = time.perf_counter(); step = bench._fused_runner(sys.argv[1], bench.CASES[sys.argv[2]]); "
-        "t2 = time.perf_counter(); step(); t3 = time.perf_counter(); print(t1 - t0, t3 - t2)"
+        "t1 = time.perf_counter(); step = getattr(bench, f'_{sys.argv[3]}_runner')(sys.argv[1], "
+        "bench.CASES[sys.argv[2]]); t2 = time.perf_counter(); step(); t3 = time.perf_counter(); print(t1 - t0, t3 - t2)"
     )
     out = {}
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
         for key in ("cold", "cached"):
             r = subprocess.run(
-                [sys.executable, "-c", code, backend, case_name], env=env, capture_output=True, text=True, check=True
+                [sys.executable, "-c", code, backend, case_name, runner],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
             )
             t_import, t_first = map(float, r.stdout.strip().splitlines()[-1].split())
             out[key] = t_first
@@ -309,6 +314,8 @@ def run(
         entry = {"config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in case.items()}, "rows": rows}
         if compile_times and "cpu" in runners:
             entry["cpu_compile_s"] = _compile_times(cname)
+            if with_layers:
+                entry["cpu_layers_compile_s"] = _compile_times(cname, runner="layers")
         result["cases"][cname] = entry
         log(format_case(cname, entry))
     return result
@@ -415,6 +422,11 @@ def format_case(cname, entry):
             f"  cpu numba: first step cold (compile) {cc['cold']:.2f} s, from the cache {cc['cached']:.2f} s; "
             f"imports (numpy, numba, scipy, backend) {cc['import']:.2f} s"
         )
+    if "cpu_layers_compile_s" in entry:
+        cc = entry["cpu_layers_compile_s"]
+        lines.append(
+            f"  cpu-layers numba: first step cold (compile) {cc['cold']:.2f} s, from the cache {cc['cached']:.2f} s"
+        )
     return "\n".join(lines)
 
 
@@ -449,6 +461,14 @@ def format_markdown(result):
             "numba (cpu `train_step`), first step in a fresh process: "
             + "; ".join(f"{c} cold {v['cold']:.1f} s, cached {v['cached']:.2f} s" for c, v in comp.items())
             + f" (plus {max(v['import'] for v in comp.values()):.2f} s or less importing numpy, numba, scipy).",
+        ]
+    comp = {c: e["cpu_layers_compile_s"] for c, e in result["cases"].items() if "cpu_layers_compile_s" in e}
+    if comp:
+        lines += [
+            "",
+            "numba (the `cpu-layers` loop: only the per-layer kernels it calls), first step in a fresh process: "
+            + "; ".join(f"{c} cold {v['cold']:.1f} s, cached {v['cached']:.2f} s" for c, v in comp.items())
+            + ".",
         ]
     return "\n".join(lines)
 
