@@ -69,7 +69,7 @@ def flat_vs_sharp_minima(quick=False, shift=0.25, x0_flat=-3.0, x0_sharp=2.2, le
         ax.annotate(
             f"{name} minimum\n$x$ = {fmt(m['x'], '.3f')}\ngap = {m['gap']:.3f}",
             xy=(m["x"], (m["f_train"] + m["f_test"]) / 2),
-            xytext=(side * 70 - (40 if side < 0 else 0), 30),
+            xytext=(-110, 30) if side < 0 else (95, 40),
             textcoords="offset points",
             ha="center",
             fontsize=14,
@@ -601,9 +601,8 @@ def lr_decay_vs_batch_increase(
     d, i = stat("lr decay", "train_cost"), stat("batch increase", "train_cost")
     axes[1, 1].xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     fig.suptitle(
-        f"Batch ×{factor} ≈ learning rate ÷{factor}: final loss {pm(*i, 2, 1000)} vs {pm(*d, 2, 1000)} "
-        f"(·10⁻³) with {runs['batch increase']['updates'][-1]:,} vs {runs['lr decay']['updates'][-1]:,} "
-        "updates"
+        f"Batch ×{factor} ≈ LR ÷{factor}: loss {pm(*i, 2, 1000)} vs {pm(*d, 2, 1000)} ·10⁻³, "
+        f"{runs['batch increase']['updates'][-1]:,} vs {runs['lr decay']['updates'][-1]:,} updates"
     )
     key = {
         name: {

@@ -500,14 +500,14 @@ def clr_table(
         mean, _, _ = band(ax_acc, x, acc, ROLE[role], ls=ls)
         sm = summary[policy]
         labels.append(
-            (mean[-1], f"{policy} {pm(sm['final_accuracy_mean'], sm['final_accuracy_std'], 1, 100)}", ROLE[role])
+            (mean[-1], f"{policy}\n{pm(sm['final_accuracy_mean'], sm['final_accuracy_std'], 1, 100)} %", ROLE[role])
         )
     lo = float(min(100 * r[p]["test_accuracy"].min() for r in seed_runs for p in policies))
     ax_acc.set_ylim(np.floor(lo) - 1, 100)
     ax_acc.set_xlim(0, budget)
     ax_acc.set(xlabel="iteration", ylabel="test accuracy %")
     ax_acc.set_title(f"nn-ref, digits: mean of {len(seeds)} seeds, min..max band", loc="left")
-    end_labels(ax_acc, labels, min_gap=0.13)
+    end_labels(ax_acc, labels, min_gap=0.24, top=0.9)
     for policy, run in runs.items():
         role, ls = _POLICY_STYLE[policy]
         ax_lr.plot(np.arange(run["updates"]), run["lr"], color=ROLE[role], ls=ls, lw=2.2)

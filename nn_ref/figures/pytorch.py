@@ -225,10 +225,10 @@ def pytorch_examples_loss(
         ha="left",
         va="top",
     )
-    ax.set_xlabel("iteration")
+    ax.set_xlabel(f"iteration (net {' → '.join(map(str, layer_dims))}, N = {N})")
     ax.set_ylabel("loss (sum of squared errors)")
     ax.set_title(
-        f"Net {' → '.join(map(str, layer_dims))}, {iterations} iterations: loss → "
+        f"{iterations} iterations: loss → "
         f"{sci(float(runs['autograd'][-1]), 1)} (autograd), {sci(float(runs['nn'][-1]), 1)} (nn)"
     )
     key = {}
