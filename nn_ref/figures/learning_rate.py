@@ -190,6 +190,14 @@ def lr_decay_schedules(
         else:
             ax.set_ylim(0, lr0 * 1.05)
             ax.set_title("linear scale")
+        # direct labels at the right end (each panel file names its curves; the equations are below)
+        ends = []
+        for label, (_, _, role, _) in built.items():
+            lr = curves[label]
+            y_end = lr[lr > 0][-1] if log else lr[-1]
+            short = label.split(",")[0] if role not in ("POLY1", "POLY2") else f"poly, n = {role[-1]}"
+            ends.append((y_end, short, ROLE[role]))
+        end_labels(ax, ends, min_gap=0.115, top=0.97 if log else 0.7)
     fig.legend(
         *axes[0].get_legend_handles_labels(),
         loc="outside lower center",
