@@ -2,8 +2,9 @@
 
 * ``kernel``: ``@njit`` with ``cache=True`` (compiled once per dtype, lazily at the first call, and kept on
   disk) and ``error_model="numpy"`` (1/0 is inf, as in NumPy, never a ZeroDivisionError). ``fastmath=True``
-  (``FASTMATH``: reassociate and contract, so LLVM vectorises a sum) is for the pure sums of products only
-  (row sums, the product loops): on any other expression reassociation may distribute a product --
+  (``FASTMATH``: reassociate and contract, so LLVM vectorises a sum) is for kernels whose own arithmetic is
+  pure sums of products only (row sums, the product loops, the steps that inline them; the flags do not
+  reach the kernels they call): on any other expression reassociation may distribute a product --
   y log a + (1 - y) log b computed as y log a + log b - y log b turns a finite 0 * inf into NaN -- so it would
   break the NaN/inf parity with NumPy. Never ``nnan``/``ninf``: they delete the NaN tests of kernels/scalar.py.
 * ``twins(body)``: one loop body compiled twice, serial and ``parallel=True``. ``body(loop)`` returns the

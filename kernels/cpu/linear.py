@@ -12,7 +12,7 @@ from .elementwise import epilogue, softmax
 from .jit import kernel
 
 
-@kernel(fastmath=True)
+@kernel(inline="always")
 def product(A_prev, W, Z):
     """Z = W A_prev."""
     n, m = Z.shape
@@ -29,7 +29,7 @@ def product(A_prev, W, Z):
                 Z[i, j] += w * A_prev[k, j]
 
 
-@kernel(fastmath=True)
+@kernel(inline="always")
 def product_tn(W, dZ, dA_prev):
     """dA_prev = W^T dZ (W read transposed, never copied)."""
     n, n_prev = W.shape
@@ -47,7 +47,7 @@ def product_tn(W, dZ, dA_prev):
                 dA_prev[k, j] += w * dZ[i, j]
 
 
-@kernel(fastmath=True)
+@kernel(fastmath=True, inline="always")
 def scaled_row_sums(dZ, out, scale, beta):
     """out[i, 0] <- scale sum_j dZ[i, j] + beta out[i, 0]  (beta = 0: out is only written)."""
     n, m = dZ.shape
@@ -58,7 +58,7 @@ def scaled_row_sums(dZ, out, scale, beta):
         out[i, 0] = scale * s + (beta * out[i, 0] if beta != 0.0 else 0.0)
 
 
-@kernel(fastmath=True)
+@kernel(fastmath=True, inline="always")
 def weight_gradient(dZ, A_prev, dW, scale, beta):
     """dW <- scale dZ A_prev^T + beta dW (A_prev read transposed). scale = 1/m, beta = 0: the gradient
     dW = (1/m) dZ A_prev^T; scale = -lr/m, beta = 1: the update W <- W - lr dW without writing dW."""
@@ -75,7 +75,7 @@ def weight_gradient(dZ, A_prev, dW, scale, beta):
             dW[i, k] = scale * s + (beta * dW[i, k] if beta != 0.0 else 0.0)
 
 
-@kernel
+@kernel(fastmath=True)  # its own arithmetic: the inlined product loops
 def linear_forward(A_prev, W, b, Z, A, code, alpha):
     """Z = W A_prev + b; A = g(Z) (g = softmax for ACT_SOFTMAX), written into Z and A (serial passes)."""
     product(A_prev, W, Z)
@@ -85,7 +85,7 @@ def linear_forward(A_prev, W, b, Z, A, code, alpha):
         softmax(Z, A)  # over the A = Z + b the epilogue wrote
 
 
-@kernel
+@kernel(fastmath=True)
 def linear_backward(dZ, A_prev, W, dA_prev, dW, db, need_dA_prev):
     """dW = (1/m) dZ A_prev^T, db = (1/m) row sums of dZ, dA_prev = W^T dZ (if need_dA_prev)."""
     inv_m = 1.0 / dZ.shape[1]
@@ -95,7 +95,7 @@ def linear_backward(dZ, A_prev, W, dA_prev, dW, db, need_dA_prev):
         product_tn(W, dZ, dA_prev)
 
 
-@kernel
+@kernel(fastmath=True)
 def descend(dZ, A_prev, W, b, learning_rate):
     """The SGD update fused with the gradient: W <- W - (lr/m) dZ A_prev^T, b <- b - (lr/m) sum_j dZ[:, j]
     (dW and db are never written out)."""

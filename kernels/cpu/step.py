@@ -27,8 +27,9 @@ from .reductions import cost as _cost
 from .reductions import cost_gradient
 
 
-# Views are computed per layer from the offsets (no lists of arrays: they cost seconds of compile time).
-@kernel
+# Views are computed per layer from the offsets (no lists of arrays: they cost seconds of compile time), in
+# helpers inlined into the steps (a separate library per helper costs more compile time than the inlining).
+@kernel(inline="always")
 def layer_parameters(theta, dims, l):
     """W[l] (n[l], n[l-1]) and b[l] (n[l], 1), views into the flat ``theta`` (or a gradient shaped like it)."""
     p = 0
@@ -38,7 +39,7 @@ def layer_parameters(theta, dims, l):
     return theta[p : p + n * n_prev].reshape((n, n_prev)), theta[p + n * n_prev : p + n * n_prev + n].reshape((n, 1))
 
 
-@kernel
+@kernel(inline="always")
 def layer_activations(work, dims, m, l):
     """Z[l] and A[l] (n[l], m), views into ``work`` (layers 1..L in order, then the two buffers)."""
     w = 0
@@ -48,7 +49,7 @@ def layer_activations(work, dims, m, l):
     return work[w : w + n * m].reshape((n, m)), work[w + n * m : w + 2 * n * m].reshape((n, m))
 
 
-@kernel
+@kernel(inline="always")
 def buffers(work, dims, m):
     """The dZ and dA buffers (flat, (max n[l]) m values each) that follow the layers in ``work``."""
     w = 0
@@ -89,7 +90,7 @@ def forward_and_delta(X, Y, theta, dims, work, hidden, output, loss, alpha, tiny
     return J
 
 
-@kernel
+@kernel(fastmath=True)  # its own arithmetic: the inlined W^T dZ loops
 def sgd_step(X, Y, theta, dims, hidden, output, loss, learning_rate, alpha, tiny, work):
     """One SGD step on theta (in place); returns J before the update."""
     J = forward_and_delta(X, Y, theta, dims, work, hidden, output, loss, alpha, tiny)
