@@ -130,7 +130,7 @@ def synchronize():
 
 # ----------------------------------------------------------------------------- activations
 def activation_forward(Z, activation, alpha=0.01):
-    """A = g(Z) for g in {linear, sigmoid, tanh, relu, leaky_relu}.  Z: (n[l], m) -> A: (n[l], m)."""
+    """A = g(Z) for an elementwise g (contract.HIDDEN_ACTIVATIONS; scalar.g).  Z: (n[l], m) -> A: (n[l], m)."""
     code = _code(_ELEMENTWISE, activation, False)
     (Z,) = _inputs(Z)
     A = np.empty_like(Z)
@@ -139,7 +139,7 @@ def activation_forward(Z, activation, alpha=0.01):
 
 
 def activation_backward(dA, Z, activation, alpha=0.01):
-    """dZ = dA * g'(Z) (relu, leaky_relu: the masks np.where(Z > 0, dA, ...)).  dA, Z: (n[l], m) -> (n[l], m)."""
+    """dZ = dA * g'(Z) entry by entry (scalar.g_backward).  dA, Z: (n[l], m) -> dZ: (n[l], m)."""
     code = _code(_ELEMENTWISE, activation, False)
     dA, Z = _inputs(dA, Z)
     dZ = np.empty_like(Z)
@@ -206,8 +206,8 @@ def sum_over_samples(dZ):
 
 # ----------------------------------------------------------------------------- costs
 def cost(AL, Y, loss):
-    """J = (1/m) sum of the loss's terms over all entries (cross_entropy, categorical_cross_entropy, mse, l1;
-    logs of max(a, TINY)).  AL, Y: (n[L], m). Returns a Python float."""
+    """J = (1/m) sum of the loss's terms over all entries (contract.LOSSES; scalar.loss_term, logs of
+    max(a, TINY)).  AL, Y: (n[L], m). Returns a Python float."""
     code = loss_code(loss)
     AL, Y = _inputs(AL, Y)
     return float(reductions.cost(AL, Y, code, _TINY[AL.dtype]))
@@ -226,7 +226,7 @@ def cost_gradient(AL, Y, loss):
 
 
 def output_delta(AL, Y):
-    """dZ[L] = AL - Y (sigmoid + cross-entropy, softmax + categorical cross-entropy).  AL, Y: (n[L], m)."""
+    """dZ[L] = AL - Y, where the chain rule collapses (contract.COLLAPSES).  AL, Y: (n[L], m)."""
     return _cost_gradient(AL, Y, OUTPUT_DELTA)
 
 

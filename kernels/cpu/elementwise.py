@@ -33,7 +33,7 @@ def _epilogue(loop):
 
 def _activation_backward(loop):
     def activation_backward(dA, Z, dZ, code, alpha):
-        """dZ = dA g'(Z), entry by entry (relu/leaky_relu as masks: see scalar.g_backward)."""
+        """dZ = dA g'(Z), entry by entry (scalar.g_backward)."""
         n, m = Z.shape
         for i in loop(n):
             for j in range(m):
