@@ -6,6 +6,7 @@ Same as ``nn-ref bench`` (the logic lives in nn_ref/bench.py). Examples:
     python scripts/bench.py --json bench.json
     python scripts/bench.py --cases x2 mlp256 --rounds 9
 """
+
 import os
 import sys
 
