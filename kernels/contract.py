@@ -171,7 +171,7 @@ class Backend(Protocol):
 
     # the linear layer: (Z, A) = (W A_prev + b, g(Z)) fused; (dA_prev, dW, db)
     def linear_forward(self, A_prev, W, b, activation="linear", alpha=0.01): ...
-    def linear_backward(self, dZ, A_prev, W): ...
+    def linear_backward(self, dZ, A_prev, W, need_dA_prev=True): ...  # dA_prev None when not needed
     def sum_over_samples(self, dZ): ...
 
     # costs: J (a float), dAL = m dJ/dAL, and the collapsed dZ[L] = AL - Y
@@ -218,6 +218,4 @@ class Backend(Protocol):
     ): ...
 
 
-BACKEND_OPS = tuple(
-    name for name in Backend.__dict__ if not name.startswith("_") and callable(Backend.__dict__[name])
-)
+BACKEND_OPS = tuple(name for name in Backend.__dict__ if not name.startswith("_") and callable(Backend.__dict__[name]))

@@ -7,6 +7,8 @@ m >= 1, labels that fit the loss, sizes, learning rates and hyperparameters. A c
 (``check_finite``, ``check_labels``) costs one pass over the array.
 """
 
+import numpy as np
+
 
 def check_shape(name, array, expected):
     """Raise ValueError unless ``array.shape == expected``; ``None`` in ``expected`` matches any size.
@@ -16,9 +18,11 @@ def check_shape(name, array, expected):
     shape = getattr(array, "shape", None)
     if shape is None:
         raise ValueError(f"{name}: expected an array of shape {_fmt(expected)}, got {type(array).__name__}")
-    shape = tuple(shape)
-    if len(shape) != len(expected) or any(e is not None and e != s for e, s in zip(expected, shape)):
-        raise ValueError(f"{name}: expected shape {_fmt(expected)}, got {shape}")
+    if len(shape) != len(expected):
+        raise ValueError(f"{name}: expected shape {_fmt(expected)}, got {tuple(shape)}")
+    for e, s in zip(expected, shape):
+        if e is not None and e != s:
+            raise ValueError(f"{name}: expected shape {_fmt(expected)}, got {tuple(shape)}")
 
 
 def check_choice(name, value, choices):
@@ -33,21 +37,20 @@ def _fmt(expected):
 
 # ----------------------------------------------------------------------------- values, not only shapes
 FLOAT_DTYPES = ("float32", "float64")
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def check_float(name, array):
     """Raise TypeError unless ``array`` is a float32 or float64 array (int truncates, bool/complex/object
     have no gradient, float16 has no kernel)."""
     dtype = getattr(array, "dtype", None)
-    if dtype is None or str(dtype) not in FLOAT_DTYPES:
+    if dtype is None or dtype not in _FLOAT_DTYPES:
         got = type(array).__name__ if dtype is None else f"dtype {dtype}"
         raise TypeError(f"{name}: expected a float32 or float64 array, got {got}")
 
 
 def check_dtype(name, dtype):
     """Raise TypeError unless ``dtype`` (an argument such as ``dtype=np.int64``) is float32 or float64."""
-    import numpy as np
-
     try:
         ok = str(np.dtype(dtype)) in FLOAT_DTYPES
     except TypeError:
@@ -59,8 +62,6 @@ def check_dtype(name, dtype):
 def check_real(name, array):
     """Raise TypeError unless ``array`` holds real numbers (bool, int or float) that convert to a float dtype;
     complex (the imaginary part would be dropped), object and strings are refused."""
-    import numpy as np
-
     a = np.asarray(array)
     if a.dtype.kind not in "biuf":
         raise TypeError(f"{name}: expected an array of real numbers, got dtype {a.dtype}")
@@ -68,16 +69,12 @@ def check_real(name, array):
 
 def _on_host(array):
     """True for a host NumPy array: values are checked there; a device array is already inside a backend."""
-    import numpy as np
-
     return isinstance(array, np.ndarray)
 
 
 def check_finite(name, array):
     """Raise ValueError if ``array`` holds NaN or inf, naming the index of the first bad entry and its value
     (one pass over the data: call it once per call, at the boundary; device arrays are not copied back)."""
-    import numpy as np
-
     if hasattr(array, "copy_to_host"):  # a GPU array: checked on the host before it went there
         return
     a = np.asarray(array)
@@ -169,8 +166,6 @@ def check_labels(name, Y, loss):
     """Raise ValueError unless labels ``Y`` (n[L], m) fit ``loss``: values in [0, 1] (0/1 classes) for
     cross_entropy; columns of values >= 0 summing to 1 (one-hot) for categorical_cross_entropy; any finite
     real for mse and l1. Names the first bad entry (host arrays only; one pass over Y)."""
-    import numpy as np
-
     if not _on_host(Y) or loss not in ("cross_entropy", "categorical_cross_entropy"):
         return
     bad = np.argwhere(~((Y >= 0) & (Y <= 1)))

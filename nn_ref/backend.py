@@ -34,14 +34,20 @@ def accelerated(backend=None):
         backend = os.environ.get("NN_REF_BACKEND") or "numpy"
     if not isinstance(backend, str):
         return backend
+    if backend in _RESOLVED:  # a name seen before: no work per call
+        return _RESOLVED[backend]
     name = backend.lower()
-    if name == "numpy":
-        return None
     if name not in BACKEND_NAMES:
         raise ValueError(f"backend: expected one of {BACKEND_NAMES}, got {backend!r}")
+    if name == "numpy":
+        return None
     from nn_ref import kernels  # numba is imported only here, on first use
 
-    return kernels.get_backend(name)
+    _RESOLVED[backend] = kernels.get_backend(name)
+    return _RESOLVED[backend]
+
+
+_RESOLVED = {"numpy": None}  # backend name -> kernels module (a process's backends do not change)
 
 
 def chosen(backend=None, default="numpy"):

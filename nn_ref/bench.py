@@ -104,7 +104,7 @@ def _layers_runner(backend_name, case):
     def step():
         AL, caches = network.forward(X, params, h, o, backend=backend_name)
         cost = network.compute_cost(AL, Y, loss, backend=backend_name)
-        grads = network.backward(AL, Y, caches, loss, backend=backend_name)
+        grads = network.backward(AL, Y, caches, loss, backend=backend_name, need_dA0=False)  # as torch: no dX
         network.update_parameters(params, grads, lr, backend=backend_name)
         return cost
 

@@ -4,6 +4,7 @@ Bad input never ends in a traceback: every argument is checked before any work (
 ``main`` turns an error into ONE line ``nn-ref VERB: error: ...`` on stderr with exit status 2
 (``nn-ref --debug VERB ...`` shows the traceback instead).
 """
+
 import argparse
 import math
 import sys
@@ -29,8 +30,9 @@ def _int_list(text):
         dims = [int(t) for t in items]
     except ValueError:
         empty = " (an empty item)" if "" in [t.strip() for t in items] else ""
-        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers like 4,5,3,1, got {text!r}"
-                                         f"{empty}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated positive integers like 4,5,3,1, got {text!r}{empty}"
+        ) from None
     if len(dims) < 2 or min(dims) < 1:
         raise argparse.ArgumentTypeError(f"expected at least two positive layer sizes like 4,5,3,1, got {text!r}")
     return dims
@@ -38,6 +40,7 @@ def _int_list(text):
 
 def _number(kind, low=None, positive=False, below=None):
     """An argparse type: ``kind`` (int or float) >= ``low`` (> 0 with ``positive``, < ``below``), finite."""
+
     def parse(text):
         try:
             value = kind(text)
@@ -51,6 +54,7 @@ def _number(kind, low=None, positive=False, below=None):
             want += f" below {below:g}" if below is not None else ""
             raise argparse.ArgumentTypeError(f"expected {want}, got {text!r}")
         return value
+
     return parse
 
 
@@ -60,108 +64,167 @@ _fraction = _number(float, positive=True, below=1)
 
 
 def _add_gradcheck(sub):
-    p = sub.add_parser("gradcheck", help="gradient-check the lecture's network on random data",
-                       description="Build a net of --layers on seeded random data, compare backpropagation "
-                                   "with central differences (float64) per parameter array, print the table. "
-                                   "Exit status 0 when every array passes (difference < 1e-7), 1 otherwise.")
+    p = sub.add_parser(
+        "gradcheck",
+        help="gradient-check the lecture's network on random data",
+        description="Build a net of --layers on seeded random data, compare backpropagation "
+        "with central differences (float64) per parameter array, print the table. "
+        "Exit status 0 when every array passes (difference < 1e-7), 1 otherwise.",
+    )
     p.add_argument("--layers", type=_int_list, default=[4, 5, 3, 1], help="layer_dims n0,n1,...,nL (default 4,5,3,1)")
     p.add_argument("--output", choices=OUTPUT_ACTIVATIONS, default="sigmoid", help="output activation")
-    p.add_argument("--hidden", choices=HIDDEN_ACTIVATIONS, default="relu",
-                   help="hidden activation (default relu)")
-    p.add_argument("--loss", choices=LOSSES, default=None,
-                   help="loss (default: the output's own: cross_entropy, categorical_cross_entropy or mse)")
+    p.add_argument("--hidden", choices=HIDDEN_ACTIVATIONS, default="relu", help="hidden activation (default relu)")
+    p.add_argument(
+        "--loss",
+        choices=LOSSES,
+        default=None,
+        help="loss (default: the output's own: cross_entropy, categorical_cross_entropy or mse)",
+    )
     p.add_argument("--seed", type=_count, default=0, help="seed for data and parameters (default 0)")
     p.add_argument("--m", type=_positive_int, default=5, help="number of samples (default 5)")
     p.add_argument("--eps", type=_positive_float, default=1e-4, help="central-difference step (default 1e-4)")
-    p.add_argument("--order", type=int, choices=(2, 4), default=4,
-                   help="2: two-point central difference; 4: five-point stencil (default)")
+    p.add_argument(
+        "--order",
+        type=int,
+        choices=(2, 4),
+        default=4,
+        help="2: two-point central difference; 4: five-point stencil (default)",
+    )
 
     def run(args):
         from nn_ref import gradcheck
+
         return gradcheck.main(args)
+
     p.set_defaults(func=run)
 
 
 def _add_figures(sub):
-    p = sub.add_parser("figures", help="regenerate the lecture's figures into plots/ (PNG + SVG + MANIFEST.json)",
-                       description="Compute every lecture figure with nn-ref and save it as PNG and SVG (and each "
-                                   "panel alone), plus MANIFEST.json (slide title, function, parameters, seed, "
-                                   "key numbers, file hashes, versions); --check recomputes and compares.")
+    p = sub.add_parser(
+        "figures",
+        help="regenerate the lecture's figures into plots/ (PNG + SVG + MANIFEST.json)",
+        description="Compute every lecture figure with nn-ref and save it as PNG and SVG (and each "
+        "panel alone), plus MANIFEST.json (slide title, function, parameters, seed, "
+        "key numbers, file hashes, versions); --check recomputes and compares.",
+    )
     p.add_argument("--only", nargs="+", metavar="NAME", help="make only these figure ids (see --list)")
     p.add_argument("--out", default="plots", metavar="DIR", help="output folder (default: plots)")
     p.add_argument("--list", action="store_true", help="list the figure ids and slide titles, make nothing")
     p.add_argument("--dpi", type=int, default=150, metavar="N", help="PNG resolution (default 150)")
-    p.add_argument("--quick", action="store_true",
-                   help="the tests' smaller sizes (the committed figures use the full parameters)")
-    p.add_argument("--backend", choices=BACKEND_NAMES, default="numpy",
-                   help="kernel backend for the computations (default numpy, the oracle)")
-    p.add_argument("--check", action="store_true",
-                   help="recompute the figures (no files written) and report every key number that moved "
-                        "from OUT/MANIFEST.json beyond --rtol; exit status 1 if any did")
-    p.add_argument("--rtol", type=float, default=1e-6, metavar="R",
-                   help="relative tolerance of --check (default 1e-6)")
+    p.add_argument(
+        "--quick", action="store_true", help="the tests' smaller sizes (the committed figures use the full parameters)"
+    )
+    p.add_argument(
+        "--backend",
+        choices=BACKEND_NAMES,
+        default="numpy",
+        help="kernel backend for the computations (default numpy, the oracle)",
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="recompute the figures (no files written) and report every key number that moved "
+        "from OUT/MANIFEST.json beyond --rtol; exit status 1 if any did",
+    )
+    p.add_argument("--rtol", type=float, default=1e-6, metavar="R", help="relative tolerance of --check (default 1e-6)")
 
     def run(args):
         from nn_ref.figures import make
+
         return make.main(args)
+
     p.set_defaults(func=run)
 
 
 def _add_trace(sub):
-    p = sub.add_parser("trace", help="print one forward and one backward pass, step by step, in the lecture's notation",
-                       description="Run one forward pass, the cost, one backward pass and one gradient-descent "
-                                   "update on a tiny seeded net; print every Z[l], A[l], J, dZ[l], dW[l], db[l], "
-                                   "dA[l-1] and the updated W[l], b[l] with its equation, shapes and values.")
+    p = sub.add_parser(
+        "trace",
+        help="print one forward and one backward pass, step by step, in the lecture's notation",
+        description="Run one forward pass, the cost, one backward pass and one gradient-descent "
+        "update on a tiny seeded net; print every Z[l], A[l], J, dZ[l], dW[l], db[l], "
+        "dA[l-1] and the updated W[l], b[l] with its equation, shapes and values.",
+    )
     p.add_argument("--layers", type=_int_list, default=[3, 4, 1], help="layer_dims n0,n1,...,nL (default 3,4,1)")
     p.add_argument("--m", type=_positive_int, default=2, help="number of samples (default 2)")
     p.add_argument("--seed", type=_count, default=0, help="seed for X, Y and the parameters (default 0)")
-    p.add_argument("--backend", choices=BACKEND_NAMES, default="numpy",
-                   help="kernel backend (default numpy, the oracle)")
+    p.add_argument(
+        "--backend", choices=BACKEND_NAMES, default="numpy", help="kernel backend (default numpy, the oracle)"
+    )
     p.add_argument("--lr", type=_positive_float, default=0.1, help="learning rate alpha of the update (default 0.1)")
-    p.add_argument("--hidden", choices=HIDDEN_ACTIVATIONS, default="relu",
-                   help="hidden activation (default relu)")
-    p.add_argument("--output", choices=OUTPUT_ACTIVATIONS, default="sigmoid",
-                   help="output activation (default sigmoid; the loss follows: cross-entropy, categorical, mse)")
+    p.add_argument("--hidden", choices=HIDDEN_ACTIVATIONS, default="relu", help="hidden activation (default relu)")
+    p.add_argument(
+        "--output",
+        choices=OUTPUT_ACTIVATIONS,
+        default="sigmoid",
+        help="output activation (default sigmoid; the loss follows: cross-entropy, categorical, mse)",
+    )
     p.add_argument("--precision", type=_count, default=4, help="digits printed (default 4)")
     p.add_argument("--no-values", action="store_true", help="print equations and shapes only")
 
     def run(args):
         from nn_ref.trace import format_trace, trace
-        steps = trace(args.layers, m=args.m, seed=args.seed, backend=args.backend, learning_rate=args.lr,
-                      hidden_activation=args.hidden, output_activation=args.output)
-        print(f"nn-ref trace: layer_dims {args.layers}, m = {args.m}, seed {args.seed}, backend {args.backend}, "
-              f"hidden {args.hidden}, output {args.output}, learning rate {args.lr:g}\n")
+
+        steps = trace(
+            args.layers,
+            m=args.m,
+            seed=args.seed,
+            backend=args.backend,
+            learning_rate=args.lr,
+            hidden_activation=args.hidden,
+            output_activation=args.output,
+        )
+        print(
+            f"nn-ref trace: layer_dims {args.layers}, m = {args.m}, seed {args.seed}, backend {args.backend}, "
+            f"hidden {args.hidden}, output {args.output}, learning rate {args.lr:g}\n"
+        )
         print(format_trace(steps, precision=args.precision, show_values=not args.no_values))
+
     p.set_defaults(func=run)
 
 
 def _add_data_options(p):
     p.add_argument("--dataset", choices=CLI_DATASETS, default="digits", help="data set (default digits)")
     p.add_argument("--data-dir", default=None, metavar="DIR", help="folder with the MNIST IDX files (--dataset mnist)")
-    p.add_argument("--test-fraction", type=_fraction, default=0.2,
-                   help="held-out fraction of the fixed split, in (0, 1) (default 0.2)")
+    p.add_argument(
+        "--test-fraction",
+        type=_fraction,
+        default=0.2,
+        help="held-out fraction of the fixed split, in (0, 1) (default 0.2)",
+    )
     p.add_argument("--split-seed", type=_count, default=0, help="seed of the fixed train/test split (default 0)")
-    p.add_argument("--backend", choices=BACKEND_NAMES, default=None,
-                   help="kernel backend (default: $NN_REF_BACKEND, else auto)")
+    p.add_argument(
+        "--backend", choices=BACKEND_NAMES, default=None, help="kernel backend (default: $NN_REF_BACKEND, else auto)"
+    )
 
 
 def _add_train(sub):
-    p = sub.add_parser("train", help="train a network on a data set; print the final train/test accuracy",
-                       description="Mini-batch training of the lecture's network on a fixed, seeded 80/20 split, "
-                                   "e.g. nn-ref train --dataset digits --layers 64,128,10 --output softmax "
-                                   "--optimizer adam --lr 1e-3 --epochs 20 --batch-size 64")
+    p = sub.add_parser(
+        "train",
+        help="train a network on a data set; print the final train/test accuracy",
+        description="Mini-batch training of the lecture's network on a fixed, seeded 80/20 split, "
+        "e.g. nn-ref train --dataset digits --layers 64,128,10 --output softmax "
+        "--optimizer adam --lr 1e-3 --epochs 20 --batch-size 64",
+    )
     _add_data_options(p)
     p.add_argument("--layers", type=_int_list, default=None, help="layer_dims n0,...,nL (default n0,64,nL)")
-    p.add_argument("--hidden", choices=HIDDEN_ACTIVATIONS, default="relu",
-                   help="hidden activation (default relu)")
-    p.add_argument("--output", choices=OUTPUT_ACTIVATIONS, default=None,
-                   help="output activation (default: the data set's: softmax, sigmoid or linear)")
+    p.add_argument("--hidden", choices=HIDDEN_ACTIVATIONS, default="relu", help="hidden activation (default relu)")
+    p.add_argument(
+        "--output",
+        choices=OUTPUT_ACTIVATIONS,
+        default=None,
+        help="output activation (default: the data set's: softmax, sigmoid or linear)",
+    )
     p.add_argument("--optimizer", choices=OPTIMIZER_NAMES, default="sgd", help="optimizer (default sgd)")
     p.add_argument("--lr", type=_positive_float, default=0.01, help="(initial) learning rate (default 0.01)")
-    p.add_argument("--schedule", choices=CLI_SCHEDULES, default="none",
-                   help="learning-rate schedule over the run's updates (default none)")
-    p.add_argument("--gamma", type=_nonnegative_float, default=None,
-                   help="decay constant of inverse/exponential/multistep")
+    p.add_argument(
+        "--schedule",
+        choices=CLI_SCHEDULES,
+        default="none",
+        help="learning-rate schedule over the run's updates (default none)",
+    )
+    p.add_argument(
+        "--gamma", type=_nonnegative_float, default=None, help="decay constant of inverse/exponential/multistep"
+    )
     p.add_argument("--epochs", type=_count, default=20, help="epochs (default 20)")
     p.add_argument("--batch-size", type=_count, default=64, help="mini-batch size b (0: the whole set; default 64)")
     p.add_argument("--batch-multiplier", type=_positive_int, default=1, help="k: accumulate k mini-batches per update")
@@ -169,37 +232,49 @@ def _add_train(sub):
     p.add_argument("--seed", type=_count, default=0, help="seed for initialization and shuffling (default 0)")
     p.add_argument("--save", default=None, metavar="FILE.npz", help="save the trained model here")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--fused", action="store_true",
-                   help="use the backend's fused train_step (plain sgd only, no --batch-multiplier/--batchnorm)")
+    p.add_argument(
+        "--fused",
+        action="store_true",
+        help="use the backend's fused train_step (plain sgd only, no --batch-multiplier/--batchnorm)",
+    )
 
     def run(args):
         return cli_train(args)
+
     p.set_defaults(func=run)
 
 
 def _add_evaluate(sub):
-    p = sub.add_parser("evaluate", help="print a saved model's accuracy on a data set's fixed split",
-                       description="Load a model saved by 'nn-ref train --save' and print its train/test "
-                                   "accuracy on the same fixed, seeded split.")
+    p = sub.add_parser(
+        "evaluate",
+        help="print a saved model's accuracy on a data set's fixed split",
+        description="Load a model saved by 'nn-ref train --save' and print its train/test "
+        "accuracy on the same fixed, seeded split.",
+    )
     p.add_argument("--load", required=True, metavar="FILE.npz", help="the saved model")
     _add_data_options(p)
 
     def run(args):
         return cli_evaluate(args)
+
     p.set_defaults(func=run)
 
 
 def _add_info(sub):
-    p = sub.add_parser("info", help="backends available, numba/numba-cuda versions, CUDA device, threads",
-                       description="Print which kernel backends can run here (numpy, cpu, cuda), the numba and "
-                                   "numba-cuda versions, the CUDA device or why there is none, and numba's "
-                                   "threading layer and thread count.")
+    p = sub.add_parser(
+        "info",
+        help="backends available, numba/numba-cuda versions, CUDA device, threads",
+        description="Print which kernel backends can run here (numpy, cpu, cuda), the numba and "
+        "numba-cuda versions, the CUDA device or why there is none, and numba's "
+        "threading layer and thread count.",
+    )
     p.add_argument("--json", action="store_true", help="print the same as a JSON object")
 
     def run(args):
         import json
 
         from nn_ref.kernels import info
+
         d = info()
         if args.json:
             print(json.dumps(d, indent=2))
@@ -208,17 +283,24 @@ def _add_info(sub):
         print(f"numba:                  {d['numba']}")
         print(f"numba-cuda:             {d['numba-cuda']}")
         print(f"CUDA:                   {d['cuda']}")
-        print(f"numba threading layer:  {d['numba_threading_layer']}, {d.get('numba_threads', '?')} threads "
-              f"({d['cpus']} CPUs)")
+        print(
+            f"numba threading layer:  {d['numba_threading_layer']}, {d.get('numba_threads', '?')} threads "
+            f"({d['cpus']} CPUs)"
+        )
+
     p.set_defaults(func=run)
 
 
 def _add_bench(sub):
-    p = sub.add_parser("bench", help="microseconds per training step: numpy, cpu, cuda, PyTorch",
-                       description="Time training steps of the lecture's examples on every backend (and PyTorch "
-                                   "when installed: the 'bench' extra); median/min/max over interleaved rounds, "
-                                   "numba compile time apart. Same as scripts/bench.py.")
+    p = sub.add_parser(
+        "bench",
+        help="microseconds per training step: numpy, cpu, cuda, PyTorch",
+        description="Time training steps of the lecture's examples on every backend (and PyTorch "
+        "when installed: the 'bench' extra); median/min/max over interleaved rounds, "
+        "numba compile time apart. Same as scripts/bench.py.",
+    )
     from nn_ref.bench import add_arguments
+
     add_arguments(p)
 
     def run(args):
@@ -232,20 +314,26 @@ def _add_bench(sub):
             if path:
                 check_writable(path)
         return main_args(args)
+
     p.set_defaults(func=run)
 
 
 def _add_playground(sub):
-    p = sub.add_parser("playground", help="train the lecture's network live in the browser (Streamlit, the app extra)",
-                       description="Start the playground (a local Streamlit app on 127.0.0.1): every knob of the "
-                                   "lecture on screen, live curves, decision boundary, per-layer activations and "
-                                   "gradient norms. Needs the app extra: pip install -e \".[app]\"")
+    p = sub.add_parser(
+        "playground",
+        help="train the lecture's network live in the browser (Streamlit, the app extra)",
+        description="Start the playground (a local Streamlit app on 127.0.0.1): every knob of the "
+        "lecture on screen, live curves, decision boundary, per-layer activations and "
+        'gradient norms. Needs the app extra: pip install -e ".[app]"',
+    )
     p.add_argument("--port", type=int, default=8501, help="port on 127.0.0.1 (default 8501)")
     p.add_argument("--headless", action="store_true", help="do not open a browser window")
 
     def run(args):
         from nn_ref import playground
+
         return playground.run(args.port, args.headless)
+
     p.set_defaults(func=run)
 
 
@@ -264,8 +352,10 @@ def load_split(name, test_fraction=0.2, split_seed=0, data_dir=None):
     check_choice("dataset", name, CLI_DATASETS)
     if name == "mnist":
         if data_dir is None:
-            raise ValueError("dataset mnist: pass --data-dir DIR with the four IDX files "
-                             "(nn_ref.datasets.download_mnist(DIR) fetches them)")
+            raise ValueError(
+                "dataset mnist: pass --data-dir DIR with the four IDX files "
+                "(nn_ref.datasets.download_mnist(DIR) fetches them)"
+            )
         return (*datasets.load_mnist(data_dir, "train"), *datasets.load_mnist(data_dir, "test"), "softmax")
     X, Y = datasets.LOADERS[name]()
     output = "linear" if name in REGRESSION_SETS else ("softmax" if Y.shape[0] > 1 else "sigmoid")
@@ -305,8 +395,10 @@ def _report(trainer, X_tr, Y_tr, X_te, Y_te):
     if trainer.output_activation == "linear":
         print(f"train cost {tr['cost']:.6g}   test cost {te['cost']:.6g}")
     else:
-        print(f"train accuracy {tr['accuracy']:.4f}   test accuracy {te['accuracy']:.4f}   "
-              f"(train cost {tr['cost']:.4g}, test cost {te['cost']:.4g})")
+        print(
+            f"train accuracy {tr['accuracy']:.4f}   test accuracy {te['accuracy']:.4f}   "
+            f"(train cost {tr['cost']:.4g}, test cost {te['cost']:.4g})"
+        )
     return tr, te
 
 
@@ -316,25 +408,41 @@ def cli_train(args):
         from nn_ref.modelfile import check_writable
 
         check_writable(args.save)  # before any work: a run that cannot save is refused at once
-    X_tr, Y_tr, X_te, Y_te, default_output = load_split(args.dataset, args.test_fraction, args.split_seed,
-                                                        args.data_dir)
+    X_tr, Y_tr, X_te, Y_te, default_output = load_split(
+        args.dataset, args.test_fraction, args.split_seed, args.data_dir
+    )
     output = args.output or default_output
     layers = args.layers or [X_tr.shape[0], 64, Y_tr.shape[0]]
     if layers[0] != X_tr.shape[0] or layers[-1] != Y_tr.shape[0]:
-        raise ValueError(f"--layers {','.join(map(str, layers))} does not fit {args.dataset}: "
-                         f"expected n0 = {X_tr.shape[0]} inputs and nL = {Y_tr.shape[0]} outputs")
+        raise ValueError(
+            f"--layers {','.join(map(str, layers))} does not fit {args.dataset}: "
+            f"expected n0 = {X_tr.shape[0]} inputs and nL = {Y_tr.shape[0]} outputs"
+        )
     m, b, k = X_tr.shape[1], args.batch_size or X_tr.shape[1], args.batch_multiplier
     batches_per_epoch = -(-m // b)  # ceil(m / b)
     updates_per_epoch = -(-batches_per_epoch // k)  # ceil(batches / k)
     lr = cli_schedule(args.schedule, args.lr, args.epochs * updates_per_epoch, updates_per_epoch, args.gamma)
     from nn_ref.train import Trainer
 
-    trainer = Trainer(layers, args.hidden, output, optimizer=args.optimizer, learning_rate=lr,
-                      batch_size=args.batch_size or None, batch_multiplier=k, batchnorm=args.batchnorm, seed=args.seed,
-                      backend=args.backend, progress=not args.no_progress, fused=args.fused)
-    print(f"nn-ref train: {args.dataset} ({m} train / {X_te.shape[1]} test samples), layers {layers}, "
-          f"{args.hidden}/{output}, {args.optimizer} lr {args.lr:g} schedule {args.schedule}, batch {b} x {k}, "
-          f"batchnorm {args.batchnorm}, backend {trainer.backend}, {args.epochs} epochs")
+    trainer = Trainer(
+        layers,
+        args.hidden,
+        output,
+        optimizer=args.optimizer,
+        learning_rate=lr,
+        batch_size=args.batch_size or None,
+        batch_multiplier=k,
+        batchnorm=args.batchnorm,
+        seed=args.seed,
+        backend=args.backend,
+        progress=not args.no_progress,
+        fused=args.fused,
+    )
+    print(
+        f"nn-ref train: {args.dataset} ({m} train / {X_te.shape[1]} test samples), layers {layers}, "
+        f"{args.hidden}/{output}, {args.optimizer} lr {args.lr:g} schedule {args.schedule}, batch {b} x {k}, "
+        f"batchnorm {args.batchnorm}, backend {trainer.backend}, {args.epochs} epochs"
+    )
     trainer.fit(X_tr, Y_tr, args.epochs)
     _report(trainer, X_tr, Y_tr, X_te, Y_te)
     if args.save:
@@ -350,23 +458,30 @@ def cli_evaluate(args):
     trainer = Trainer.load(args.load, backend=args.backend, progress=False)
     X_tr, Y_tr, X_te, Y_te, _ = load_split(args.dataset, args.test_fraction, args.split_seed, args.data_dir)
     if trainer.layer_dims[0] != X_tr.shape[0] or trainer.layer_dims[-1] != Y_tr.shape[0]:
-        raise ValueError(f"the model's layers {trainer.layer_dims} do not fit {args.dataset} "
-                         f"({X_tr.shape[0]} inputs, {Y_tr.shape[0]} outputs)")
+        raise ValueError(
+            f"the model's layers {trainer.layer_dims} do not fit {args.dataset} "
+            f"({X_tr.shape[0]} inputs, {Y_tr.shape[0]} outputs)"
+        )
     print(f"nn-ref evaluate: {args.load} (layers {trainer.layer_dims}) on {args.dataset}")
     _report(trainer, X_tr, Y_tr, X_te, Y_te)
     return 0
 
 
 def _add_notebooks(sub):
-    p = sub.add_parser("notebooks", help="write fresh copies of the lecture notebooks (.ipynb) into a folder",
-                       description="Convert notebooks/NN_*.py (jupytext) into DIR/NN_*.ipynb: no outputs, the "
-                                   "exercises unwritten. Existing .ipynb files are kept unless --force.")
+    p = sub.add_parser(
+        "notebooks",
+        help="write fresh copies of the lecture notebooks (.ipynb) into a folder",
+        description="Convert notebooks/NN_*.py (jupytext) into DIR/NN_*.ipynb: no outputs, the "
+        "exercises unwritten. Existing .ipynb files are kept unless --force.",
+    )
     p.add_argument("dir", metavar="DIR", help="the folder to write into (created if missing)")
     p.add_argument("--force", action="store_true", help="overwrite notebooks that already exist in DIR")
 
     def run(args):
         from nn_ref.exercises import main_notebooks
+
         return main_notebooks(args)
+
     p.set_defaults(func=run)
 
 

@@ -102,20 +102,21 @@ def linear_forward(A_prev, W, b, backend=None):
     return Z, (A_prev, W, b)
 
 
-def linear_backward(dZ, cache, backend=None):
+def linear_backward(dZ, cache, backend=None, need_dA_prev=True):
     """dW[l] = (1/m) dZ[l] A[l-1]^T;  db[l] = (1/m) sum_i dZ[l];  dA[l-1] = W[l]^T dZ[l].
 
     dZ: (n[l], m); cache = (A_prev, W, b) from ``linear_forward``: A_prev (n[l-1], m), W (n[l], n[l-1]).
-    Returns dA_prev (n[l-1], m), dW (n[l], n[l-1]), db (n[l], 1).
+    Returns dA_prev (n[l-1], m), dW (n[l], n[l-1]), db (n[l], 1). ``need_dA_prev=False`` skips the product
+    W^T dZ (dA_prev is then None): layer 1's dA[0] = m dJ/dX, which training never uses.
     """
     A_prev, W, b = cache
     check_shape("dZ", dZ, (W.shape[0], A_prev.shape[1]))
     if (K := accelerated(backend)) is not None:  # numba CPU / CUDA: same maths, compiled
-        return K.linear_backward(dZ, A_prev, W)
+        return K.linear_backward(dZ, A_prev, W, need_dA_prev)
     m = A_prev.shape[1]
     dW = (dZ @ A_prev.T) / m
     db = dZ.sum(axis=1, keepdims=True) / m
-    dA_prev = W.T @ dZ
+    dA_prev = W.T @ dZ if need_dA_prev else None
     return dA_prev, dW, db
 
 
@@ -158,7 +159,7 @@ def linear_bn_activation_forward(A_prev, W, b, gamma, beta, bn_param, activation
     return A, (linear_cache, bn_cache, Z_tilde, activation, alpha)
 
 
-def linear_bn_activation_backward(dA, cache, backend=None):
+def linear_bn_activation_backward(dA, cache, backend=None, need_dA_prev=True):
     """Backward of ``linear_bn_activation_forward`` in the network's convention (dA, dZ are m times
     dJ/dA, dJ/dZ): dZ_tilde = dA * g'(Z_tilde); (dZ, dgamma, dbeta) = batchnorm_backward(dZ_tilde);
     dgamma and dbeta are divided by m to be the true dJ/dgamma, dJ/dbeta; then ``linear_backward``.
@@ -172,7 +173,7 @@ def linear_bn_activation_backward(dA, cache, backend=None):
     m = Z_tilde.shape[1]
     dZ_tilde = activations.activation_backward(dA, _g_cache(Z_tilde, None, activation, alpha), activation, B)
     dZ, dgamma, dbeta = batchnorm_ops.batchnorm_backward(dZ_tilde, bn_cache, B)
-    dA_prev, dW, db = linear_backward(dZ, linear_cache, B)
+    dA_prev, dW, db = linear_backward(dZ, linear_cache, B, need_dA_prev)
     # J does not depend on b[l] at all: the batch mean mu contains b[l] and Z - mu removes it. The
     # computed db is rounding noise (~1e-17), which Adam would blow up to lr-sized steps; use the
     # exact gradient, 0.
@@ -253,7 +254,7 @@ def compute_cost(AL, Y, loss="cross_entropy", backend=None):
     return losses.cost(AL, K.to_device(Y) if K is not None else Y, loss, chosen(backend))
 
 
-def backward(AL, Y, caches, loss="cross_entropy", backend=None, batchnorm=False):
+def backward(AL, Y, caches, loss="cross_entropy", backend=None, batchnorm=False, need_dA0=True):
     """Backward propagation: the exact gradient of ``compute_cost(AL, Y, loss)``, layer L down to 1.
 
         dZ[L] = AL - Y                  sigmoid + cross_entropy, softmax + categorical_cross_entropy
@@ -265,6 +266,8 @@ def backward(AL, Y, caches, loss="cross_entropy", backend=None, batchnorm=False)
     and "dZ1" .. "dZL", "dA0" .. "dA{L-1}" (and "dA{L}" where dZ[L] did not collapse), each m times
     dJ/d(that array) -- "dA0" is m dJ/dX. ``batchnorm=True`` (caches from ``forward(..., batchnorm=True)``
     in train mode) adds "dgamma1", "dbeta1", ... for the hidden layers: true gradients dJ/dgamma, dJ/dbeta.
+    ``need_dA0=False`` skips dA[0] = W[1]^T dZ[1] (no "dA0" then): training never uses it, and for a wide
+    input it is a third of layer 1's work (PyTorch likewise skips it unless X.requires_grad).
     """
     check_choice("loss", loss, LOSSES)
     check_shape("Y", Y, AL.shape)
@@ -283,20 +286,22 @@ def backward(AL, Y, caches, loss="cross_entropy", backend=None, batchnorm=False)
         grads[f"dA{L}"] = dA = losses.cost_gradient(AL, Y, loss, B)
         dZ = activations.activation_backward(dA, _g_cache(Z, A, g, alpha), g, B)  # dZ[L] = dA[L] * g'(Z[L])
     grads[f"dZ{L}"] = dZ
-    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(dZ, linear_cache, B)
+    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(dZ, linear_cache, B, L > 1 or need_dA0)
     for l in range(L - 1, 0, -1):
         dA = grads[f"dA{l}"]
         if batchnorm:
             dA_prev, dW, db, grads[f"dgamma{l}"], grads[f"dbeta{l}"] = linear_bn_activation_backward(
-                dA, caches[l - 1], B
+                dA, caches[l - 1], B, l > 1 or need_dA0
             )
         else:
             linear_cache, Z, A, g, alpha = caches[l - 1]
             check_shape(f"dA{l}", dA, Z.shape)
             dZ = activations.activation_backward(dA, _g_cache(Z, A, g, alpha), g, B)  # dZ[l] = dA[l] * g'(Z[l])
             grads[f"dZ{l}"] = dZ
-            dA_prev, dW, db = linear_backward(dZ, linear_cache, B)
+            dA_prev, dW, db = linear_backward(dZ, linear_cache, B, l > 1 or need_dA0)
         grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = dA_prev, dW, db
+    if not need_dA0:
+        del grads["dA0"]
     return grads
 
 

@@ -244,7 +244,7 @@ class Trainer:
             AL, caches = self._forward(Xb)
             J = network.compute_cost(AL, Yd, self.loss, B)
             self._check_cost(J, lr, caches, AL)
-            grads = network.backward(AL, Yd, caches, self.loss, B, batchnorm=self.batchnorm)
+            grads = network.backward(AL, Yd, caches, self.loss, B, batchnorm=self.batchnorm, need_dA0=False)
             weight = Xb.shape[1] / M
             if len(group) > 1:
                 self.accumulator.add(grads, weight, B)

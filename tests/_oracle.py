@@ -59,8 +59,8 @@ def linear_forward(A_prev, W, b, activation="linear", alpha=0.01):
     return Z, A
 
 
-def linear_backward(dZ, A_prev, W):
-    return network.linear_backward(dZ, (A_prev, W, None), NP)
+def linear_backward(dZ, A_prev, W, need_dA_prev=True):
+    return network.linear_backward(dZ, (A_prev, W, None), NP, need_dA_prev)
 
 
 def sum_over_samples(dZ):

@@ -2,9 +2,9 @@
 through nn_ref.network's per-layer API and through the fused ``train_step``. The cuda backend's
 share of this runs in the simulator process (tests/cuda/test_sim_train.py, started by
 tests/test_kernels_cuda.py)."""
-import pytest
 
 import _kernel_cases as kc
+import pytest
 
 DIMS, M = [7, 17, 15, 3], 33
 

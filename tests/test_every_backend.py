@@ -99,3 +99,17 @@ def test_to_backend_and_to_host_keep_numpy_arrays_on_the_host():
         assert sorted(moved) == sorted(P)
         assert all(isinstance(v, np.ndarray) for v in moved.values())
         np.testing.assert_array_equal(moved["W1"], P["W1"])
+
+
+@pytest.mark.parametrize("backend", ["numpy"] + BACKENDS)
+def test_backward_without_dA0_skips_only_dA0(backend):
+    """need_dA0=False (what Trainer and the benchmark use: training never reads dA[0] = m dJ/dX) leaves out
+    "dA0" and changes no other gradient."""
+    X, Y = _data("sigmoid", [4, 5, 1], 6, np.float64)
+    P = network.initialize_parameters([4, 5, 1], seed=2, backend=backend)
+    AL, caches = network.forward(X, P, backend=backend)
+    full = nn_ref.to_host(network.backward(AL, Y, caches, backend=backend))
+    lean = nn_ref.to_host(network.backward(AL, Y, caches, backend=backend, need_dA0=False))
+    assert sorted(full) == sorted([*lean, "dA0"])
+    for key in lean:
+        np.testing.assert_array_equal(lean[key], full[key], err_msg=key)

@@ -181,19 +181,19 @@ def linear_forward(A_prev, W, b, activation="linear", alpha=0.01):
     return Z, A
 
 
-def linear_backward(dZ, A_prev, W):
+def linear_backward(dZ, A_prev, W, need_dA_prev=True):
     """dW = (1/m) dZ A_prev^T;  db = (1/m) sum_i dZ[:, i];  dA_prev = W^T dZ, each written once into its
     output (the transposes are read in the BLAS calls, 1/m is their alpha).
 
     dZ: (n[l], m), A_prev: (n[l-1], m), W: (n[l], n[l-1]).
-    Returns dA_prev (n[l-1], m), dW (n[l], n[l-1]), db (n[l], 1).
+    Returns dA_prev (n[l-1], m) (None when not ``need_dA_prev``: layer 1's dA[0]), dW (n[l], n[l-1]), db (n[l], 1).
     """
     dZ, A_prev, W = _inputs(dZ, A_prev, W)
-    dA_prev = np.empty_like(A_prev)
+    dA_prev = np.empty_like(A_prev) if need_dA_prev else np.empty((0, 0), W.dtype)
     dW = np.empty_like(W)
     db = np.empty((W.shape[0], 1), W.dtype)
-    linear.linear_backward(dZ, A_prev, W, dA_prev, dW, db, True)
-    return dA_prev, dW, db
+    linear.linear_backward(dZ, A_prev, W, dA_prev, dW, db, bool(need_dA_prev))
+    return (dA_prev if need_dA_prev else None), dW, db
 
 
 def sum_over_samples(dZ):

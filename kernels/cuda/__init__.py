@@ -168,20 +168,23 @@ def sum_over_samples(dZ):
     return out
 
 
-def linear_backward(dZ, A_prev, W):
+def linear_backward(dZ, A_prev, W, need_dA_prev=True):
     """dW = (1/m) dZ A_prev^T;  db = (1/m) sum_i dZ[:, i];  dA_prev = W^T dZ (transposes read in the GEMM).
 
-    dZ: (n[l], m), A_prev: (n[l-1], m), W: (n[l], n[l-1]) (a device array). Returns dA_prev, dW, db.
+    dZ: (n[l], m), A_prev: (n[l-1], m), W: (n[l], n[l-1]) (a device array). Returns dA_prev (None when not
+    ``need_dA_prev``: layer 1's dA[0]), dW, db.
     """
     W = on_device(W, "W")
     dt = dtype_of(dZ, A_prev, W)
     dZ, A_prev = data(dZ, dt), data(A_prev, dt)
     m = A_prev.shape[1]
-    dA_prev = cuda.device_array(A_prev.shape, dt)
     dW = cuda.device_array(W.shape, dt)
     db = cuda.device_array((W.shape[0], 1), dt)
     gemm_into(dW, dZ, A_prev, trans_b=True, scale=1.0 / m, epilogue=EPILOGUE_SCALE)
     row_sum(dZ, db, 1.0 / m)
+    if not need_dA_prev:
+        return None, dW, db
+    dA_prev = cuda.device_array(A_prev.shape, dt)
     gemm_into(dA_prev, W, dZ, trans_a=True)
     return dA_prev, dW, db
 
