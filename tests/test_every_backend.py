@@ -12,6 +12,7 @@ from nn_ref import batchnorm, network, optim
 from nn_ref.kernels import available_backends
 
 BACKENDS = [b for b in ("cpu", "cuda") if b in available_backends()]
+MARKS = {"numpy": (), "cpu": (), "cuda": pytest.mark.cuda}  # the fast suite: pytest -m "not cuda and not ptx"
 TOL = {np.float64: 1e-10, np.float32: 1e-5}
 LOSS = {"sigmoid": "cross_entropy", "softmax": "categorical_cross_entropy", "linear": "mse"}
 
@@ -54,21 +55,26 @@ def _five_call_loop(backend, output, bn, opt_name, dtype, steps=5):
     return nn_ref.to_host(parameters), costs
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
-@pytest.mark.parametrize(
-    "output, bn, opt_name",
-    [
-        ("sigmoid", False, "sgd"),
-        ("softmax", False, "momentum"),
-        ("linear", False, "adam"),
-        ("sigmoid", True, "adam"),
-        ("softmax", True, "sgd"),
-    ],
-)
+CONFIGS = [
+    ("sigmoid", False, "sgd"),
+    ("softmax", False, "momentum"),
+    ("linear", False, "adam"),
+    ("sigmoid", True, "adam"),
+    ("softmax", True, "sgd"),
+]
+# every configuration in both dtypes on cpu; on the CUDA simulator (slow: ~0.2 ms a thread) all in float64
+# and float32 for the first configuration
+CASES = [
+    pytest.param(b, d, *c, id=f"{b}-{d.__name__}-{'-'.join(map(str, c))}", marks=MARKS[b])
+    for b in BACKENDS
+    for d in (np.float64, np.float32)
+    for i, c in enumerate(CONFIGS)
+    if b == "cpu" or d is np.float64 or i == 0
+]
+
+
+@pytest.mark.parametrize("backend, dtype, output, bn, opt_name", CASES)
 def test_the_five_call_loop_equals_numpy_on_every_backend(backend, dtype, output, bn, opt_name):
-    if backend == "cuda":
-        pytest.importorskip("numba.cuda")
     expected, costs_np = _five_call_loop("numpy", output, bn, opt_name, dtype)
     got, costs = _five_call_loop(backend, output, bn, opt_name, dtype)
     tol = TOL[dtype]
@@ -79,7 +85,7 @@ def test_the_five_call_loop_equals_numpy_on_every_backend(backend, dtype, output
         np.testing.assert_allclose(got[key], expected[key], rtol=tol, atol=tol * scale, err_msg=key)
 
 
-@pytest.mark.parametrize("backend", [b for b in BACKENDS if b == "cuda"])
+@pytest.mark.parametrize("backend", [pytest.param(b, marks=MARKS[b]) for b in BACKENDS if b == "cuda"])
 def test_host_parameters_on_the_cuda_backend_are_an_error_naming_the_fix(backend):
     P = network.initialize_parameters([2, 3, 1], seed=0, backend="numpy")
     X = np.zeros((2, 4))
@@ -101,7 +107,7 @@ def test_to_backend_and_to_host_keep_numpy_arrays_on_the_host():
         np.testing.assert_array_equal(moved["W1"], P["W1"])
 
 
-@pytest.mark.parametrize("backend", ["numpy"] + BACKENDS)
+@pytest.mark.parametrize("backend", [pytest.param(b, marks=MARKS[b]) for b in ["numpy", *BACKENDS]])
 def test_backward_without_dA0_skips_only_dA0(backend):
     """need_dA0=False (what Trainer and the benchmark use: training never reads dA[0] = m dJ/dX) leaves out
     "dA0" and changes no other gradient."""

@@ -122,18 +122,6 @@ def test_train_step_equals_the_oracle(backend, optimizer, dtype):
         )
 
 
-def test_five_call_loop_equals_numpy(backend):
-    """initialize_parameters, forward, compute_cost, backward, update_parameters through nn_ref.network with
-    backend= equal the NumPy bodies after 5 steps (float64 1e-10)."""
-    dims, m = [4, 5, 6, 3], 7
-    for config in kc.TRAIN_CONFIGS[: cap(backend, 4)]:  # sigmoid, softmax, linear outputs (then softmax + mse)
-        kc.assert_same_training(
-            kc.train_layers(backend, dims, m, config),
-            kc.train_layers("numpy", dims, m, config),
-            f"{backend} per-layer API {config}",
-        )
-
-
 # ----------------------------------------------------------------------------- NaN and inf
 SPECIAL = st.sampled_from([np.nan, np.inf, -np.inf])
 
