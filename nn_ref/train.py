@@ -186,9 +186,15 @@ class Trainer:
         else:
             self.parameters = {k: self.to_device(np.asarray(v, dtype=self.dtype)) for k, v in host.items()}
 
+    def forward(self, X, mode="eval"):
+        """(AL, caches) = network.forward of X (n[0], m) with this trainer's parameters and settings, nothing
+        updated but BN's running statistics in mode "train"; mode "eval": BN with the running statistics,
+        "batch": BN with the batch's own statistics, the running ones left alone."""
+        return self._forward(X, mode)
+
     def _forward(self, X, mode="train"):
         bn_params = None
-        if self.batchnorm:
+        if self.batchnorm and mode != "batch":
             bn_params = self.bn_params if mode == "train" else bn.eval_mode(self.bn_params)
         return network.forward(
             X,

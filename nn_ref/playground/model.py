@@ -336,19 +336,8 @@ class Playground:
 
     def probabilities(self, X_raw):
         """P(class) for raw points X_raw (2, N): (1, N) for sigmoid (P(y = 1)), (K, N) for softmax."""
-        tr = self.trainer
-        bn_params = tr.bn_params and [dict(p, mode="eval") for p in tr.bn_params]
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            AL, _ = network.forward(
-                self.transform(X_raw),
-                tr.parameters,
-                tr.hidden_activation,
-                tr.output_activation,
-                tr.alpha,
-                tr.B,
-                batchnorm=tr.batchnorm,
-                bn_params=bn_params,
-            )
+            AL, _ = self.trainer.forward(self.transform(X_raw), mode="eval")
         return _host(AL)
 
     def extent(self):
@@ -365,15 +354,7 @@ class Playground:
         """
         tr = self.trainer
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            AL, caches = network.forward(
-                self.X_train,
-                tr.parameters,
-                tr.hidden_activation,
-                tr.output_activation,
-                tr.alpha,
-                tr.B,
-                batchnorm=tr.batchnorm,
-            )
+            AL, caches = tr.forward(self.X_train, mode="batch")
             grads = network.backward(AL, self.Y_train, caches, tr.loss, tr.B, batchnorm=tr.batchnorm)
         L = len(caches)
         A = [_host(AL if l == L else caches[l][0][0]) for l in range(1, L + 1)]
