@@ -17,6 +17,7 @@ moves a dict of arrays to the GPU once, ``to_host(parameters)`` brings it back. 
 host: they are copied once per call.
 """
 
+import contextlib
 import os
 
 import numpy as np
@@ -103,3 +104,21 @@ def on_device(name, x, K):
             f"{name}: a host array, but backend {K.name!r} computes on the device; "
             f"move the parameters once with nn_ref.to_backend(parameters, {K.name!r})"
         )
+
+
+@contextlib.contextmanager
+def use_backend(name):
+    """Within the block, nn-ref's default backend (``backend=None``) is ``name`` ("numpy", "cpu",
+    "cuda", "auto"): $NN_REF_BACKEND is set, and restored (or unset) after; ``name=None`` changes nothing."""
+    if name is None:
+        yield
+        return
+    old = os.environ.get("NN_REF_BACKEND")
+    os.environ["NN_REF_BACKEND"] = name
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["NN_REF_BACKEND"]
+        else:
+            os.environ["NN_REF_BACKEND"] = old

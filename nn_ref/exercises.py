@@ -27,7 +27,6 @@ dJ/dA[l]; the 1/m appears once, in dW[l] = (1/m) dZ[l] A[l-1]^T and db[l] = (1/m
 ``reference(name)`` is nn-ref's own implementation with the exercise's signature.
 """
 
-import contextlib
 import linecache
 import os
 import traceback
@@ -37,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nn_ref import activations, batchnorm, losses, network, optim, schedules
+from nn_ref.backend import use_backend  # the references compute with "numpy": deterministic, no JIT start-up
 
 SOLUTIONS_ENV = "NN_REF_SOLUTIONS"
 RTOL = 1e-6  # student vs reference: both are float64 evaluations of the same formula
@@ -48,20 +48,6 @@ def solutions_mode():
     """True when $NN_REF_SOLUTIONS is "1": exercises are filled with nn-ref's functions and a
     failing check raises (how CI executes the notebooks)."""
     return os.environ.get(SOLUTIONS_ENV) == "1"
-
-
-@contextlib.contextmanager
-def _numpy_backend():
-    """The references compute with the NumPy backend (deterministic, no JIT start-up)."""
-    old = os.environ.get("NN_REF_BACKEND")
-    os.environ["NN_REF_BACKEND"] = "numpy"
-    try:
-        yield
-    finally:
-        if old is None:
-            del os.environ["NN_REF_BACKEND"]
-        else:
-            os.environ["NN_REF_BACKEND"] = old
 
 
 # ============================================================================ results
@@ -218,8 +204,9 @@ def _dict_outputs(keys_of):
     return outputs
 
 
-def _central(f, x, h=H):
-    """dJ/dx by central differences, x a float64 array (modified and restored in place)."""
+def central_differences(f, x, h=H):
+    """dJ/dx by central differences, (J(x + h e_i) - J(x - h e_i)) / 2h for every entry i: ``f()`` returns
+    the scalar J, x is a float64 array of any shape (modified and restored in place); dJ/dx has x's shape."""
     g = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"])
     for _ in it:
@@ -565,7 +552,7 @@ def _linear_backward_numeric(case):
     def J():  # the J whose m * dJ/dZ is dZ: J = (1/m) sum dZ * (W A_prev + b)
         return float((dZ * (W @ A + b)).sum() / m)
 
-    return {"dA_prev": m * _central(J, A), "dW": _central(J, W), "db": _central(J, b)}
+    return {"dA_prev": m * central_differences(J, A), "dW": central_differences(J, W), "db": central_differences(J, b)}
 
 
 def _linear_backward_hyp(case):
@@ -669,7 +656,7 @@ def _l2_cases(seed):
 
 def _l2_numeric(case):
     A, Y = case.context["A"].copy(), case.context["Y"]
-    return {"dA": _central(lambda: float(((Y - A) ** 2).sum()), A)}
+    return {"dA": central_differences(lambda: float(((Y - A) ** 2).sum()), A)}
 
 
 def _l2_hyp(case):
@@ -728,7 +715,7 @@ def _forward_cases(seed):
 
 
 def _L_forward_ref(X, parameters):
-    with _numpy_backend():
+    with use_backend("numpy"):
         return network.forward(X, parameters, "relu", "sigmoid")
 
 
@@ -743,7 +730,7 @@ def _forward_outputs(value, case):
 
 def _forward_hyp(case):
     X, P = case.context["X"], case.context["P"]
-    with _numpy_backend():
+    with use_backend("numpy"):
         all_sig = network.forward(X, P, "sigmoid", "sigmoid")[0]
         relu_out = np.maximum(network.forward(X, P, "relu", "linear")[0], 0)
         lin_out = network.forward(X, P, "relu", "linear")[0]
@@ -804,7 +791,7 @@ def _grad_keys(case):
 
 
 def _L_backward_ref(AL, Y, caches):
-    with _numpy_backend():
+    with use_backend("numpy"):
         grads = network.backward(AL, Y, caches, loss="cross_entropy")
     return grads
 
@@ -814,10 +801,10 @@ def _L_backward_numeric(case):
     P = _copy_params(case.context["P"])
 
     def J():
-        with _numpy_backend():
+        with use_backend("numpy"):
             return network.compute_cost(network.forward(X, P)[0], Y, "cross_entropy")
 
-    return {"d" + k: _central(J, P[k]) for k in P}
+    return {"d" + k: central_differences(J, P[k]) for k in P}
 
 
 def _L_backward_variant(case, mask="relu", out_sign=1.0):
@@ -891,7 +878,7 @@ def _update_cases(seed):
 
 
 def _update_ref(parameters, grads, learning_rate):
-    with _numpy_backend():
+    with use_backend("numpy"):
         return network.update_parameters(parameters, grads, learning_rate)
 
 
@@ -1127,7 +1114,7 @@ def _momentum_ref(W, dW, v, beta, learning_rate):
     opt = optim.Momentum(beta=beta)
     opt.v = {"W": np.array(v, dtype=np.float64)}
     params = {"W": np.array(W, dtype=np.float64)}
-    with _numpy_backend():
+    with use_backend("numpy"):
         opt.step(params, {"dW": dW}, learning_rate)
     return params["W"], opt.v["W"]
 
@@ -1171,7 +1158,7 @@ def _adam_ref(W, dW, m, v, t, learning_rate, beta1, beta2, eps):
     opt.t = int(t) - 1  # step() counts t up to this step's t
     opt.m, opt.v = {"W": np.array(m, dtype=np.float64)}, {"W": np.array(v, dtype=np.float64)}
     params = {"W": np.array(W, dtype=np.float64)}
-    with _numpy_backend():
+    with use_backend("numpy"):
         opt.step(params, {"dW": dW}, learning_rate)
     return params["W"], opt.m["W"], opt.v["W"]
 
@@ -1236,7 +1223,7 @@ def _bn_data(seed):
 
 
 def _bn_forward_ref(Z, gamma, beta, bn_param):
-    with _numpy_backend():
+    with use_backend("numpy"):
         return batchnorm.batchnorm_forward(Z, gamma, beta, bn_param)
 
 
@@ -1329,7 +1316,7 @@ def _bn_backward_numeric(case):
     def J():
         return float((dout * _bn_forward_ref(Z, g, b, {"mode": "train", "eps": 1e-5})[0]).sum())
 
-    return {"dZ": _central(J, Z), "dgamma": _central(J, g), "dbeta": _central(J, b)}
+    return {"dZ": central_differences(J, Z), "dgamma": central_differences(J, g), "dbeta": central_differences(J, b)}
 
 
 def _bn_backward_hyp(case):
@@ -1453,7 +1440,7 @@ def _acc_cases(seed):
 def _acc_ref(grads_list, batch_sizes):
     acc = optim.GradientAccumulator(len(grads_list))
     M = float(sum(batch_sizes))
-    with _numpy_backend():
+    with use_backend("numpy"):
         for g, mj in zip(grads_list, batch_sizes):
             acc.add(g, mj / M)
     return {k: v.copy() for k, v in acc.take().items()}
@@ -1720,7 +1707,7 @@ def _check(ex, fn, seed):
     call = ex.call or (lambda f, args: f(*args))
     for i, case in enumerate(cases):
         where = f"case {i + 1} of {len(cases)} ({case.label})"
-        with _numpy_backend(), warnings.catch_warnings():
+        with use_backend("numpy"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             expected = ex.outputs(call(ex.reference, case.make()), case)
         try:
