@@ -17,6 +17,20 @@ from .device import loss_term, sqrt
 from .launch import RED_THREADS, factory, flat, launch_kernel, row_grid
 
 
+@cuda.jit(device=True, inline=True)  # inlined into each kernel: compile_ptx needs no device
+def tree_sum(sh, tid):
+    """The block's tree reduction in shared memory: returns sh[0] + ... + sh[T - 1] (T = len(sh), a power of
+    two), leaving it in sh[0]. Every thread of the block calls it, after writing its own sh[tid]."""
+    cuda.syncthreads()
+    h = sh.shape[0] // 2
+    while h > 0:
+        if tid < h:
+            sh[tid] += sh[tid + h]
+        cuda.syncthreads()
+        h //= 2
+    return sh[0]
+
+
 @factory
 def make_row_sum(dt):
     T = RED_THREADS
@@ -33,18 +47,12 @@ def make_row_sum(dt):
             for j in range(tid, m, T):
                 s += X[i, j]
             sh[tid] = s
-            cuda.syncthreads()
-            h = T // 2
-            while h > 0:
-                if tid < h:
-                    sh[tid] += sh[tid + h]
-                cuda.syncthreads()
-                h //= 2
+            total = tree_sum(sh, tid)
             if tid == 0:
                 if beta == 0:
-                    out[i, 0] = scale * sh[0]
+                    out[i, 0] = scale * total
                 else:
-                    out[i, 0] = beta * out[i, 0] + scale * sh[0]
+                    out[i, 0] = beta * out[i, 0] + scale * total
             cuda.syncthreads()
 
     return row_sum
@@ -63,15 +71,9 @@ def make_cost(dt):
         for i in range(cuda.grid(1), AL.shape[0], cuda.gridsize(1)):
             s += loss_term(float64(AL[i]), float64(Y[i]), code, tiny)
         sh[tid] = s
-        cuda.syncthreads()
-        h = T // 2
-        while h > 0:
-            if tid < h:
-                sh[tid] += sh[tid + h]
-            cuda.syncthreads()
-            h //= 2
+        total = tree_sum(sh, tid)
         if tid == 0:
-            partial[cuda.blockIdx.x] = sh[0]
+            partial[cuda.blockIdx.x] = total
 
     return cost
 
@@ -88,24 +90,18 @@ def make_bn_forward(dt):
         n, m = Z.shape
         mf = dt(m)
         for i in range(cuda.blockIdx.x, n, cuda.gridDim.x):
-            mean = dt(0)
-            for p in range(2):  # p = 0: the mean; p = 1: the variance about it
-                if p == 1:
-                    mean = sh[0] / mf
-                cuda.syncthreads()
-                s = dt(0)
-                for j in range(tid, m, T):
-                    d = Z[i, j] - mean
-                    s += d if p == 0 else d * d
-                sh[tid] = s
-                cuda.syncthreads()
-                h = T // 2
-                while h > 0:
-                    if tid < h:
-                        sh[tid] += sh[tid + h]
-                    cuda.syncthreads()
-                    h //= 2
-            v = sh[0] / mf
+            s = dt(0)
+            for j in range(tid, m, T):
+                s += Z[i, j]
+            sh[tid] = s
+            mean = tree_sum(sh, tid) / mf
+            cuda.syncthreads()  # every thread has read sh[0] before sh is written again
+            s = dt(0)
+            for j in range(tid, m, T):
+                d = Z[i, j] - mean
+                s += d * d
+            sh[tid] = s
+            v = tree_sum(sh, tid) / mf
             std = sqrt(v + eps)
             for j in range(tid, m, T):
                 zh = (Z[i, j] - mean) / std
@@ -140,16 +136,8 @@ def make_bn_backward(dt):
                 s2 += dout[i, j] * Z_hat[i, j]
             sb[tid] = s1
             sg[tid] = s2
-            cuda.syncthreads()
-            h = T // 2
-            while h > 0:
-                if tid < h:
-                    sb[tid] += sb[tid + h]
-                    sg[tid] += sg[tid + h]
-                cuda.syncthreads()
-                h //= 2
-            db = sb[0]
-            dg = sg[0]
+            db = tree_sum(sb, tid)
+            dg = tree_sum(sg, tid)
             scale = gamma[i, 0] / sqrt(var[i, 0] + eps)
             for j in range(tid, m, T):
                 dZ[i, j] = scale * (dout[i, j] - db / mf - Z_hat[i, j] * dg / mf)
