@@ -399,6 +399,12 @@ def gemm_vs_cublas(sizes=(1024, 4096), reps=10, log=print):
     return out
 
 
+def _ratios(row):
+    """The row's ratio columns as text: x torch, x numpy, / floor, x torch-cuda ("-" where absent)."""
+    keys = ("speedup_vs_torch", "speedup_vs_numpy", "over_floor", "speedup_vs_torch_cuda")
+    return tuple(f"{row[k]:.2f}" if k in row else "-" for k in keys)
+
+
 def format_case(cname, entry):
     c = entry["config"]
     lines = [f"{cname}: dims {'-'.join(map(str, c['dims']))}, m={c['m']}, {c['hidden']}/{c['output']}, {c['loss']}"]
@@ -408,10 +414,7 @@ def format_case(cname, entry):
         f"{'/ floor':>9}" + (f"{'x torch-cuda':>14}" if tc else "")
     )
     for k, r in entry["rows"].items():
-        vt = f"{r['speedup_vs_torch']:.2f}" if "speedup_vs_torch" in r else "-"
-        vn = f"{r['speedup_vs_numpy']:.2f}" if "speedup_vs_numpy" in r else "-"
-        vf = f"{r['over_floor']:.2f}" if "over_floor" in r else "-"
-        vc = f"{r['speedup_vs_torch_cuda']:.2f}" if "speedup_vs_torch_cuda" in r else "-"
+        vt, vn, vf, vc = _ratios(r)
         lines.append(
             f"  {k:<12}{r['median_us']:>12.1f}{r['min_us']:>12.1f}{r['max_us']:>12.1f}{vt:>9}{vn:>9}{vf:>9}"
             + (f"{vc:>14}" if tc else "")
@@ -446,10 +449,7 @@ def format_markdown(result):
     ]
     for cname, entry in result["cases"].items():
         for k, r in entry["rows"].items():
-            vt = f"{r['speedup_vs_torch']:.2f}" if "speedup_vs_torch" in r else "-"
-            vn = f"{r['speedup_vs_numpy']:.2f}" if "speedup_vs_numpy" in r else "-"
-            vc = f"{r['speedup_vs_torch_cuda']:.2f}" if "speedup_vs_torch_cuda" in r else "-"
-            vf = f"{r['over_floor']:.2f}" if "over_floor" in r else "-"
+            vt, vn, vf, vc = _ratios(r)
             lines.append(
                 f"| {cname} | {k} | {r['median_us']:.1f} | {r['min_us']:.1f} | {r['max_us']:.1f} | {vt} | {vn} |"
                 f" {vf} |" + (f" {vc} |" if m["gpu"] else "")

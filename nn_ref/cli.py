@@ -16,6 +16,17 @@ from nn_ref.optim import OPTIMIZERS
 OPTIMIZER_NAMES = tuple(OPTIMIZERS)
 
 
+def _lazy(module, function):
+    """A verb's function that imports its module only when the verb runs (the CLI starts fast)."""
+
+    def run(args):
+        import importlib
+
+        return getattr(importlib.import_module(module), function)(args)
+
+    return run
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with its errors on one line (no usage block): ``nn-ref VERB: error: ...``, exit status 2."""
 
@@ -91,12 +102,7 @@ def _add_gradcheck(sub):
         help="2: two-point central difference; 4: five-point stencil (default)",
     )
 
-    def run(args):
-        from nn_ref import gradcheck
-
-        return gradcheck.main(args)
-
-    p.set_defaults(func=run)
+    p.set_defaults(func=_lazy("nn_ref.gradcheck", "main"))
 
 
 def _add_figures(sub):
@@ -128,12 +134,7 @@ def _add_figures(sub):
     )
     p.add_argument("--rtol", type=float, default=1e-6, metavar="R", help="relative tolerance of --check (default 1e-6)")
 
-    def run(args):
-        from nn_ref.figures import make
-
-        return make.main(args)
-
-    p.set_defaults(func=run)
+    p.set_defaults(func=_lazy("nn_ref.figures.make", "main"))
 
 
 def _add_trace(sub):
@@ -238,10 +239,7 @@ def _add_train(sub):
         help="use the backend's fused train_step (plain sgd only, no --batch-multiplier/--batchnorm)",
     )
 
-    def run(args):
-        return cli_train(args)
-
-    p.set_defaults(func=run)
+    p.set_defaults(func=cli_train)
 
 
 def _add_evaluate(sub):
@@ -254,10 +252,7 @@ def _add_evaluate(sub):
     p.add_argument("--load", required=True, metavar="FILE.npz", help="the saved model")
     _add_data_options(p)
 
-    def run(args):
-        return cli_evaluate(args)
-
-    p.set_defaults(func=run)
+    p.set_defaults(func=cli_evaluate)
 
 
 def _add_info(sub):
@@ -477,12 +472,7 @@ def _add_notebooks(sub):
     p.add_argument("dir", metavar="DIR", help="the folder to write into (created if missing)")
     p.add_argument("--force", action="store_true", help="overwrite notebooks that already exist in DIR")
 
-    def run(args):
-        from nn_ref.exercises import main_notebooks
-
-        return main_notebooks(args)
-
-    p.set_defaults(func=run)
+    p.set_defaults(func=_lazy("nn_ref.exercises", "main_notebooks"))
 
 
 def _check_args(args, **types):
