@@ -454,22 +454,19 @@ def format_markdown(result):
                 f"| {cname} | {k} | {r['median_us']:.1f} | {r['min_us']:.1f} | {r['max_us']:.1f} | {vt} | {vn} |"
                 f" {vf} |" + (f" {vc} |" if m["gpu"] else "")
             )
-    comp = {c: e["cpu_compile_s"] for c, e in result["cases"].items() if "cpu_compile_s" in e}
-    if comp:
-        lines += [
-            "",
-            "numba (cpu `train_step`), first step in a fresh process: "
-            + "; ".join(f"{c} cold {v['cold']:.1f} s, cached {v['cached']:.2f} s" for c, v in comp.items())
-            + f" (plus {max(v['import'] for v in comp.values()):.2f} s or less importing numpy, numba, scipy).",
-        ]
-    comp = {c: e["cpu_layers_compile_s"] for c, e in result["cases"].items() if "cpu_layers_compile_s" in e}
-    if comp:
-        lines += [
-            "",
-            "numba (the `cpu-layers` loop: only the per-layer kernels it calls), first step in a fresh process: "
-            + "; ".join(f"{c} cold {v['cold']:.1f} s, cached {v['cached']:.2f} s" for c, v in comp.items())
-            + ".",
-        ]
+    for key, what in (
+        ("cpu_compile_s", "cpu `train_step`"),
+        ("cpu_layers_compile_s", "the `cpu-layers` loop: only the per-layer kernels it calls"),
+    ):
+        comp = {c: e[key] for c, e in result["cases"].items() if key in e}
+        if comp:
+            imports = [v["import"] for v in comp.values() if "import" in v]
+            lines += [
+                "",
+                f"numba ({what}), first step in a fresh process: "
+                + "; ".join(f"{c} cold {v['cold']:.1f} s, cached {v['cached']:.2f} s" for c, v in comp.items())
+                + (f" (plus {max(imports):.2f} s or less importing numpy, numba, scipy)." if imports else "."),
+            ]
     return "\n".join(lines)
 
 
