@@ -2,14 +2,15 @@
 
 A figure function computes its data with nn-ref itself, draws it, and returns both::
 
-    @figure("activation_functions", slide="Neuron's Activation Functions",
-            params={"z_min": -5, "z_max": 5, "alpha": 0.1}, seed=None)
+    @figure("activation_functions", slide="Neuron's Activation Functions")
     def activation_functions(quick=False, z_min=-5, z_max=5, alpha=0.1):
         ...                     # compute with nn_ref
         fig, ax = new_figure()  # draw with matplotlib (Agg)
         ...
         return fig, {"z": z, "A": {...}, "key_numbers": {"max_abs_error": ...}}
 
+- The registered ``params`` are the function's keyword defaults (all but ``quick`` and ``seed``; tuples
+  become lists, as in the manifest), so the values are written once, in the signature.
 - ``quick=True`` may shrink sizes (for the tests) where the figure's check still means something;
   the committed PNGs use ``quick=False`` and the registered ``params``.
 - ``data["key_numbers"]`` holds the (JSON-serialisable) numbers the figure's honesty check uses;
@@ -30,12 +31,12 @@ import ctypes
 import functools
 import inspect
 import json
-import os
 
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
+from nn_ref.backend import use_backend  # noqa: F401  (FigureSpec.run; re-exported)
 from nn_ref.figures.style import RC, figsize
 
 FIGURES = {}
@@ -73,19 +74,37 @@ class FigureSpec:
             return self.function(quick=quick, **self.call_kwargs())
 
 
+def _as_lists(value):
+    """``value`` with every tuple (nested too) turned into a list, as JSON writes it."""
+    if isinstance(value, (tuple, list)):
+        return [_as_lists(v) for v in value]
+    return value
+
+
+def signature_params(function):
+    """The keyword defaults of ``function`` but ``quick`` and ``seed``, tuples as lists: the params a figure
+    is registered with unless given (``{"z_min": -5, ...}`` for ``f(quick=False, z_min=-5, ..., seed=0)``)."""
+    return {
+        name: _as_lists(p.default)
+        for name, p in inspect.signature(function).parameters.items()
+        if name not in ("quick", "seed") and p.default is not p.empty
+    }
+
+
 def figure(fig_id, slide, params=None, seed=None):
-    """Decorator: register ``function`` as figure ``fig_id`` from the slide ``slide``.
+    """Decorator: register ``function`` as figure ``fig_id`` from the slide ``slide``, with ``params``
+    (default: the function's keyword defaults, ``signature_params``) and ``seed``.
 
     Returns the function wrapped so that it draws in the house style (``STYLE``)."""
-    params = dict(params or {})
 
     def register(function):
         if fig_id in FIGURES:
             raise ValueError(f"figure id {fig_id!r} registered twice")
+        registered = signature_params(function) if params is None else dict(params)
         accepted = inspect.signature(function).parameters
         if "quick" not in accepted:
             raise ValueError(f"figure {fig_id!r}: expected a parameter quick=False in {function.__qualname__}")
-        for name in params:
+        for name in registered:
             if name not in accepted and not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
                 raise ValueError(
                     f"figure {fig_id!r}: params key {name!r} is not a parameter of "
@@ -96,36 +115,18 @@ def figure(fig_id, slide, params=None, seed=None):
                 raise ValueError(
                     f"figure {fig_id!r}: registered seed={seed!r} but {function.__qualname__} takes no 'seed' parameter"
                 )
-            if "seed" in params and params["seed"] != seed:
-                raise ValueError(f"figure {fig_id!r}: params['seed']={params['seed']!r} differs from seed={seed!r}")
+            if "seed" in registered and registered["seed"] != seed:
+                raise ValueError(f"figure {fig_id!r}: params['seed']={registered['seed']!r} differs from seed={seed!r}")
 
         @functools.wraps(function)
         def styled(*args, **kwargs):
             with matplotlib.rc_context(STYLE):
                 return function(*args, **kwargs)
 
-        FIGURES[fig_id] = FigureSpec(fig_id, slide, styled, params, seed)
+        FIGURES[fig_id] = FigureSpec(fig_id, slide, styled, registered, seed)
         return styled
 
     return register
-
-
-@contextlib.contextmanager
-def use_backend(name):
-    """Within the block, nn-ref's default backend (``backend=None``) is ``name`` ("numpy", "cpu",
-    "cuda", "auto"); ``name=None`` changes nothing."""
-    if name is None:
-        yield
-        return
-    old = os.environ.get("NN_REF_BACKEND")
-    os.environ["NN_REF_BACKEND"] = name
-    try:
-        yield
-    finally:
-        if old is None:
-            del os.environ["NN_REF_BACKEND"]
-        else:
-            os.environ["NN_REF_BACKEND"] = old
 
 
 def _openblas_libraries():

@@ -37,7 +37,6 @@ def two_means(X, seed=0, max_iter=100):
 @figure(
     "supervised_vs_unsupervised",
     slide="Supervised vs Unsupervised Learning Examples",
-    params={"m": 200, "center": 2.0, "sigma": 1.0, "learning_rate": 0.5, "num_steps": 500},
     seed=0,
 )
 def supervised_vs_unsupervised(quick=False, m=200, center=2.0, sigma=1.0, learning_rate=0.5, num_steps=500, seed=0):
@@ -110,7 +109,7 @@ def _arrow(ax, start, end):
     ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, lw=1.4, color="#333333"))
 
 
-@figure("traditional_ml_vs_dl", slide="Traditional ML vs Deep Learning", params={"layer_dims": [6, 5, 5, 4, 3]}, seed=0)
+@figure("traditional_ml_vs_dl", slide="Traditional ML vs Deep Learning", seed=0)
 def traditional_ml_vs_dl(quick=False, layer_dims=(6, 5, 5, 4, 3), seed=0):
     """Two pipelines. Traditional ML: input -> hand-made features -> classifier -> output. Deep learning:
     input -> one deep network that learns the features and the classifier -> output; the small network
@@ -192,7 +191,6 @@ def _line_data(n, seed, x_max=10.0, intercept=1.0, slope=2.0, noise=2.0):
 @figure(
     "linear_regression_residuals",
     slide="Linear Regression",
-    params={"n": 20, "intercept": 1.0, "slope": 2.0, "noise": 2.0, "learning_rate": 0.02, "num_steps": 5000},
     seed=0,
 )
 def linear_regression_residuals(
@@ -255,7 +253,6 @@ def _fit(X, Y, loss, stages):
 @figure(
     "loss_l1_vs_l2",
     slide="Loss Function",
-    params={"n": 20, "outlier": [9.0, -15.0], "stages": [[0.02, 2000], [0.002, 2000], [0.0002, 1000]]},
     seed=0,
 )
 def loss_l1_vs_l2(
@@ -345,7 +342,6 @@ def loss_l1_vs_l2(
 @figure(
     "logistic_sigmoid",
     slide="Logistic regression",
-    params={"m": 40, "threshold": 5.0, "noise": 1.0, "learning_rate": 0.5, "num_steps": 3000},
     seed=0,
 )
 def logistic_sigmoid(quick=False, m=40, threshold=5.0, noise=1.0, learning_rate=0.5, num_steps=3000, seed=0):

@@ -33,7 +33,6 @@ def _keskar_grad(x, flat_width=1.28, sharp_depth=1.2, sharp_width=0.045):
 @figure(
     "flat_vs_sharp_minima",
     slide="What Batch size to choose ?",
-    params={"shift": 0.25, "x0_flat": -3.0, "x0_sharp": 2.2, "learning_rate": 0.01},
 )
 def flat_vs_sharp_minima(quick=False, shift=0.25, x0_flat=-3.0, x0_sharp=2.2, learning_rate=0.01):
     """Keskar et al. 2016's sketch, computed: the training function f(x) and the testing function
@@ -110,7 +109,6 @@ def _linear_gradient(X, Y, parameters):
 @figure(
     "noise_scale",
     slide="Learning rate and Batch size relationship",
-    params={"epsilons": [0.01, 0.1, 1.0], "batch_sizes": [1, 2, 4, 8, 16, 32, 64], "draws": 2000},
     seed=42,
 )
 def noise_scale(quick=False, epsilons=(0.01, 0.1, 1.0), batch_sizes=(1, 2, 4, 8, 16, 32, 64), draws=2000, seed=42):
@@ -215,17 +213,6 @@ def _sgd_path(X, Y, batch_size, schedule, epochs, seed):
 @figure(
     "sgd_paths",
     slide="Stochastic Gradient Descent with Mini-batch",
-    params={
-        "batch_lr": 0.1,
-        "batch_epochs": 1000,
-        "sgd_t0": 5,
-        "sgd_t1": 50,
-        "sgd_epochs": 50,
-        "minibatch_size": 20,
-        "minibatch_t0": 200,
-        "minibatch_t1": 1000,
-        "minibatch_epochs": 50,
-    },
     seed=42,
 )
 def sgd_paths(
@@ -341,7 +328,6 @@ def _digits_split(seed=0):
 @figure(
     "effective_minibatch",
     slide="Effective Mini-batch Performance",
-    params={"layer_dims": [64, 64, 10], "learning_rate": 0.1, "epochs": 40},
     seed=0,
 )
 def effective_minibatch(quick=False, layer_dims=(64, 64, 10), learning_rate=0.1, epochs=40, seed=0):
@@ -451,16 +437,6 @@ def effective_minibatch(quick=False, layer_dims=(64, 64, 10), learning_rate=0.1,
 @figure(
     "lr_decay_vs_batch_increase",
     slide="Learning rate decrease Vs Batch size increase",
-    params={
-        "N": 8192,
-        "layer_dims": [10, 64, 64, 1],
-        "learning_rate": 0.5,
-        "batch_size": 32,
-        "factor": 5,
-        "milestones": [12, 24, 32],
-        "epochs": 40,
-        "seeds": [0, 1, 2, 3, 4],
-    },
     seed=0,
 )
 def lr_decay_vs_batch_increase(
@@ -561,30 +537,17 @@ def lr_decay_vs_batch_increase(
         band(axes[1, 1], run["updates"][1:], costs, color, ls=ls)
     for ax, field in ((axes[0, 0], "lr"), (axes[0, 1], "batch")):
         end_labels(ax, [(runs[n][field][-1], n, ROLE[roles[n][0]]) for n in runs], min_gap=0.14)
-    end_labels(
-        axes[1, 0],
-        [
-            (
-                np.mean([r[n]["train_cost"][-1] for r in seed_runs]),
-                f"{n}\n{pm(*stat(n, 'train_cost'), 2, 1000)}·10⁻³",
-                ROLE[roles[n][0]],
-            )
-            for n in runs
-        ],
-        min_gap=0.25,
-    )
-    end_labels(
-        axes[1, 1],
-        [
-            (
-                np.mean([r[n]["train_cost"][-1] for r in seed_runs]),
-                f"{runs[n]['updates'][-1]:,}\nupdates",
-                ROLE[roles[n][0]],
-            )
-            for n in runs
-        ],
-        min_gap=0.25,
-    )
+    # the cost panels: each run labelled at its mean final train cost over the seeds
+    labels = {
+        axes[1, 0]: {n: f"{n}\n{pm(*stat(n, 'train_cost'), 2, 1000)}·10⁻³" for n in runs},
+        axes[1, 1]: {n: f"{runs[n]['updates'][-1]:,}\nupdates" for n in runs},
+    }
+    for ax, text in labels.items():
+        end_labels(
+            ax,
+            [(np.mean([r[n]["train_cost"][-1] for r in seed_runs]), text[n], ROLE[roles[n][0]]) for n in runs],
+            min_gap=0.25,
+        )
     axes[0, 0].set_yscale("log")
     axes[0, 0].set(xlabel="epoch", ylabel=r"learning rate $\alpha$")
     axes[0, 0].set_title("learning rate", loc="left")

@@ -12,7 +12,7 @@ from nn_ref.figures.style import DIAGRAM_H, DIAGRAM_W, ROLE, fmt, sci
 from nn_ref.graph import Value
 
 
-@figure("gd_1d_convex", slide="Training – Gradient Descent", params={"x0": -3.0, "learning_rate": 0.3, "steps": 10})
+@figure("gd_1d_convex", slide="Training – Gradient Descent")
 def gd_1d_convex(quick=False, x0=-3.0, learning_rate=0.3, steps=10):
     """J(x) = x^2 (J'(x) = 2x) from x0 with ``steps`` updates x <- x - alpha J'(x) of Algorithm 1
     (CRITERIA set to 0 so that exactly ``steps`` updates are drawn, unless one is exactly 0)."""
@@ -76,7 +76,6 @@ def _quartic_grad(x):
 @figure(
     "gd_local_vs_global",
     slide="Training – Gradient Descent (local minimum)",
-    params={"x_starts": [2.0, -2.0], "learning_rate": 0.01, "max_steps": 500, "criteria": 1e-8},
 )
 def gd_local_vs_global(quick=False, x_starts=(2.0, -2.0), learning_rate=0.01, max_steps=500, criteria=1e-8):
     """f(x) = x^4 - 3x^2 + x on [-2.2, 2.2]: Algorithm 1 (stop when |x_new - x_old| < CRITERIA, at most
@@ -143,7 +142,7 @@ def _graph(x, y, z):
     return x, y, z, q, f
 
 
-@figure("computation_graph", slide="Computation Graph for (x+y)*z", params={"x": -2.0, "y": 5.0, "z": -4.0})
+@figure("computation_graph", slide="Computation Graph for (x+y)*z")
 def computation_graph(quick=False, x=-2.0, y=5.0, z=-4.0):
     """The graph q = x + y, f = q * z built from ``graph.Value``; ``f.backward()`` fills every ``.grad``.
     Top: the forward pass (values above the edges); bottom: the backward pass (df/d. below the edges).
@@ -181,28 +180,21 @@ def computation_graph(quick=False, x=-2.0, y=5.0, z=-4.0):
             t = 0.5 if a in "+*" else 0.4  # labels nearer the inputs, where edges are apart
             mx, my = start[0] + t * (end[0] - start[0]), start[1] + t * (end[1] - start[1])
             node = nodes[value_name]
-            if mode == "forward":
+            # the value above the edge (bold in the forward pass), the gradient below it (backward pass)
+            labels = [(+0.13, "bottom", node.data, "FORWARD" if mode == "forward" else "BOUND")]
+            if mode != "forward":
+                labels.append((-0.13, "top", node.grad, "BACKWARD"))
+            for dy, va, number, role in labels:
+                bold = role != "BOUND"
                 ax.text(
                     mx,
-                    my + 0.13,
-                    fmt(node.data),
+                    my + dy,
+                    fmt(number),
                     ha="center",
-                    va="bottom",
-                    color=ROLE["FORWARD"],
-                    fontsize=16,
-                    fontweight="bold",
-                )
-            else:
-                ax.text(mx, my + 0.13, fmt(node.data), ha="center", va="bottom", color=ROLE["BOUND"], fontsize=14)
-                ax.text(
-                    mx,
-                    my - 0.13,
-                    fmt(node.grad),
-                    ha="center",
-                    va="top",
-                    color=ROLE["BACKWARD"],
-                    fontsize=16,
-                    fontweight="bold",
+                    va=va,
+                    color=ROLE[role],
+                    fontsize=16 if bold else 14,
+                    fontweight="bold" if bold else "normal",
                 )
         if mode == "forward":
             ax.set_title(

@@ -117,7 +117,6 @@ def _init_distributions(sigma, quick, m, seed):
 @figure(
     "init_tanh_normal_0p01",
     slide="Activation: tanh - Initializer: Normal σ = 0.01 - Epoch 0",
-    params={"sigma": 0.01, "m": 1000},
     seed=0,
 )
 def init_tanh_normal_0p01(quick=False, sigma=0.01, m=1000, seed=0):
@@ -129,7 +128,6 @@ def init_tanh_normal_0p01(quick=False, sigma=0.01, m=1000, seed=0):
 @figure(
     "init_tanh_normal_1p00",
     slide="Activation: tanh - Initializer: Normal σ = 1.00 - Epoch 0",
-    params={"sigma": 1.0, "m": 1000},
     seed=0,
 )
 def init_tanh_normal_1p00(quick=False, sigma=1.0, m=1000, seed=0):
@@ -145,7 +143,7 @@ INITIALIZERS = (
 )
 
 
-@figure("init_xavier_he", slide="Popular Weight Initializers", params={"m": 1000, "seeds": [0, 1, 2, 3, 4]}, seed=0)
+@figure("init_xavier_he", slide="Popular Weight Initializers", seed=0)
 def init_xavier_he(quick=False, m=1000, seeds=(0, 1, 2, 3, 4), seed=0):
     """The same network at epoch 0 under normal(0, 0.01) (tanh), Xavier/Glorot (tanh) and He (ReLU)
     weights: the standard deviation of A[l] and of dW[l] per hidden layer, for each of ``seeds``

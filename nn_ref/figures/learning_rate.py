@@ -38,7 +38,6 @@ LR_PANELS = (
 @figure(
     "lr_too_small_good_large",
     slide="Learning rate: large value vs small value",
-    params={"theta0": -3.0, "learning_rates": [0.05, 0.3, 1.05], "steps": 10},
 )
 def lr_too_small_good_large(quick=False, theta0=-3.0, learning_rates=(0.05, 0.3, 1.05), steps=10):
     """J(theta) = theta^2 from theta0, ``steps`` gradient-descent updates theta <- theta - eta * 2 theta
@@ -147,14 +146,6 @@ def _decay_schedules(lr0, t_max, inverse_gamma, exp_gamma, milestones, step_gamm
 @figure(
     "lr_decay_schedules",
     slide="Learning rate schedule",
-    params={
-        "lr0": 0.1,
-        "t_max": 100,
-        "inverse_gamma": 0.1,
-        "exp_gamma": 0.05,
-        "milestones": [30, 60, 90],
-        "step_gamma": 0.1,
-    },
 )
 def lr_decay_schedules(
     quick=False, lr0=0.1, t_max=100, inverse_gamma=0.1, exp_gamma=0.05, milestones=(30, 60, 90), step_gamma=0.1
@@ -230,7 +221,6 @@ def lr_decay_schedules(
 @figure(
     "clr_triangular",
     slide="Cyclical Learning Rate",
-    params={"base_lr": 0.001, "max_lr": 0.006, "step_size": 2000, "iterations": 12000, "exp_range_gamma": 0.99994},
 )
 def clr_triangular(quick=False, base_lr=0.001, max_lr=0.006, step_size=2000, iterations=12000, exp_range_gamma=0.99994):
     """Smith 2015's cyclical policies from ``nn_ref.schedules.cyclical``: triangular, triangular2 and
@@ -414,17 +404,6 @@ def _mean_std(values):
 @figure(
     "clr_table",
     slide="Cyclical Learning Rate",
-    params={
-        "layer_dims": [64, 64, 10],
-        "batch_size": 32,
-        "epochs": 40,
-        "base_lr": 0.05,
-        "max_lr": 0.3,
-        "step_epochs": 4,
-        "smith_gamma": 0.99994,
-        "smith_step": 2000,
-        "seeds": [0, 1, 2, 3, 4],
-    },
     seed=0,
 )
 def clr_table(

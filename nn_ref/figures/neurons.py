@@ -56,7 +56,6 @@ def _closed_form(name, z, alpha):
 @figure(
     "activation_functions",
     slide="Neuron's Activation Functions",
-    params={"z_min": -5.0, "z_max": 5.0, "alpha": 0.1, "points": 1001},
 )
 def activation_functions(quick=False, z_min=-5.0, z_max=5.0, alpha=0.1, points=1001):
     """sigmoid, tanh, ReLU and leaky ReLU on z in [z_min, z_max], from nn-ref's forward functions,
@@ -91,7 +90,6 @@ def activation_functions(quick=False, z_min=-5.0, z_max=5.0, alpha=0.1, points=1
 @figure(
     "activation_derivatives",
     slide="Activation Functions Derivatives",
-    params={"z_min": -6.0, "z_max": 6.0, "alpha": 0.1, "per_unit": 100},
 )
 def activation_derivatives(quick=False, z_min=-6.0, z_max=6.0, alpha=0.1, per_unit=100):
     """g'(z) of sigmoid, tanh, ReLU and leaky ReLU from nn-ref's backward functions on a grid of step
@@ -161,7 +159,7 @@ def _arrow(ax, start, end, **kwargs):
     ax.add_patch(FancyArrowPatch(start, end, **style))
 
 
-@figure("artificial_neuron", slide="Artificial Neuron", params={"n_inputs": 3, "x": [1.0, -2.0, 0.5]}, seed=0)
+@figure("artificial_neuron", slide="Artificial Neuron", seed=0)
 def artificial_neuron(quick=False, n_inputs=3, x=(1.0, -2.0, 0.5), seed=0):
     """The neuron x1..xn -> weights w1..wn -> sum (+ b) -> A(Z) -> Y-hat, drawn from a real one-unit layer
     ``initialize_parameters([n_inputs, 1])``; the example numbers below it are computed by
@@ -235,7 +233,7 @@ def artificial_neuron(quick=False, n_inputs=3, x=(1.0, -2.0, 0.5), seed=0):
     }
 
 
-@figure("feedforward_network", slide="Neural Network Definition", params={"layer_dims": [3, 4, 4, 1]}, seed=0)
+@figure("feedforward_network", slide="Neural Network Definition", seed=0)
 def feedforward_network(quick=False, layer_dims=(3, 4, 4, 1), seed=0):
     """The network of ``layer_dims`` drawn from ``initialize_parameters(layer_dims)``: one edge per entry
     of each W[l] (edge j <- k for W[l][j, k]), filled nodes for ReLU hidden units, an open node for the
@@ -291,7 +289,7 @@ def feedforward_network(quick=False, layer_dims=(3, 4, 4, 1), seed=0):
     }
 
 
-@figure("vanishing_gradient_chain", slide="Vanishing and Exploding Gradients", params={"r": 10, "w": 1.0, "x": 1.0})
+@figure("vanishing_gradient_chain", slide="Vanishing and Exploding Gradients")
 def vanishing_gradient_chain(quick=False, r=10, w=1.0, x=1.0):
     """A chain of r layers of one sigmoid neuron each (W[l] = [[w]], b[l] = 0), L = h_r: forward with
     ``network.forward``, then ``linear_activation_backward`` layer by layer from dL/dh_r = 1. Each layer

@@ -55,7 +55,7 @@ def _regression_gd(X, Y, steps):
     return res["f"], lr, cost(theta_star)
 
 
-@figure("normalization", slide="Normalizing Input Data", params={"m": 200, "steps": 300}, seed=0)
+@figure("normalization", slide="Normalizing Input Data", seed=0)
 def normalization(quick=False, m=200, steps=300, seed=0):
     """Raw, min-max and standardized versions of a 2-D data set (scalers fitted on the 80% training
     split only, applied to both splits), and the cost of batch gradient descent on a linear
@@ -237,14 +237,6 @@ def _bn_run(layer_dims, learning_rate, batch_size, epochs, unit, use_bn, data, p
 @figure(
     "batchnorm",
     slide="Batch normalization",
-    params={
-        "layer_dims": [64, 100, 100, 100, 10],
-        "learning_rate": 0.5,
-        "batch_size": 60,
-        "epochs": 50,
-        "unit": 0,
-        "seeds": [0, 1, 2, 3, 4],
-    },
     seed=0,
 )
 def batchnorm(

@@ -28,7 +28,7 @@ def _cell(ax, x, y, value, vmax, cmap, w=1.0, h=1.0, text=True, fontsize=14):
         )
 
 
-@figure("tensors", slide="Tensors", params={"n": 64, "matrix_shape": [8, 8], "tensor_shape": [4, 4, 4]})
+@figure("tensors", slide="Tensors")
 def tensors(quick=False, n=64, matrix_shape=(8, 8), tensor_shape=(4, 4, 4)):
     """One array of n elements (0 .. n-1) seen as a vector, a matrix and a 3-D tensor: the three views
     are ``reshape``s of the same buffer, and every shape and cell is read from those arrays."""
@@ -99,7 +99,6 @@ def tensors(quick=False, n=64, matrix_shape=(8, 8), tensor_shape=(4, 4, 4)):
 @figure(
     "regression_example",
     slide="Linear Regression Example",
-    params={"m": 100, "layer_dims": [1, 10, 1], "learning_rate": 0.2, "steps": 200},
     seed=0,
 )
 def regression_example(quick=False, m=100, layer_dims=(1, 10, 1), learning_rate=0.2, steps=200, seed=0):
@@ -170,7 +169,6 @@ def _sse_training(X, Y, parameters, learning_rate, iterations, train_biases):
 @figure(
     "pytorch_examples_loss",
     slide="Autograd / NN examples",
-    params={"N": 64, "layer_dims": [1000, 100, 10], "lr_autograd": 1e-6, "lr_nn": 1e-4, "iterations": 500},
     seed=0,
 )
 def pytorch_examples_loss(
