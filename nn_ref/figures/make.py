@@ -35,6 +35,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+import nn_ref  # noqa: E402
 from nn_ref.figures import FIGURES  # noqa: E402
 from nn_ref.figures._registry import DEFAULT_BACKEND, STYLE, to_jsonable  # noqa: E402
 from nn_ref.figures.style import PANEL_H, PANEL_W  # noqa: E402
@@ -118,7 +119,7 @@ def environment(backend=DEFAULT_BACKEND, dpi=DEFAULT_DPI):
     return {
         "nn_ref_commit": commit or None,
         "nn_ref_uncommitted_changes": (bool(status) if status is not None else None),
-        "nn_ref_version": _version("nn-ref"),
+        "nn_ref_version": nn_ref.__version__,  # the source's own (installed metadata can be stale)
         "numpy": _version("numpy"),
         "numba": _version("numba"),
         "matplotlib": _version("matplotlib"),
