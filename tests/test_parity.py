@@ -70,32 +70,17 @@ def test_linear_backward(backend, data):
     kc.check_linear_backward(get_backend(backend), n, n_prev, m, dtype, seed)
 
 
+@pytest.mark.parametrize(
+    "check",
+    [kc.check_activations, kc.check_costs, kc.check_in_place, kc.check_batchnorm],
+    ids=["activations_softmax_row_sums", "costs_and_gradients", "in_place_ops", "batchnorm"],
+)
 @EXAMPLES
 @given(data=st.data())
-def test_activations_softmax_row_sums(backend, data):
+def test_elementwise_and_row_ops(backend, check, data):
+    """Activations, softmax, row sums, costs and their gradients, the in-place ops, batch norm (m >= 2)."""
     (n, m), dtype, seed = data.draw(case(backend, 2))
-    kc.check_activations(get_backend(backend), n, m, dtype, seed)
-
-
-@EXAMPLES
-@given(data=st.data())
-def test_costs_and_gradients(backend, data):
-    (n, m), dtype, seed = data.draw(case(backend, 2))
-    kc.check_costs(get_backend(backend), n, m, dtype, seed)
-
-
-@EXAMPLES
-@given(data=st.data())
-def test_in_place_ops(backend, data):
-    (n, m), dtype, seed = data.draw(case(backend, 2))
-    kc.check_in_place(get_backend(backend), n, m, dtype, seed)
-
-
-@EXAMPLES
-@given(data=st.data())
-def test_batchnorm(backend, data):
-    (n, m), dtype, seed = data.draw(case(backend, 2))
-    kc.check_batchnorm(get_backend(backend), n, max(m, 2), dtype, seed)
+    check(get_backend(backend), n, max(m, 2) if check is kc.check_batchnorm else m, dtype, seed)
 
 
 @EXAMPLES
