@@ -231,10 +231,10 @@ class Trainer:
             A = AL if l == L else caches[l][0][0]  # A[l] is the next layer's A_prev
             if not np.all(np.isfinite(self.to_host(A))):
                 return f"layer {l} (A{l} has non-finite values)"
-        # nothing is NaN/inf yet, but the cost overflowed: name the layer holding the largest value
+        # nothing is NaN/inf yet (the cost exploded while staying finite): name the layer holding the largest value
         sizes = [(float(np.max(np.abs(self.to_host(AL if l == L else caches[l][0][0])))), l) for l in range(1, L + 1)]
         biggest, l = max(sizes)
-        return f"none yet, but the cost overflowed: layer {l} holds the largest activation, |A{l}| = {biggest:.3g}"
+        return f"no NaN or inf yet; the largest activation is in layer {l}, max |A{l}| = {biggest:.3g}"
 
     def _update(self, group):
         """One update from a group of k mini-batches. Returns (cost, accuracy, lr) of the update."""
