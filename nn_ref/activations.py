@@ -151,7 +151,7 @@ BACKWARD = {
 
 
 def activation_forward(Z, activation, alpha=0.01, backend=None):
-    """A = g(Z) and its cache for the activation named ``activation`` (one of ACTIVATIONS)."""
+    """A = g(Z) and its cache for the activation named ``activation`` (one of ACTIVATIONS).  Z, A: (n[l], m)."""
     if activation not in FORWARD:
         raise ValueError(f"activation: expected one of {ACTIVATIONS}, got {activation!r}")
     if activation == "leaky_relu":
@@ -160,7 +160,8 @@ def activation_forward(Z, activation, alpha=0.01, backend=None):
 
 
 def activation_backward(dA, cache, activation, backend=None):
-    """dZ = dA * g'(Z) for the activation named ``activation``, from the cache of ``activation_forward``."""
+    """dZ = dA * g'(Z) for the activation named ``activation``, from the cache of ``activation_forward``.
+    dA, dZ: (n[l], m)."""
     if activation not in BACKWARD:
         raise ValueError(f"activation: expected one of {ACTIVATIONS}, got {activation!r}")
     return BACKWARD[activation](dA, cache, backend)

@@ -22,6 +22,7 @@ The slide's Algorithm 1 on a plain function is ``nn_ref.descent.gradient_descent
 
 import numpy as np
 
+from nn_ref import network
 from nn_ref._checks import (
     check_gradients,
     check_learning_rate,
@@ -78,14 +79,9 @@ class SGD:
     name = "sgd"
 
     def step(self, parameters, grads, learning_rate, backend=None):
-        """One update, in place. parameters {"W1": ...}, grads {"dW1": ...} with equal shapes."""
-        check_learning_rate(learning_rate)
-        K = accelerated(backend)
-        for _, theta, dtheta in _pairs(parameters, grads):
-            if K is not None:  # numba CPU / CUDA: the same formula, in place on the backend's arrays
-                K.update(theta, dtheta, learning_rate)
-            else:
-                theta -= learning_rate * dtheta
+        """One update, in place: the lecture's ``network.update_parameters`` (W[l] <- W[l] - lr dW[l], ...).
+        parameters {"W1": (n[1], n[0]), ...}, grads {"dW1": ...} with the parameters' shapes."""
+        network.update_parameters(parameters, grads, learning_rate, backend)
 
     def state_dict(self):
         return {}
