@@ -7,6 +7,8 @@ m >= 1, labels that fit the loss, sizes, learning rates and hyperparameters. A c
 (``check_finite``, ``check_labels``) costs one pass over the array.
 """
 
+import math
+
 import numpy as np
 
 
@@ -78,15 +80,13 @@ def check_finite(name, array):
     if hasattr(array, "copy_to_host"):  # a GPU array: checked on the host before it went there
         return
     a = np.asarray(array)
-    if a.dtype.kind in "fc" and not np.all(np.isfinite(a)):
+    if a.dtype.kind in "fc" and not np.isfinite(a).all():
         index = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
         raise ValueError(f"{name}: expected finite values, got {a[index]} at index {index}")
 
 
 def check_positive_finite(name, value):
     """Raise ValueError unless ``value`` is a real number > 0 and finite (learning rates, eps, ...)."""
-    import math
-
     try:
         ok = math.isfinite(float(value)) and float(value) > 0
     except (TypeError, ValueError):
@@ -168,6 +168,8 @@ def check_labels(name, Y, loss):
     real for mse and l1. Names the first bad entry (host arrays only; one pass over Y)."""
     if not _on_host(Y) or loss not in ("cross_entropy", "categorical_cross_entropy"):
         return
+    if Y.size and Y.min() >= 0 and Y.max() <= 1 and (loss == "cross_entropy" or _one_hot_sums(Y)):
+        return  # the common case, proved by reductions alone; the entry-by-entry search below names the bad one
     bad = np.argwhere(~((Y >= 0) & (Y <= 1)))
     if len(bad):
         index = tuple(int(i) for i in bad[0])
@@ -175,10 +177,19 @@ def check_labels(name, Y, loss):
         raise ValueError(f"{name}: {loss} expects {want}, got {Y[index]} at index {index}")
     if loss == "categorical_cross_entropy":
         sums = Y.sum(axis=0)
-        bad = np.argwhere(np.abs(sums - 1) > 1e-4)
+        bad = np.argwhere(np.abs(sums - 1) > ONE_HOT_TOL)
         if len(bad):
             j = int(bad[0][0])
             raise ValueError(
                 f"{name}: categorical_cross_entropy expects one-hot columns (summing to 1), "
                 f"got column {j} summing to {sums[j]:g}"
             )
+
+
+ONE_HOT_TOL = 1e-4  # how far a one-hot column's sum may be from 1 (float32 soft labels round)
+
+
+def _one_hot_sums(Y):
+    """True when every column of Y sums to 1 within ONE_HOT_TOL."""
+    sums = Y.sum(axis=0)
+    return bool(sums.min() >= 1 - ONE_HOT_TOL and sums.max() <= 1 + ONE_HOT_TOL)

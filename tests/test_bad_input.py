@@ -11,7 +11,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nn_ref import batchnorm, cli, datasets, gradcheck, graph, init, network, normalize, optim, regression, train
+from nn_ref import (
+    _checks,
+    batchnorm,
+    cli,
+    datasets,
+    gradcheck,
+    graph,
+    init,
+    network,
+    normalize,
+    optim,
+    regression,
+    train,
+)
 from nn_ref.modelfile import FORMAT, check_writable, load_model, save_model
 
 
@@ -270,6 +283,16 @@ LABEL_CASES = {
 def test_labels_fit_the_loss(case):
     fn, parts = LABEL_CASES[case]
     _raises(ValueError, fn, *parts)
+
+
+@pytest.mark.parametrize("bad", [NAN, 0.5, 1.5])
+def test_one_hot_label_check_names_the_bad_entry(bad):
+    # the fast path (min, max, column sums) must not let a NaN or a column that does not sum to 1 through
+    Y = np.eye(3)[:, [0, 1, 2, 0, 1]]
+    Y[1, 3] = bad
+    parts = ["column 3"] if 0 <= bad <= 1 else [_fmt(bad), "index (1, 3)"]
+    _raises(ValueError, lambda: _checks.check_labels("Y", Y, "categorical_cross_entropy"), "Y", "one-hot", *parts)
+    _checks.check_labels("Y", np.eye(3)[:, [0, 1, 2, 0, 1]], "categorical_cross_entropy")
 
 
 def test_any_real_label_for_mse_and_l1_and_soft_binary_labels():

