@@ -236,8 +236,11 @@ class Trainer:
         biggest, l = max(sizes)
         return f"no NaN or inf yet; the largest activation is in layer {l}, max |A{l}| = {biggest:.3g}"
 
-    def _update(self, group):
-        """One update from a group of k mini-batches. Returns (cost, accuracy, lr) of the update."""
+    def update(self, group):
+        """One update of ``fit`` from ``group``, a list of k mini-batches (Xb, Yb): forward, cost and backward per
+        mini-batch, their gradients accumulated (weighted by size) when k > 1, one optimizer step at lr(t).
+        Returns (cost, accuracy, lr) of the update. ``fit`` runs whole epochs of these; an app that shows
+        training update by update (the playground) calls it directly."""
         B, lr = self.B, float(self.lr(self.t))
         check_learning_rate(lr, self.t)
         if self.fused:
@@ -381,7 +384,7 @@ class Trainer:
                     epoch_cost = 0.0
                     for start in range(0, len(batches), k):
                         group = batches[start : start + k]
-                        cost, acc, lr = self._update(group)
+                        cost, acc, lr = self.update(group)
                         h["cost"].append(cost)
                         h["accuracy"].append(acc)
                         h["lr"].append(lr)

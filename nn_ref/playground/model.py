@@ -302,10 +302,10 @@ class Playground:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # the trainer checks the cost
             for _ in range(int(n)):
                 try:
-                    # Trainer._update: the one update of Trainer.fit (forward, cost, backward, accumulate k
+                    # Trainer.update: the one update of Trainer.fit (forward, cost, backward, accumulate k
                     # mini-batches, optimizer step at lr(t)) -- fit itself only runs whole epochs
                     group, ends_epoch = next(self._groups)
-                    cost, _, _ = self.trainer._update(group)
+                    cost, _, _ = self.trainer.update(group)
                 except (DivergenceError, ValueError, FloatingPointError) as exc:
                     self.error = str(exc)
                     break
