@@ -313,6 +313,7 @@ def run(
                 row["over_floor"] = row["median_us"] / rows["gemm-floor"]["median_us"]
         entry = {"config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in case.items()}, "rows": rows}
         if compile_times and "cpu" in runners:
+            time.sleep(settle_s)  # the rows' thread pools go idle first: a compile shares the two cores with nothing
             entry["cpu_compile_s"] = _compile_times(cname)
             if with_layers:
                 entry["cpu_layers_compile_s"] = _compile_times(cname, runner="layers")
