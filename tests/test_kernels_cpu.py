@@ -23,8 +23,8 @@ def test_linear_both_product_paths(n, n_prev, m, dtype):
 
 
 def test_parallel_twins():
-    """Arrays of >= PARALLEL_MIN_WORK elements take the prange twins (epilogue, activation backward, update,
-    axpby, fill, adam_update): still equal to the oracle."""
+    """Arrays of >= PARALLEL_MIN_WORK elements take the prange twins (epilogue, activation backward, axpby, fill,
+    adam_update; update is BLAS's ?axpy at every size): still equal to the oracle."""
     n = 2048
     assert n * n >= CPU.PARALLEL_MIN_WORK
     Z, dA = kc.draw_arrays(1, np.float64, (n, n), (n, n))
@@ -36,7 +36,7 @@ def test_parallel_twins():
         )
     kc.check_in_place(CPU, n, n, np.float64, 2)
     kc.check_linear_forward(CPU, n, 3, n, "tanh", np.float32, 3)
-    assert all(len(k.signatures) >= 1 for k in (elementwise.EPILOGUE[1], elementwise.UPDATE[1], elementwise.FILL[1]))
+    assert all(len(k.signatures) >= 1 for k in (elementwise.EPILOGUE[1], elementwise.AXPBY[1], elementwise.FILL[1]))
 
 
 def test_one_specialization_per_dtype():
@@ -113,3 +113,17 @@ def test_train_step_checks_theta_and_the_optimizer_state():
     before = theta.copy()
     CPU.train_step(*args)  # the errors above left theta untouched; this step moves it
     assert not np.allclose(theta, before)
+
+
+@pytest.mark.parametrize("lr", [0.0, 0.25])
+@pytest.mark.parametrize("dtype", kc.DTYPES)
+def test_update_in_place_keeps_nan_at_any_learning_rate(lr, dtype):
+    """update is BLAS's ?axpy, which returns at once for a zero scale: lr = 0 must still turn a NaN gradient
+    into a NaN parameter, as param - 0 * grad does in NumPy."""
+    W = np.arange(12, dtype=dtype).reshape(3, 4)
+    dW = np.ones((3, 4), dtype=dtype)
+    dW[1, 2] = np.nan
+    expected = W - dtype(lr) * dW
+    assert CPU.update(W, dW, lr) is W
+    np.testing.assert_array_equal(W, expected)
+    assert np.isnan(W[1, 2])

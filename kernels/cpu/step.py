@@ -62,8 +62,8 @@ def buffers(work, dims, m):
 
 @kernel(inline="always")  # into each step: numba re-optimizes every library it links, once per level
 def forward_and_delta(X, Y, theta, dims, work, hidden, output, loss, alpha, tiny):
-    """The forward pass into ``work``, the cost J (returned), and dZ[L] into the dZ buffer (AL - Y where the
-    chain rule collapses, else dA[L] g'(Z[L]) through the dA buffer)."""
+    """The forward pass into ``work``, the cost J, and dZ[L] into the dZ buffer (AL - Y where the chain rule
+    collapses, else dA[L] g'(Z[L]) through the dA buffer). Returns (J, dZ[L] (n[L], m), its dZ and dA buffers)."""
     L = dims.shape[0] - 1
     m = X.shape[1]
     A_prev = X
@@ -87,18 +87,15 @@ def forward_and_delta(X, Y, theta, dims, work, hidden, output, loss, alpha, tiny
             softmax_backward(dA, AL, dZ)
         else:
             activation_backward(dA, ZL, dZ, output, alpha)
-    return J
+    return J, dZ, dZbuf, dAbuf
 
 
 @kernel(fastmath=True)  # its own arithmetic: the inlined W^T dZ loops
 def sgd_step(X, Y, theta, dims, hidden, output, loss, learning_rate, alpha, tiny, work):
     """One SGD step on theta (in place); returns J before the update."""
-    J = forward_and_delta(X, Y, theta, dims, work, hidden, output, loss, alpha, tiny)
+    J, dZ, dZbuf, dAbuf = forward_and_delta(X, Y, theta, dims, work, hidden, output, loss, alpha, tiny)
     m = X.shape[1]
-    L = dims.shape[0] - 1
-    dZbuf, dAbuf = buffers(work, dims, m)
-    dZ = dZbuf[: dims[L] * m].reshape((dims[L], m))
-    for l in range(L, 0, -1):
+    for l in range(dims.shape[0] - 1, 0, -1):
         W, b = layer_parameters(theta, dims, l)
         if l > 1:
             Z_prev, A_prev = layer_activations(work, dims, m, l - 1)
@@ -137,12 +134,9 @@ def optimizer_step(
 ):
     """One momentum (state s1 = v) or Adam (s1 = m, s2 = v; c1 = 1 - beta1^t, c2 = 1 - beta2^t) step on theta,
     in place, with the flat gradient written to ``grad``; returns J before the update."""
-    J = forward_and_delta(X, Y, theta, dims, work, hidden, output, loss, alpha, tiny)
+    J, dZ, dZbuf, dAbuf = forward_and_delta(X, Y, theta, dims, work, hidden, output, loss, alpha, tiny)
     m = X.shape[1]
-    L = dims.shape[0] - 1
-    dZbuf, dAbuf = buffers(work, dims, m)
-    dZ = dZbuf[: dims[L] * m].reshape((dims[L], m))
-    for l in range(L, 0, -1):
+    for l in range(dims.shape[0] - 1, 0, -1):  # layer L down to 1
         W, b = layer_parameters(theta, dims, l)
         dW, db = layer_parameters(grad, dims, l)
         has_prev = l > 1  # dA[0] = W1^T dZ1 is not needed: an empty view stands in for it
