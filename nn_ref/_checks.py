@@ -162,34 +162,28 @@ def check_data(name, array, n=None):
     check_finite(name, array)
 
 
+ONE_HOT_TOL = 1e-4  # how far a one-hot column's sum may be from 1 (float32 soft labels round)
+
+
 def check_labels(name, Y, loss):
     """Raise ValueError unless labels ``Y`` (n[L], m) fit ``loss``: values in [0, 1] (0/1 classes) for
     cross_entropy; columns of values >= 0 summing to 1 (one-hot) for categorical_cross_entropy; any finite
-    real for mse and l1. Names the first bad entry (host arrays only; one pass over Y)."""
+    real for mse and l1. Names the first bad entry or column (host arrays only; Y.min() and Y.max() prove the
+    range, and only a Y out of range, or holding NaN, is searched entry by entry)."""
     if not _on_host(Y) or loss not in ("cross_entropy", "categorical_cross_entropy"):
         return
-    if Y.size and Y.min() >= 0 and Y.max() <= 1 and (loss == "cross_entropy" or _one_hot_sums(Y)):
-        return  # the common case, proved by reductions alone; the entry-by-entry search below names the bad one
-    bad = np.argwhere(~((Y >= 0) & (Y <= 1)))
-    if len(bad):
-        index = tuple(int(i) for i in bad[0])
-        want = "0/1 labels (values in [0, 1])" if loss == "cross_entropy" else "one-hot columns (values in [0, 1])"
-        raise ValueError(f"{name}: {loss} expects {want}, got {Y[index]} at index {index}")
+    if not (Y.size and Y.min() >= 0 and Y.max() <= 1):
+        bad = np.argwhere(~((Y >= 0) & (Y <= 1)))
+        if len(bad):
+            index = tuple(int(i) for i in bad[0])
+            want = "0/1 labels (values in [0, 1])" if loss == "cross_entropy" else "one-hot columns (values in [0, 1])"
+            raise ValueError(f"{name}: {loss} expects {want}, got {Y[index]} at index {index}")
     if loss == "categorical_cross_entropy":
         sums = Y.sum(axis=0)
-        bad = np.argwhere(np.abs(sums - 1) > ONE_HOT_TOL)
-        if len(bad):
-            j = int(bad[0][0])
+        off = np.abs(sums - 1) > ONE_HOT_TOL
+        if off.any():
+            j = int(off.argmax())
             raise ValueError(
                 f"{name}: categorical_cross_entropy expects one-hot columns (summing to 1), "
                 f"got column {j} summing to {sums[j]:g}"
             )
-
-
-ONE_HOT_TOL = 1e-4  # how far a one-hot column's sum may be from 1 (float32 soft labels round)
-
-
-def _one_hot_sums(Y):
-    """True when every column of Y sums to 1 within ONE_HOT_TOL."""
-    sums = Y.sum(axis=0)
-    return bool(sums.min() >= 1 - ONE_HOT_TOL and sums.max() <= 1 + ONE_HOT_TOL)
