@@ -1,15 +1,418 @@
-"""Shape and value checks with messages that name what was expected and what was given.
+"""Contracts, declared once where a function is defined, enforced by one mechanism, the same on every backend.
 
-Nothing in nn-ref is silently broadcast: a ``(m,)`` label vector where ``(1, m)`` is expected
-is an error, not a quiet outer product. Nor is a wrong value silently computed with: the public functions
-call these checks once, at their top (never inside a loop), for dtypes (float32/float64 only), finite data,
-m >= 1, labels that fit the loss, sizes, learning rates and hyperparameters. A check that reads every entry
-(``check_finite``, ``check_labels``) costs one pass over the array.
+A lecture function states what it accepts in the lecture's notation, on the line above its ``def``::
+
+    @checked(W="n n_prev", b="n 1", A_prev="n_prev m")    # named sizes must agree across the arguments
+    def linear_forward(A_prev, W, b, backend=None):
+        ...the formula...
+
+An array argument's declaration is its shape, one name or number per axis. A name is bound by the first
+argument (in declaration order) that has it and must then match everywhere; a number must match exactly; each
+size is >= 1. Every declared array must be a float32 or float64 array (a list, an int array, complex, object,
+float16 are refused: nothing is converted behind your back, the same on every backend), and all the declared
+arrays of one call share one dtype. ``finite`` after the shape refuses NaN and inf (one pass over the data, at
+the boundary only); without it NaN and inf go through as NumPy sends them (they show in the result, never
+hidden). Other declarations are small objects below: ``one_of(...)``, ``positive``, ``in_range(lo, hi)``,
+``PARAMETERS`` (W1, b1, ..., WL, bL with no gaps), ``probabilities``/``labels`` (value domains of a loss).
+
+Checks run once, at the boundary: when a checked function calls another (forward calls
+linear_activation_forward), the inner call goes straight to its body. The boundary also resolves ``backend=``
+once (the argument, else $NN_REF_BACKEND, else "numpy") and passes it down. Every message names the argument,
+what was expected and what was given. The cost per call is in ``nn-ref bench`` (the ``checks`` row).
 """
 
+import contextlib
+import functools
+import inspect
 import math
+import numbers
+import os
+import threading
 
 import numpy as np
+
+CONTRACTS = {}  # "module.function" -> Contract: every declaration, for the generated tests and the docs
+_boundary = threading.local()  # .inside: a checked function is running (its inner calls are already checked)
+_KEYWORDS = ("finite", "real", "or", "None")
+
+
+class Array:
+    """An array argument: its shape as names or numbers per axis ("n_prev m"), float32 or float64;
+    ``finite`` refuses NaN and inf; ``or None`` lets it be None."""
+
+    def __init__(self, text):
+        self.text = text
+        words = text.split()
+        self.finite = "finite" in words
+        self.real = "real" in words  # any real dtype (labels to compare with): bool, int or float
+        self.optional = text.endswith("or None")
+        self.axes = tuple(int(w) if w.isdigit() else w for w in words if w not in _KEYWORDS)
+
+    def check(self, name, value, state, read):
+        check_array(name, value, self, state)
+
+    def __repr__(self):
+        return repr(self.text)
+
+
+class OneOf:
+    """A name from a fixed registry (an activation, a loss, a mode)."""
+
+    def __init__(self, choices):
+        self.choices = tuple(choices)
+
+    def check(self, name, value, state, read):
+        check_choice(name, value, self.choices)
+
+    def __repr__(self):
+        return f"one_of{self.choices}"
+
+
+class Value:
+    """A scalar option checked by ``rule(name, value)`` (one of the check_... functions below)."""
+
+    def __init__(self, rule, text):
+        self.rule, self.text = rule, text
+
+    def check(self, name, value, state, read):
+        self.rule(name, value)
+
+    def __repr__(self):
+        return self.text
+
+
+def one_of(choices):
+    """Declare a name from ``choices``."""
+    return OneOf(choices)
+
+
+def in_range(low, high, high_closed=False):
+    """Declare a number in [low, high) (or [low, high])."""
+    return Value(
+        lambda name, v: check_range(name, v, low, high, high_closed), f"in [{low}, {high}{']' if high_closed else ')'}"
+    )
+
+
+positive = Value(lambda name, v: check_positive_finite(name, v), "positive finite")
+
+
+def at_least(minimum):
+    """Declare an integer >= ``minimum``."""
+    return Value(lambda name, v: check_positive_int(name, v, minimum), f"integer >= {minimum}")
+
+
+class Fields:
+    """A tuple argument (a cache) whose items are declared by name; None declares an item left unchecked."""
+
+    def __init__(self, **items):
+        self.items = {k: Array(v) if isinstance(v, str) else v for k, v in items.items()}
+
+    def __repr__(self):
+        return "(" + ", ".join(f"{k}={v!r}" for k, v in self.items.items()) + ")"
+
+    def check(self, name, value, state, read):
+        if not isinstance(value, tuple) or len(value) != len(self.items):
+            got = f"a tuple of {len(value)}" if isinstance(value, tuple) else type(value).__name__
+            raise TypeError(f"{name}: expected the tuple {self!r}, got {got}")
+        for (field, spec), item in zip(self.items.items(), value):
+            if spec is None or (item is None and getattr(spec, "optional", False)):
+                continue
+            spec.check(f"{name}.{field}", item, state, read)
+
+
+def fields(**items):
+    """Declare a tuple (a cache) item by item: ``fields(A_prev="n_prev m", W="n n_prev", b="n 1 or None")``."""
+    return Fields(**items)
+
+
+class ListOf:
+    """A list of ``spec`` items, as many as ``length(state)`` says (None: any number >= 1). Item l (from 0)
+    sees the size n{l + 1} as ``n`` (a per-hidden-layer list such as ``bn_params``)."""
+
+    def __init__(self, spec, what, length=None):
+        self.spec, self.what, self.length = spec, what, length
+
+    def __repr__(self):
+        return f"[{self.spec!r}, ...] ({self.what})"
+
+    def check(self, name, value, state, read):
+        if value is None:
+            return
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"{name}: expected a list ({self.what}), got {type(value).__name__}")
+        want = self.length(state) if self.length else None
+        if (want is not None and len(value) != want) or (want is None and not value):
+            raise ValueError(
+                f"{name}: expected {want if want is not None else '>= 1'} items ({self.what}), got {len(value)}"
+            )
+        for i, item in enumerate(value):
+            sub = dict(state, n=state[f"n{i + 1}"]) if f"n{i + 1}" in state else dict(state)
+            self.spec.check(f"{name}[{i}]", item, sub, read)
+
+
+def list_of(spec, what, length=None):
+    """Declare a list of ``spec`` (``length(state)`` items, or any number >= 1)."""
+    return ListOf(spec, what, length)
+
+
+class Grads:
+    """{"dW1", "db1", ...}: "d" + key for every key of the call's ``parameters``, each with that parameter's
+    shape and dtype (declared after ``parameters``)."""
+
+    def __repr__(self):
+        return "GRADS"
+
+    def check(self, name, grads, state, read):
+        if not isinstance(grads, dict):
+            raise TypeError(f"{name}: expected a dict {{'dW1': ..., 'db1': ..., ...}}, got {type(grads).__name__}")
+        for key, param in read("parameters").items():
+            if "d" + key not in grads:
+                raise ValueError(f"{name}: expected 'd{key}' for parameter {key!r}, got keys {sorted(grads)}")
+            spec = _PARAM_SPECS.get(key) or _PARAM_SPECS.setdefault(key, Array(" ".join(f"{key}_{i}" for i in "01")))
+            state[f"{key}_0"], state[f"{key}_1"] = param.shape
+            check_array(f"d{key}", grads["d" + key], spec, state)
+
+
+GRADS = Grads()
+
+
+class Caches:
+    """The caches of ``forward``: a list of L >= 1 per-layer tuples, the last one's Z of AL's shape (nL, m)."""
+
+    def __repr__(self):
+        return "CACHES"
+
+    def check(self, name, caches, state, read):
+        if not isinstance(caches, list) or not caches:
+            got = "an empty list" if isinstance(caches, list) else type(caches).__name__
+            raise TypeError(f"{name}: expected the list of per-layer caches from forward, got {got}")
+        for l, cache in enumerate(caches, 1):
+            if not isinstance(cache, tuple) or len(cache) != 5:
+                raise TypeError(
+                    f"{name}[{l - 1}]: expected the 5-tuple cache of layer {l} from forward, got {cache!r:.60}"
+                )
+        check_array(f"{name}[-1].Z", caches[-1][1], _LAST_Z, state)
+
+
+CACHES = Caches()
+_LAST_Z = Array("nL m")
+
+
+def checked(**declarations):
+    """Declare a function's arguments once; every call from outside nn-ref is checked against them.
+
+    ``@checked(W="n n_prev", b="n 1", A_prev="n_prev m")``: see the module docstring. The declared names must be
+    arguments of the function. The wrapper adds one Python call per call; at the boundary it also checks.
+    """
+
+    def declare(function):
+        contract = Contract(function, declarations)
+        CONTRACTS[f"{function.__module__}.{function.__qualname__}"] = contract
+
+        @functools.wraps(function)
+        def checked_call(*args, **kwargs):
+            if getattr(_boundary, "inside", False):  # called by a checked nn-ref function: checked there
+                return function(*args, **kwargs)
+            args, kwargs = contract.check(args, kwargs)  # the declaration above the def, enforced once
+            _boundary.inside = True
+            try:
+                return function(*args, **kwargs)  # step into the body with `s` here
+            finally:
+                _boundary.inside = False
+
+        checked_call.contract = contract
+        return checked_call
+
+    return declare
+
+
+@contextlib.contextmanager
+def unchecked():
+    """Within the block, checked functions run their bodies without the checks (as if called from another
+    nn-ref function): the test oracle compares the formulas on inputs the contracts refuse (NaN labels, ...).
+    Nothing in nn-ref itself uses it."""
+    before = getattr(_boundary, "inside", False)
+    _boundary.inside = True
+    try:
+        yield
+    finally:
+        _boundary.inside = before
+
+
+class Contract:
+    """The declarations of one function, with where each argument sits in a call."""
+
+    def __init__(self, function, declarations):
+        parameters = inspect.signature(function).parameters
+        names = list(parameters)
+        self.function = function
+        self.declarations = {}
+        self.slots = []
+        for name, spec in declarations.items():
+            if name not in parameters:
+                raise TypeError(f"@checked: {function.__qualname__} has no argument {name!r}")
+            spec = Array(spec) if isinstance(spec, str) else spec
+            self.declarations[name] = spec
+            self.slots.append((name, names.index(name), parameters[name].default, spec))
+        self.index = {name: (i, parameters[name].default) for i, name in enumerate(names)}
+        self.backend = self.index.get("backend", (None, None))[0]
+
+    def read(self, args, kwargs, name):
+        """The value of argument ``name`` in a call (its default when not given)."""
+        i, default = self.index[name]
+        return args[i] if i < len(args) else kwargs.get(name, default)
+
+    def check(self, args, kwargs):
+        """Raise the first declared rule the call breaks; return (args, kwargs) with ``backend`` resolved."""
+        state = {}
+        if self.backend is not None:
+            args, kwargs = self._resolve_backend(args, kwargs, state)
+        for name, i, default, spec in self.slots:
+            value = args[i] if i < len(args) else kwargs.get(name, default)
+            if spec.__class__ is Array:  # the common case inline: shape, dtype, finite
+                if value is None and spec.optional:
+                    continue
+                check_array(name, value, spec, state)
+            else:
+                spec.check(name, value, state, lambda other: self.read(args, kwargs, other))
+        return args, kwargs
+
+    def _resolve_backend(self, args, kwargs, state):
+        i = self.backend
+        B = args[i] if i < len(args) else kwargs.get("backend")
+        if B is None:
+            B = os.environ.get("NN_REF_BACKEND") or "numpy"
+        if B.__class__ is str and B != "numpy":
+            from nn_ref.backend import chosen
+
+            B = chosen(B)
+        state["backend"] = B
+        if i < len(args):
+            return args[:i] + (B,) + args[i + 1 :], kwargs
+        kwargs["backend"] = B
+        return args, kwargs
+
+
+def check_array(name, value, spec, state):
+    """The rules of an ``Array`` declaration: a float32/float64 array (host or device), the declared number
+    of axes, sizes agreeing with the names bound so far (binding new ones), one dtype per call, finite."""
+    dtype = getattr(value, "dtype", None)
+    shape = getattr(value, "shape", None)
+    if (
+        dtype is None
+        or shape is None
+        or isinstance(value, np.matrix)
+        or not (isinstance(value, np.ndarray) or hasattr(value, "copy_to_host"))
+    ):
+        raise TypeError(
+            f"{name}: expected a float32 or float64 array of shape ({', '.join(map(str, spec.axes))}), "
+            f"got {type(value).__name__}"
+        )
+    if spec.real:
+        if dtype.kind not in "biuf":
+            raise TypeError(f"{name}: expected an array of real numbers, got dtype {dtype}")
+    elif dtype not in _FLOAT_DTYPES:
+        raise TypeError(f"{name}: expected a float32 or float64 array, got dtype {dtype}")
+    elif (first := state.setdefault("dtype", (name, dtype)))[1] != dtype:
+        raise TypeError(f"{name}: expected dtype {first[1]} (the dtype of {first[0]}), got {dtype}")
+    axes = spec.axes
+    ok = len(shape) == len(axes)
+    if ok:
+        for axis, size in zip(axes, shape):
+            want = axis if axis.__class__ is int else state.get(axis)
+            if size < 1 or (want is not None and want != size):
+                ok = False
+                break
+    if not ok:
+        expected = tuple(a if a.__class__ is int else state.get(a) for a in axes)
+        raise ValueError(
+            f"{name}: expected shape {_fmt(expected)}, got {tuple(shape)} (declared ({', '.join(map(str, axes))})"
+            + "".join(f"; {a} >= 1" for a, size in zip(axes, shape) if size < 1)
+            + ")"
+        )
+    for axis, size in zip(axes, shape):
+        if axis.__class__ is str:
+            state[axis] = size
+    if spec.finite and not hasattr(value, "copy_to_host") and not math.isfinite(value.sum()):
+        check_finite(name, value)  # names the first NaN or inf (a finite sum that overflowed passes here)
+
+
+class Parameters:
+    """The parameter dict {"W1", "b1", ..., "WL", "bL"} (and gamma[l], beta[l] for l < L): no gaps, no other
+    keys, W[l] (n[l], n[l-1]) chained, b[l] (n[l], 1), one float dtype, living where ``backend`` computes.
+    Binds n0 and nL. ``writable``: updated in place, so read-only arrays are refused."""
+
+    def __init__(self, writable=False):
+        self.writable = writable
+
+    def __repr__(self):
+        return "PARAMETERS" + ("(writable)" if self.writable else "")
+
+    def check(self, name, P, state, read):
+        if not isinstance(P, dict):
+            raise TypeError(f"{name}: expected a dict {{'W1': ..., 'b1': ..., ...}}, got {type(P).__name__}")
+        L = 0
+        while f"W{L + 1}" in P:
+            L += 1
+        if L == 0:
+            raise ValueError(f"{name}: expected keys W1, b1, ..., WL, bL; found no 'W1' (keys {sorted(P)})")
+        allowed = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
+        allowed |= {f"{p}{l}" for l in range(1, L) for p in ("gamma", "beta")}
+        extra = sorted(set(P) - allowed)
+        if extra:
+            raise ValueError(
+                f"{name}: expected keys W1, b1, ..., W{L}, b{L} with no gaps (and gamma[l], beta[l] for l < {L}), "
+                f"got the extra keys {extra}"
+            )
+        K = state.get("backend", "numpy")
+        for l in range(1, L + 1):
+            keys = {f"W{l}": f"n{l} n{l - 1}", f"b{l}": f"n{l} 1"}
+            if l < L and (f"gamma{l}" in P or f"beta{l}" in P):
+                keys.update({f"gamma{l}": f"n{l} 1", f"beta{l}": f"n{l} 1"})
+            for key, axes in keys.items():
+                if key not in P:
+                    raise ValueError(f"{name}: expected key {key!r} (layer {l} of {L}), got keys {sorted(P)}")
+                x = P[key]
+                check_array(key, x, _PARAM_SPECS.get(axes) or _PARAM_SPECS.setdefault(axes, Array(axes)), state)
+                _check_where(key, x, K)
+                if self.writable and isinstance(x, np.ndarray) and not x.flags.writeable:
+                    raise ValueError(f"{key}: expected a writable array (updated in place), got a read-only one")
+        state["n0"], state["nL"], state["L"] = P["W1"].shape[1], P[f"W{L}"].shape[0], L
+
+
+class BatchnormFlag:
+    """``batchnorm=True`` needs gamma[l], beta[l] in the parameters (declared after ``parameters``)."""
+
+    def __repr__(self):
+        return "BATCHNORM"
+
+    def check(self, name, value, state, read):
+        if value and state.get("L", 1) > 1 and "gamma1" not in read("parameters"):
+            raise ValueError(
+                "parameters: batchnorm=True needs gamma1, beta1, ... (initialize_parameters(..., batchnorm=True))"
+            )
+
+
+BATCHNORM = BatchnormFlag()
+_PARAM_SPECS = {}  # "n1 n0" -> Array: the declarations of the parameter arrays, made once
+
+
+def _check_where(key, x, K):
+    """A parameter lives where its backend computes (never a silent copy per call)."""
+    if K == "numpy" or K is None:
+        if hasattr(x, "copy_to_host"):
+            raise ValueError(
+                f"{key}: a GPU (cuda) array, but the NumPy code runs on the host; "
+                f"bring the parameters back once with nn_ref.to_host(parameters), or pass backend='cuda'"
+            )
+    elif not K.is_device(x):
+        raise ValueError(
+            f"{key}: a host array, but backend {K.name!r} computes on the device; "
+            f"move the parameters once with nn_ref.to_backend(parameters, {K.name!r})"
+        )
+
+
+PARAMETERS = Parameters()
 
 
 def check_shape(name, array, expected):
@@ -86,12 +489,11 @@ def check_finite(name, array):
 
 
 def check_positive_finite(name, value):
-    """Raise ValueError unless ``value`` is a real number > 0 and finite (learning rates, eps, ...)."""
-    try:
-        ok = math.isfinite(float(value)) and float(value) > 0
-    except (TypeError, ValueError):
-        ok = False
-    if not ok or isinstance(value, (bool, str)):
+    """Raise ValueError unless ``value`` is an int or float > 0 and finite (learning rates, eps, ...). Decimal,
+    Fraction, strings and bools are refused: NumPy and the kernels would treat them differently."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    ok = ok and math.isfinite(float(value)) and float(value) > 0
+    if not ok:
         raise ValueError(f"{name}: expected a positive finite number, got {value!r}")
 
 
@@ -106,7 +508,6 @@ def check_learning_rate(learning_rate, t=None):
 
 def check_positive_int(name, value, minimum=1):
     """Raise ValueError unless ``value`` is an integer >= ``minimum`` (2.7, True, "3" are refused)."""
-    import numbers
 
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")

@@ -26,16 +26,54 @@ one line. The running averages are updated in place, so on the cuda backend they
 
 import numpy as np
 
-from nn_ref._checks import check_choice, check_positive_finite, check_range, check_shape
+from nn_ref._checks import (
+    Array,
+    check_array,
+    check_choice,
+    check_positive_finite,
+    check_range,
+    checked,
+    fields,
+    positive,
+)
 from nn_ref.backend import accelerated
 
 MODES = ("train", "eval")
 
 
+class BnParam:
+    """A ``bn_param`` dict: "mode" in MODES, "eps" > 0, "momentum" in [0, 1), running statistics (n, 1) when
+    present, and m >= 2 samples in train mode (declared after Z, whose n and m it reads). ``inference``: the
+    dicts are switched to eval mode by the function (``predict``), so m = 1 is fine."""
+
+    def __init__(self, inference=False):
+        self.inference = inference
+
+    def __repr__(self):
+        return "BN_PARAM" + ("(inference)" if self.inference else "")
+
+    def check(self, name, bn_param, state, read):
+        if not isinstance(bn_param, dict):
+            raise TypeError(f"{name}: expected a dict (see nn_ref.batchnorm), got {type(bn_param).__name__}")
+        mode = bn_param.get("mode", "train")
+        check_choice(f"{name}['mode']", mode, MODES)
+        check_positive_finite(f"{name}['eps']", bn_param.get("eps", 1e-5))
+        check_range(f"{name}['momentum']", bn_param.get("momentum", 0.9), 0, 1)
+        for key in ("running_mean", "running_var"):
+            if key in bn_param:
+                check_array(f"{name}[{key!r}]", bn_param[key], _RUNNING, state)
+        if mode == "train" and not self.inference and state.get("m", 2) < 2:
+            raise ValueError(f"Z: batch normalization in train mode needs m >= 2 samples, got m = {state['m']}")
+
+
+BN_PARAM = BnParam()
+_RUNNING = Array("n 1")
+
+
+@checked(eps=positive)
 def init_bn_params(layer_dims, eps=1e-5, momentum=0.9, dtype=np.float64):
     """One ``bn_param`` dict per hidden layer l = 1 .. L-1 (BN sits between the linear part and the
     activation of every hidden layer): mode "train", running_mean zeros and running_var ones (n[l], 1)."""
-    check_positive_finite("eps", eps)
     check_range("momentum", momentum, 0, 1)
     return [
         {
@@ -63,6 +101,7 @@ def _running_average(running, batch, momentum, K):
         running += (1.0 - momentum) * batch
 
 
+@checked(Z="n m", gamma="n 1", beta="n 1", bn_param=BN_PARAM)
 def batchnorm_forward(Z, gamma, beta, bn_param, backend=None):
     """out = gamma * (Z - mu) / sqrt(var + eps) + beta  (batch statistics in "train" mode, running
     statistics in "eval" mode). Z: (n[l], m); gamma, beta: (n[l], 1).
@@ -75,16 +114,10 @@ def batchnorm_forward(Z, gamma, beta, bn_param, backend=None):
     Returns (out, cache): out (n[l], m); cache = (Z_hat, gamma, var, eps) for ``batchnorm_backward``
     (None in eval mode: there is no backward through the running statistics here).
     """
-    check_shape("Z", Z, (None, None))
     n, m = Z.shape
-    check_shape("gamma", gamma, (n, 1))
-    check_shape("beta", beta, (n, 1))
     mode = bn_param.get("mode", "train")
-    check_choice("bn_param['mode']", mode, MODES)
     eps = float(bn_param.get("eps", 1e-5))
     momentum = float(bn_param.get("momentum", 0.9))
-    check_positive_finite("bn_param['eps']", eps)
-    check_range("bn_param['momentum']", momentum, 0, 1)
     K = accelerated(backend)
     if "running_mean" not in bn_param:
         bn_param["running_mean"] = np.zeros((n, 1), dtype=Z.dtype)
@@ -93,14 +126,10 @@ def batchnorm_forward(Z, gamma, beta, bn_param, backend=None):
             bn_param["running_mean"] = K.to_device(bn_param["running_mean"])
             bn_param["running_var"] = K.to_device(bn_param["running_var"])
     running_mean, running_var = bn_param["running_mean"], bn_param["running_var"]
-    check_shape("bn_param['running_mean']", running_mean, (n, 1))
-    check_shape("bn_param['running_var']", running_var, (n, 1))
     if mode == "eval":
         if K is not None:  # numba CPU / CUDA: same maths, compiled
             return K.batchnorm_eval(Z, gamma, beta, running_mean, running_var, eps), None
         return gamma * ((Z - running_mean) / np.sqrt(running_var + eps)) + beta, None
-    if m < 2:
-        raise ValueError(f"Z: batch normalization in train mode needs m >= 2 samples, got shape {Z.shape}")
     if K is not None:  # numba CPU / CUDA: same maths, compiled
         out, Z_hat, mu, var = K.batchnorm_forward(Z, gamma, beta, eps)
     else:
@@ -113,6 +142,25 @@ def batchnorm_forward(Z, gamma, beta, bn_param, backend=None):
     return out, (Z_hat, gamma, var, eps)
 
 
+_CACHE_FIELDS = fields(Z_hat="n m", gamma="n 1", var="n 1", eps=positive)
+
+
+class _TrainCache:
+    """The cache of a train-mode forward pass (None after eval mode: no backward through running statistics)."""
+
+    def __repr__(self):
+        return "(Z_hat='n m', gamma='n 1', var='n 1', eps=positive)"
+
+    def check(self, name, cache, state, read):
+        if cache is None:
+            raise ValueError(
+                f"{name}: None -- the forward pass ran in eval mode; "
+                "run it with bn_param['mode'] = 'train' to backpropagate"
+            )
+        _CACHE_FIELDS.check(name, cache, state, read)
+
+
+@checked(cache=_TrainCache(), dout="n m")
 def batchnorm_backward(dout, cache, backend=None):
     """Backward of ``batchnorm_forward`` (the compact form):
 
@@ -124,13 +172,7 @@ def batchnorm_backward(dout, cache, backend=None):
     Returns (dZ (n[l], m), dgamma (n[l], 1), dbeta (n[l], 1)) -- the exact gradients for the J whose
     upstream gradient is dout.
     """
-    if cache is None:
-        raise ValueError(
-            "batchnorm_backward: the cache is None -- the forward pass ran in eval mode; "
-            "run it with bn_param['mode'] = 'train' to backpropagate"
-        )
     Z_hat, gamma, var, eps = cache
-    check_shape("dout", dout, Z_hat.shape)
     if (K := accelerated(backend)) is not None:  # numba CPU / CUDA: same maths, compiled
         return K.batchnorm_backward(dout, Z_hat, gamma, var, eps)
     m = dout.shape[1]

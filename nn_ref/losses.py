@@ -25,12 +25,60 @@ broadcast: Y must have A's shape.
 
 import numpy as np
 
-from nn_ref._checks import check_choice, check_shape
+from nn_ref._checks import ONE_HOT_TOL, Array, check_array, check_choice, check_labels, check_shape, checked, one_of
 from nn_ref.activations import sigmoid
 from nn_ref.backend import accelerated
-from nn_ref.kernels.contract import COLLAPSES, DEFAULT_LOSS, LOSSES, collapses, tiny
+from nn_ref.kernels.contract import COLLAPSES, DEFAULT_LOSS, LOSSES, OUTPUT_ACTIVATIONS, collapses, tiny
 
-__all__ = ["LOSSES", "DEFAULT_LOSS", "COLLAPSES", "collapses"]  # the names, from their one home
+__all__ = ["LOSSES", "DEFAULT_LOSS", "COLLAPSES", "collapses", "ONE_HOT_TOL"]  # the names, from their one home
+
+
+# ----------------------------------------------------------------------------- the declarations, once
+class Predictions(Array):
+    """AL (nL, m) in the loss's domain: probabilities in [0, 1] for the cross-entropies (NaN goes through).
+    The loss is the call's ``loss`` argument, or fixed (``Predictions("nL m", "mse")``)."""
+
+    def __init__(self, text, loss=None):
+        super().__init__(text)
+        self.loss = loss
+
+    def check(self, name, AL, state, read):
+        check_array(name, AL, self, state)
+        loss = self.loss or read("loss")
+        if loss in PROBABILITY_LOSSES and not hasattr(AL, "copy_to_host") and (AL.min() < 0 or AL.max() > 1):
+            index = tuple(int(i) for i in np.argwhere((AL < 0) | (AL > 1))[0])
+            raise ValueError(f"{name}: {loss} expects probabilities in [0, 1], got {AL[index]} at index {index}")
+
+
+class Labels(Predictions):
+    """Y (nL, m), finite, fitting the loss: 0/1 (values in [0, 1]) or one-hot columns for the cross-entropies."""
+
+    def check(self, name, Y, state, read):
+        check_array(name, Y, self, state)
+        check_labels(name, Y, self.loss or read("loss"))
+
+
+class Output:
+    """The output activation: one of OUTPUT_ACTIVATIONS; softmax needs n[L] >= 2 (a 1-unit softmax is 1.0
+    whatever the input, so nothing would train). Declared after the parameters, which bind nL."""
+
+    def __repr__(self):
+        return f"one_of{OUTPUT_ACTIVATIONS}"
+
+    def check(self, name, value, state, read):
+        check_choice(name, value, OUTPUT_ACTIVATIONS)
+        if value == "softmax" and state.get("nL", 2) < 2:
+            raise ValueError(f"{name}: softmax needs n[L] >= 2 output units, got n[L] = {state['nL']}")
+
+
+PROBABILITY_LOSSES = ("cross_entropy", "categorical_cross_entropy")
+OUTPUT = Output()
+COST = dict(loss=one_of(LOSSES), AL=Predictions("nL m"), Y=Labels("nL m finite"))  # compute_cost, backward
+
+
+def cost_of(loss):
+    """The declarations of one named cost: ``COST`` with its loss fixed."""
+    return dict(AL=Predictions("nL m", loss), Y=Labels("nL m finite", loss))
 
 
 def _floor(A):
@@ -39,24 +87,28 @@ def _floor(A):
 
 
 # ----------------------------------------------------------------------------- the network's costs
+@checked(**cost_of("cross_entropy"))
 def cross_entropy(AL, Y):
     """J = -(1/m) sum_i [y log a + (1 - y) log(1 - a)], summed over output units.  Returns a float."""
     m = AL.shape[1]
     return float(-(Y * np.log(_floor(AL)) + (1 - Y) * np.log(_floor(1 - AL))).sum() / m)
 
 
+@checked(**cost_of("categorical_cross_entropy"))
 def categorical_cross_entropy(AL, Y):
     """J = -(1/m) sum_i sum_k y_k log a_k  (softmax output, one-hot Y).  Returns a float."""
     m = AL.shape[1]
     return float(-(Y * np.log(_floor(AL))).sum() / m)
 
 
+@checked(**cost_of("mse"))
 def mse(AL, Y):
     """J = (1/m) sum_i (a - y)^2, summed over output units.  Returns a float."""
     m = AL.shape[1]
     return float(((AL - Y) ** 2).sum() / m)
 
 
+@checked(**cost_of("l1"))
 def l1(AL, Y):
     """J = (1/m) sum_i |a - y|, summed over output units.  Returns a float."""
     m = AL.shape[1]
@@ -66,17 +118,17 @@ def l1(AL, Y):
 COSTS = {"cross_entropy": cross_entropy, "categorical_cross_entropy": categorical_cross_entropy, "mse": mse, "l1": l1}
 
 
+@checked(**COST)
 def cost(AL, Y, loss="cross_entropy", backend=None):
     """J of predictions AL against labels Y, both (n[L], m), for ``loss`` in LOSSES.  Returns a float."""
-    check_choice("loss", loss, LOSSES)
     if (K := accelerated(backend)) is not None:  # numba CPU / CUDA: same maths, compiled
         return K.cost(AL, Y, loss)
     return COSTS[loss](AL, Y)
 
 
+@checked(**COST)
 def cost_gradient(AL, Y, loss="cross_entropy", backend=None):
     """dA[L] = m dJ/dAL (the per-sample derivative; see the module docstring).  Returns (n[L], m)."""
-    check_choice("loss", loss, LOSSES)
     if (K := accelerated(backend)) is not None:
         return K.cost_gradient(AL, Y, loss)
     if loss == "cross_entropy":
@@ -88,6 +140,7 @@ def cost_gradient(AL, Y, loss="cross_entropy", backend=None):
     return np.sign(AL - Y)  # l1: the subgradient, 0 at a = y
 
 
+@checked(AL="nL m", Y="nL m")
 def output_delta(AL, Y, backend=None):
     """dZ[L] = AL - Y: for a sigmoid output with cross_entropy, or softmax with categorical_cross_entropy,
     dA[L] * g'(Z[L]) simplifies to this (exact, and stable where a is 0 or 1).  Returns (n[L], m)."""

@@ -18,32 +18,62 @@ is applied once, in dW and db -- see ``nn_ref.losses``):
 
 Every function's body is the NumPy formula; ``backend="cpu"`` / ``"cuda"`` (or NN_REF_BACKEND) hands the
 same maths to ``nn_ref.kernels`` in the one line that starts with ``if (K := accelerated(backend))``.
-Every shape is checked with a message naming the expected and the actual shape.
+Each function declares its arguments once, above its ``def`` (``@checked``, see ``nn_ref._checks``): shapes in
+named sizes that must agree, float32/float64, finite data; a bad call is refused with a message naming the
+argument, the expected and the given.
 """
 
 import numpy as np
 
-from nn_ref import activations, losses
+from nn_ref import _checks, activations, losses
 from nn_ref import batchnorm as batchnorm_ops
 from nn_ref import init as initializers
 from nn_ref._checks import (
-    check_choice,
-    check_data,
+    BATCHNORM,
+    PARAMETERS,
+    Value,
     check_dtype,
-    check_float,
-    check_gradients,
-    check_labels,
     check_layer_dims,
-    check_learning_rate,
-    check_shape,
+    checked,
+    fields,
+    one_of,
+    positive,
 )
-from nn_ref.backend import accelerated, chosen, on_device, to_backend
+from nn_ref._checks import Parameters as _Parameters
+from nn_ref.backend import accelerated, to_backend
 from nn_ref.kernels.contract import HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS, collapses, num_layers
 from nn_ref.kernels.contract import layer_dims_of as _layer_dims_of
 
 __all__ = ["HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS", "LOSSES", "num_layers"]
 
+# ----------------------------------------------------------------------------- the declarations, once
+LAYER = dict(W="n n_prev", b="n 1", A_prev="n_prev m")  # the weights first: the data must fit them
+LINEAR_CACHE = fields(A_prev="n_prev m", W="n n_prev", b="n 1 or None")
+BN_LAYER_CACHE = fields(
+    linear_cache=LINEAR_CACHE, bn_cache=None, Z_tilde="n m", activation=one_of(activations.ACTIVATIONS), alpha=None
+)
+ACTIVATION_CACHE = fields(
+    linear_cache=LINEAR_CACHE, Z="n m", A="n m or None", activation=one_of(activations.ACTIVATIONS), alpha=None
+)
+SLOPE = Value(lambda name, v: _checks.check_range(name, v, 0, 1), "in [0, 1)")  # leaky ReLU's alpha
+GRADS = _checks.GRADS
+BN_PARAMS = _checks.list_of(batchnorm_ops.BN_PARAM, "one per hidden layer", lambda state: state.get("L", 1) - 1)
+BN_PARAMS_EVAL = _checks.list_of(batchnorm_ops.BnParam(inference=True), "one per hidden layer", BN_PARAMS.length)
+CACHES = _checks.CACHES
+NETWORK = dict(
+    parameters=PARAMETERS,
+    X="n0 m finite",
+    hidden_activation=one_of(HIDDEN_ACTIVATIONS),
+    output_activation=losses.OUTPUT,  # softmax needs n[L] >= 2
+)
 
+
+@checked(
+    layer_dims=Value(lambda name, v: check_layer_dims(v), "[n0, ..., nL], positive integers"),
+    init=one_of(initializers.INITIALIZERS + ("glorot",)),
+    sigma=positive,
+    dtype=Value(check_dtype, "float32 or float64"),
+)
 def initialize_parameters(layer_dims, init="he", sigma=0.01, seed=0, dtype=np.float64, batchnorm=False, backend=None):
     """Parameters {"W1", "b1", ..., "WL", "bL"} for ``layer_dims = [n[0], n[1], ..., n[L]]``.
 
@@ -53,8 +83,6 @@ def initialize_parameters(layer_dims, init="he", sigma=0.01, seed=0, dtype=np.fl
     layer l = 1 .. L-1 (see ``nn_ref.batchnorm``). The arrays live where ``backend`` computes
     (host NumPy arrays for numpy and cpu, GPU arrays for cuda).
     """
-    layer_dims = check_layer_dims(layer_dims)
-    check_dtype("dtype", dtype)
     rng = np.random.default_rng(seed)
     parameters = {}
     for l in range(1, len(layer_dims)):
@@ -72,13 +100,6 @@ def layer_dims_of(parameters):
     return list(_layer_dims_of(parameters))
 
 
-def _check_linear(A_prev, W, b):
-    check_shape("W", W, (None, None))
-    n, n_prev = W.shape
-    check_shape("A_prev", A_prev, (n_prev, None))
-    check_shape("b", b, (n, 1))
-
-
 def _g_cache(Z, A, activation, alpha):
     """The cache ``activations.activation_backward`` needs: A for softmax, (Z, alpha) for leaky ReLU, else Z."""
     if activation == "softmax":
@@ -89,19 +110,20 @@ def _g_cache(Z, A, activation, alpha):
 
 
 # ----------------------------------------------------------------------------- one layer
+@checked(**LAYER)
 def linear_forward(A_prev, W, b, backend=None):
     """Z[l] = W[l] A[l-1] + b[l].
 
     A_prev: (n[l-1], m), W: (n[l], n[l-1]), b: (n[l], 1) (added to every column).
     Returns (Z, cache): Z (n[l], m) and cache = (A_prev, W, b) for ``linear_backward``.
     """
-    _check_linear(A_prev, W, b)
     if (K := accelerated(backend)) is not None:  # numba CPU / CUDA: same maths, compiled
         return K.linear_forward(A_prev, W, b, "linear")[0], (A_prev, W, b)
     Z = W @ A_prev + b
     return Z, (A_prev, W, b)
 
 
+@checked(cache=LINEAR_CACHE, dZ="n m")
 def linear_backward(dZ, cache, backend=None, need_dA_prev=True):
     """dW[l] = (1/m) dZ[l] A[l-1]^T;  db[l] = (1/m) sum_i dZ[l];  dA[l-1] = W[l]^T dZ[l].
 
@@ -110,7 +132,6 @@ def linear_backward(dZ, cache, backend=None, need_dA_prev=True):
     W^T dZ (dA_prev is then None): layer 1's dA[0] = m dJ/dX, which training never uses.
     """
     A_prev, W, b = cache
-    check_shape("dZ", dZ, (W.shape[0], A_prev.shape[1]))
     if (K := accelerated(backend)) is not None:  # numba CPU / CUDA: same maths, compiled
         return K.linear_backward(dZ, A_prev, W, need_dA_prev)
     m = A_prev.shape[1]
@@ -120,13 +141,13 @@ def linear_backward(dZ, cache, backend=None, need_dA_prev=True):
     return dA_prev, dW, db
 
 
+@checked(**LAYER, activation=one_of(activations.ACTIVATIONS), alpha=SLOPE)
 def linear_activation_forward(A_prev, W, b, activation, alpha=0.01, backend=None):
     """The Artificial Neuron, a layer wide: Z[l] = W[l] A[l-1] + b[l];  A[l] = g(Z[l]).
 
     ``activation`` names g (see ``nn_ref.activations``; ``alpha`` is leaky ReLU's slope).
     Returns (A, cache): A (n[l], m) and cache = ((A_prev, W, b), Z, A, activation, alpha).
     """
-    _check_linear(A_prev, W, b)
     if (K := accelerated(backend)) is not None:  # numba CPU / CUDA: Z and A in one fused kernel
         Z, A = K.linear_forward(A_prev, W, b, activation, alpha)
     else:
@@ -135,15 +156,22 @@ def linear_activation_forward(A_prev, W, b, activation, alpha=0.01, backend=None
     return A, ((A_prev, W, b), Z, A, activation, alpha)
 
 
+@checked(cache=ACTIVATION_CACHE, dA="n m")
 def linear_activation_backward(dA, cache, backend=None):
     """dZ[l] = dA[l] * g'(Z[l]), then ``linear_backward``. Returns (dA_prev, dW, db)."""
     linear_cache, Z, A, activation, alpha = cache
-    check_shape("dA", dA, Z.shape)
-    B = chosen(backend)
-    dZ = activations.activation_backward(dA, _g_cache(Z, A, activation, alpha), activation, B)
-    return linear_backward(dZ, linear_cache, B)
+    dZ = activations.activation_backward(dA, _g_cache(Z, A, activation, alpha), activation, backend)
+    return linear_backward(dZ, linear_cache, backend)
 
 
+@checked(
+    **LAYER,
+    gamma="n 1",
+    beta="n 1",
+    bn_param=batchnorm_ops.BN_PARAM,
+    activation=one_of(activations.ACTIVATIONS),
+    alpha=SLOPE,
+)
 def linear_bn_activation_forward(A_prev, W, b, gamma, beta, bn_param, activation, alpha=0.01, backend=None):
     """A hidden layer with batch normalization between the linear part and the activation:
 
@@ -152,13 +180,13 @@ def linear_bn_activation_forward(A_prev, W, b, gamma, beta, bn_param, activation
     gamma, beta: (n[l], 1); bn_param: see ``nn_ref.batchnorm``. Returns (A, cache) with
     cache = (linear_cache, bn_cache, Z_tilde, activation, alpha).
     """
-    B = chosen(backend)
-    Z, linear_cache = linear_forward(A_prev, W, b, B)
-    Z_tilde, bn_cache = batchnorm_ops.batchnorm_forward(Z, gamma, beta, bn_param, B)
-    A, _ = activations.activation_forward(Z_tilde, activation, alpha, B)
+    Z, linear_cache = linear_forward(A_prev, W, b, backend)
+    Z_tilde, bn_cache = batchnorm_ops.batchnorm_forward(Z, gamma, beta, bn_param, backend)
+    A, _ = activations.activation_forward(Z_tilde, activation, alpha, backend)
     return A, (linear_cache, bn_cache, Z_tilde, activation, alpha)
 
 
+@checked(cache=BN_LAYER_CACHE, dA="n m")
 def linear_bn_activation_backward(dA, cache, backend=None, need_dA_prev=True):
     """Backward of ``linear_bn_activation_forward`` in the network's convention (dA, dZ are m times
     dJ/dA, dJ/dZ): dZ_tilde = dA * g'(Z_tilde); (dZ, dgamma, dbeta) = batchnorm_backward(dZ_tilde);
@@ -168,8 +196,7 @@ def linear_bn_activation_backward(dA, cache, backend=None, need_dA_prev=True):
     Returns (dA_prev, dW, db, dgamma, dbeta).
     """
     linear_cache, bn_cache, Z_tilde, activation, alpha = cache
-    check_shape("dA", dA, Z_tilde.shape)
-    B = chosen(backend)
+    B = backend
     m = Z_tilde.shape[1]
     dZ_tilde = activations.activation_backward(dA, _g_cache(Z_tilde, None, activation, alpha), activation, B)
     dZ, dgamma, dbeta = batchnorm_ops.batchnorm_backward(dZ_tilde, bn_cache, B)
@@ -183,6 +210,7 @@ def linear_bn_activation_backward(dA, cache, backend=None, need_dA_prev=True):
 
 
 # ----------------------------------------------------------------------------- the whole network
+@checked(**NETWORK, alpha=SLOPE, batchnorm=BATCHNORM, bn_params=BN_PARAMS)
 def forward(
     X,
     parameters,
@@ -203,39 +231,25 @@ def forward(
     from ``parameters`` and ``bn_params[l-1]`` (``nn_ref.batchnorm.init_bn_params``; its "mode" picks
     batch or running statistics). Without ``bn_params``, batch statistics are used (train mode).
     """
-    check_choice("hidden_activation", hidden_activation, HIDDEN_ACTIVATIONS)
-    check_choice("output_activation", output_activation, OUTPUT_ACTIVATIONS)
+    K = accelerated(backend)
     L = num_layers(parameters)
-    if L == 0:
-        raise ValueError("parameters: expected keys W1, b1, ..., WL, bL; found no 'W1'")
-    check_data("X", X, parameters["W1"].shape[1])
-    if batchnorm and L > 1 and "gamma1" not in parameters:
-        raise ValueError(
-            "parameters: batchnorm=True needs gamma1, beta1, ... (initialize_parameters(..., batchnorm=True))"
-        )
     if batchnorm and bn_params is None:
         bn_params = [{"mode": "train"} for _ in range(L - 1)]
-    if batchnorm and len(bn_params) != L - 1:
-        raise ValueError(f"bn_params: expected {L - 1} dicts (one per hidden layer), got {len(bn_params)}")
-    B = chosen(backend)
-    K = accelerated(B)
-    for key, value in parameters.items():
-        check_float(key, value)
-        on_device(key, value, K)
-    A = K.to_device(X) if K is not None else np.asarray(X)  # X from the host: copied once per call
+    A = K.to_device(X) if K is not None else X  # X from the host: copied once per call
     caches = []
     for l in range(1, L + 1):
         g = output_activation if l == L else hidden_activation
         W, b = parameters[f"W{l}"], parameters[f"b{l}"]
         if batchnorm and l < L:
             gamma, beta = parameters[f"gamma{l}"], parameters[f"beta{l}"]
-            A, cache = linear_bn_activation_forward(A, W, b, gamma, beta, bn_params[l - 1], g, alpha, B)
+            A, cache = linear_bn_activation_forward(A, W, b, gamma, beta, bn_params[l - 1], g, alpha, backend)
         else:
-            A, cache = linear_activation_forward(A, W, b, g, alpha, B)
+            A, cache = linear_activation_forward(A, W, b, g, alpha, backend)
         caches.append(cache)
     return A, caches
 
 
+@checked(**losses.COST)
 def compute_cost(AL, Y, loss="cross_entropy", backend=None):
     """The cost J of predictions AL against labels Y, both (n[L], m) (``nn_ref.losses``):
 
@@ -246,14 +260,12 @@ def compute_cost(AL, Y, loss="cross_entropy", backend=None):
 
     Returns a Python float. Never takes log(0).
     """
-    check_choice("loss", loss, LOSSES)
-    check_shape("Y", Y, AL.shape)
-    check_data("Y", Y)
-    check_labels("Y", Y, loss)
-    K = accelerated(backend)
-    return losses.cost(AL, K.to_device(Y) if K is not None else Y, loss, chosen(backend))
+    if (K := accelerated(backend)) is not None:  # numba CPU / CUDA: Y from the host, copied once per call
+        return losses.cost(AL, K.to_device(Y), loss, backend)
+    return losses.cost(AL, Y, loss, backend)
 
 
+@checked(**losses.COST, caches=CACHES)
 def backward(AL, Y, caches, loss="cross_entropy", backend=None, batchnorm=False, need_dA0=True):
     """Backward propagation: the exact gradient of ``compute_cost(AL, Y, loss)``, layer L down to 1.
 
@@ -269,11 +281,7 @@ def backward(AL, Y, caches, loss="cross_entropy", backend=None, batchnorm=False,
     ``need_dA0=False`` skips dA[0] = W[1]^T dZ[1] (no "dA0" then): training never uses it, and for a wide
     input it is a third of layer 1's work (PyTorch likewise skips it unless X.requires_grad).
     """
-    check_choice("loss", loss, LOSSES)
-    check_shape("Y", Y, AL.shape)
-    check_data("Y", Y)
-    check_labels("Y", Y, loss)
-    B = chosen(backend)
+    B = backend
     K = accelerated(B)
     if K is not None:
         Y = K.to_device(Y)  # the labels from the host: copied once per call
@@ -295,7 +303,6 @@ def backward(AL, Y, caches, loss="cross_entropy", backend=None, batchnorm=False,
             )
         else:
             linear_cache, Z, A, g, alpha = caches[l - 1]
-            check_shape(f"dA{l}", dA, Z.shape)
             dZ = activations.activation_backward(dA, _g_cache(Z, A, g, alpha), g, B)  # dZ[l] = dA[l] * g'(Z[l])
             grads[f"dZ{l}"] = dZ
             dA_prev, dW, db = linear_backward(dZ, linear_cache, B, l > 1 or need_dA0)
@@ -305,14 +312,13 @@ def backward(AL, Y, caches, loss="cross_entropy", backend=None, batchnorm=False,
     return grads
 
 
+@checked(parameters=_Parameters(writable=True), grads=GRADS, learning_rate=positive)
 def update_parameters(parameters, grads, learning_rate, backend=None):
     """Gradient descent step, in place: W[l] <- W[l] - alpha dW[l];  b[l] <- b[l] - alpha db[l]
     (and gamma[l], beta[l] likewise when the network has batch normalization).
 
     Returns ``parameters`` (the same dict, its arrays updated in place).
     """
-    check_learning_rate(learning_rate)
-    check_gradients(parameters, grads)
     K = accelerated(backend)
     for key, param in parameters.items():
         grad = grads[f"d{key}"]
@@ -323,6 +329,7 @@ def update_parameters(parameters, grads, learning_rate, backend=None):
     return parameters
 
 
+@checked(**NETWORK, alpha=SLOPE, Y="nL m finite", loss=one_of(LOSSES + (None,)), learning_rate=positive)
 def train_step(
     X,
     Y,
@@ -342,7 +349,7 @@ def train_step(
     same in one compiled call on the flat parameters, see ``nn_ref.kernels.contract``).
     """
     loss = losses.DEFAULT_LOSS[output_activation] if loss is None else loss
-    B = chosen(backend)
+    B = backend
     AL, caches = forward(X, parameters, hidden_activation, output_activation, alpha, B)
     J = compute_cost(AL, Y, loss, B)
     grads = backward(AL, Y, caches, loss, B)
@@ -351,11 +358,12 @@ def train_step(
 
 
 # ----------------------------------------------------------------------------- inference
+@checked(**NETWORK, bn_params=BN_PARAMS_EVAL)
 def predict(X, parameters, hidden_activation="relu", output_activation="sigmoid", backend=None, bn_params=None):
     """Inference: class predictions (n[L]=1 sigmoid: AL > 0.5 as (1, m); softmax: argmax as (m,)),
     or AL itself for a linear output. With ``bn_params`` (a batch-normalized network), batch norm
     runs in eval mode with the running statistics."""
-    B = chosen(backend)
+    B = backend
     K = accelerated(B)
     if bn_params is not None:
         bn_params = batchnorm_ops.eval_mode(bn_params)
@@ -376,10 +384,10 @@ def predict(X, parameters, hidden_activation="relu", output_activation="sigmoid"
     return AL
 
 
+@checked(**NETWORK, Y="nL m real finite", bn_params=BN_PARAMS_EVAL)
 def accuracy(X, Y, parameters, hidden_activation="relu", output_activation="sigmoid", backend=None, bn_params=None):
     """Fraction of samples classified correctly; Y is (1, m) of 0/1 or (n[L], m) one-hot."""
     pred = predict(X, parameters, hidden_activation, output_activation, backend, bn_params)
-    Y = np.asarray(Y)
     if output_activation == "softmax":
         return float((pred == Y.argmax(axis=0)).mean())
     return float((pred == Y).mean())

@@ -307,7 +307,7 @@ def test_any_real_label_for_mse_and_l1_and_soft_binary_labels():
 
 M0_CASES = {
     "forward m=0": (lambda: network.forward(np.zeros((3, 0)), P0), ["X", "m >= 1", "(3, 0)"]),
-    "compute_cost m=0": (lambda: network.compute_cost(np.zeros((1, 0)), np.zeros((1, 0))), ["Y", "m >= 1", "(1, 0)"]),
+    "compute_cost m=0": (lambda: network.compute_cost(np.zeros((1, 0)), np.zeros((1, 0))), ["AL", "m >= 1", "(1, 0)"]),
     "Trainer.fit m=0": (
         lambda: train.Trainer([3, 4, 1], backend="numpy", progress=False).fit(np.zeros((3, 0)), np.zeros((1, 0))),
         ["X", "m >= 1", "(3, 0)"],
