@@ -15,24 +15,23 @@ the boundary only); without it NaN and inf go through as NumPy sends them (they 
 hidden). Other declarations are small objects below: ``one_of(...)``, ``positive``, ``in_range(lo, hi)``,
 ``PARAMETERS`` (W1, b1, ..., WL, bL with no gaps), ``probabilities``/``labels`` (value domains of a loss).
 
-Checks run once, at the boundary: when a checked function calls another (forward calls
-linear_activation_forward), the inner call goes straight to its body. The boundary also resolves ``backend=``
+Checks run once, at the boundary: when a function of a module with checked functions calls a checked function
+(forward calls linear_activation_forward), the call goes straight to the body. The boundary also resolves ``backend=``
 once (the argument, else $NN_REF_BACKEND, else "numpy") and passes it down. Every message names the argument,
 what was expected and what was given. The cost per call is in ``nn-ref bench`` (the ``checks`` row).
 """
 
-import contextlib
 import functools
 import inspect
 import math
 import numbers
 import os
-import threading
+import sys
 
 import numpy as np
 
 CONTRACTS = {}  # "module.function" -> Contract: every declaration, for the generated tests and the docs
-_boundary = threading.local()  # .inside: a checked function is running (its inner calls are already checked)
+INSIDE = set()  # the modules with checked functions: their calls to each other are checked at the boundary
 _KEYWORDS = ("finite", "real", "or", "None")
 
 
@@ -68,11 +67,12 @@ class OneOf:
         return f"one_of{self.choices}"
 
 
-class Value:
-    """A scalar option checked by ``rule(name, value)`` (one of the check_... functions below)."""
+class Option:
+    """A scalar option checked by ``rule(name, value)`` (one of the check_... functions below); ``example`` is
+    a value it accepts (the generated tests start from it)."""
 
-    def __init__(self, rule, text):
-        self.rule, self.text = rule, text
+    def __init__(self, rule, text, example):
+        self.rule, self.text, self.example = rule, text, example
 
     def check(self, name, value, state, read):
         self.rule(name, value)
@@ -88,17 +88,19 @@ def one_of(choices):
 
 def in_range(low, high, high_closed=False):
     """Declare a number in [low, high) (or [low, high])."""
-    return Value(
-        lambda name, v: check_range(name, v, low, high, high_closed), f"in [{low}, {high}{']' if high_closed else ')'}"
+    return Option(
+        lambda name, v: check_range(name, v, low, high, high_closed),
+        f"in [{low}, {high}{']' if high_closed else ')'}",
+        low,
     )
 
 
-positive = Value(lambda name, v: check_positive_finite(name, v), "positive finite")
+positive = Option(lambda name, v: check_positive_finite(name, v), "positive finite", 0.1)
 
 
 def at_least(minimum):
     """Declare an integer >= ``minimum``."""
-    return Value(lambda name, v: check_positive_int(name, v, minimum), f"integer >= {minimum}")
+    return Option(lambda name, v: check_positive_int(name, v, minimum), f"integer >= {minimum}", minimum)
 
 
 class Fields:
@@ -206,37 +208,29 @@ def checked(**declarations):
     """
 
     def declare(function):
-        contract = Contract(function, declarations)
-        CONTRACTS[f"{function.__module__}.{function.__qualname__}"] = contract
-
-        @functools.wraps(function)
-        def checked_call(*args, **kwargs):
-            if getattr(_boundary, "inside", False):  # called by a checked nn-ref function: checked there
-                return function(*args, **kwargs)
-            args, kwargs = contract.check(args, kwargs)  # the declaration above the def, enforced once
-            _boundary.inside = True
-            try:
-                return function(*args, **kwargs)  # step into the body with `s` here
-            finally:
-                _boundary.inside = False
-
-        checked_call.contract = contract
-        return checked_call
+        return Checked(function, Contract(function, declarations))
 
     return declare
 
 
-@contextlib.contextmanager
-def unchecked():
-    """Within the block, checked functions run their bodies without the checks (as if called from another
-    nn-ref function): the test oracle compares the formulas on inputs the contracts refuse (NaN labels, ...).
-    Nothing in nn-ref itself uses it."""
-    before = getattr(_boundary, "inside", False)
-    _boundary.inside = True
-    try:
-        yield
-    finally:
-        _boundary.inside = before
+class Checked:
+    """A checked function: calls from outside nn-ref are checked against its contract, then run the body.
+
+    ``__code__`` is the body's, so a debugger's ``break network.linear_forward`` stops in the body."""
+
+    def __init__(self, function, contract):
+        functools.update_wrapper(self, function)
+        self.contract, self.__code__ = contract, function.__code__
+        CONTRACTS[f"{function.__module__}.{function.__qualname__}"] = contract
+        INSIDE.add(function.__module__)
+
+    def __call__(self, *args, **kwargs):
+        if sys._getframe(1).f_globals.get("__name__") not in INSIDE:  # a call from outside nn-ref: check it
+            args, kwargs = self.contract.check(args, kwargs)  # the declaration above the def, enforced once
+        return self.__wrapped__(*args, **kwargs)  # `s` here steps into the body
+
+    def __get__(self, instance, owner=None):  # a checked method binds like a function
+        return self if instance is None else functools.partial(self, instance)
 
 
 class Contract:

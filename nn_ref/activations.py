@@ -8,17 +8,22 @@ Each activation is a forward/backward pair with a cache (the cs231n habit)::
 
 Z, A, dA, dZ all have shape (n[l], m). The cache is Z (Z and alpha for leaky ReLU; A for softmax).
 The body of each function is its NumPy formula; ``backend="cpu"`` / ``"cuda"`` hands off to the
-compiled kernels (``nn_ref.backend``). NaN and inf go through as NumPy sends them: relu(NaN) is NaN.
+compiled kernels (``nn_ref.backend``). The line above each ``def`` declares the arguments (``nn_ref._checks``).
+NaN and inf go through as NumPy sends them: relu(NaN) is NaN.
 """
 
 import numpy as np
 
+from nn_ref._checks import Option, check_range, checked, fields, one_of
 from nn_ref.backend import accelerated
 from nn_ref.kernels.contract import HIDDEN_ACTIVATIONS
 
 ACTIVATIONS = HIDDEN_ACTIVATIONS + ("softmax",)
+SLOPE = Option(lambda name, v: check_range(name, v, 0, 1), "in [0, 1)", 0.01)  # leaky ReLU's alpha
+BACKWARD_ARGS = dict(cache="n m", dA="n m")  # cache = Z (A for softmax), dA of its shape
 
 
+@checked(Z="n m")
 def sigmoid(Z, backend=None):
     """A = sigma(Z) = 1 / (1 + e^-Z), stable for any Z.
 
@@ -33,6 +38,7 @@ def sigmoid(Z, backend=None):
     return A, Z
 
 
+@checked(**BACKWARD_ARGS)
 def sigmoid_backward(dA, cache, backend=None):
     """dZ = dA * s (1 - s) with s = sigmoid(Z); s(1 - s) peaks at 0.25, at Z = 0.
 
@@ -45,6 +51,7 @@ def sigmoid_backward(dA, cache, backend=None):
     return dA * s * (1 - s)
 
 
+@checked(Z="n m")
 def tanh(Z, backend=None):
     """A = tanh(Z) = 2 / (1 + e^-2Z) - 1.  Z: (n[l], m). Returns (A, cache=Z)."""
     if (K := accelerated(backend)) is not None:
@@ -52,6 +59,7 @@ def tanh(Z, backend=None):
     return np.tanh(Z), Z
 
 
+@checked(**BACKWARD_ARGS)
 def tanh_backward(dA, cache, backend=None):
     """dZ = dA * (1 - tanh(Z)^2); tanh' peaks at 1, at Z = 0.  Returns dZ: (n[l], m)."""
     Z = cache
@@ -61,6 +69,7 @@ def tanh_backward(dA, cache, backend=None):
     return dA * (1 - t * t)
 
 
+@checked(Z="n m")
 def relu(Z, backend=None):
     """A = max(0, Z).  Z: (n[l], m). Returns (A, cache=Z)."""
     if (K := accelerated(backend)) is not None:
@@ -68,6 +77,7 @@ def relu(Z, backend=None):
     return np.maximum(Z, 0), Z
 
 
+@checked(**BACKWARD_ARGS)
 def relu_backward(dA, cache, backend=None):
     """dZ = dA * 1[Z > 0]: the gradient passes where the unit was active, 0 elsewhere
     (the derivative at the kink Z = 0 is taken as 0).  Returns dZ: (n[l], m)."""
@@ -77,6 +87,7 @@ def relu_backward(dA, cache, backend=None):
     return np.where(Z > 0, dA, 0)
 
 
+@checked(Z="n m", alpha=SLOPE)
 def leaky_relu(Z, alpha=0.01, backend=None):
     """A = Z if Z > 0 else alpha Z, alpha in (0, 1) [Preventing vanishing gradients].
     Returns (A, cache=(Z, alpha))."""
@@ -85,6 +96,7 @@ def leaky_relu(Z, alpha=0.01, backend=None):
     return np.where(Z > 0, Z, alpha * Z), (Z, alpha)
 
 
+@checked(cache=fields(Z="n m", alpha=SLOPE), dA="n m")
 def leaky_relu_backward(dA, cache, backend=None):
     """dZ = dA * (1 if Z > 0 else alpha).  Returns dZ: (n[l], m)."""
     Z, alpha = cache
@@ -93,6 +105,7 @@ def leaky_relu_backward(dA, cache, backend=None):
     return np.where(Z > 0, dA, alpha * dA)
 
 
+@checked(Z="n m")
 def linear(Z, backend=None):
     """A = Z (the identity: a regression output). Returns (A, cache=Z)."""
     if (K := accelerated(backend)) is not None:
@@ -100,6 +113,7 @@ def linear(Z, backend=None):
     return Z.copy(), Z
 
 
+@checked(**BACKWARD_ARGS)
 def linear_backward(dA, cache, backend=None):
     """dZ = dA (g'(Z) = 1)."""
     if (K := accelerated(backend)) is not None:
@@ -107,6 +121,7 @@ def linear_backward(dA, cache, backend=None):
     return dA.copy()
 
 
+@checked(Z="n m")
 def softmax(Z, backend=None):
     """A[k, i] = e^Z[k, i] / sum_j e^Z[j, i], per sample (column).
 
@@ -121,6 +136,7 @@ def softmax(Z, backend=None):
     return A, A
 
 
+@checked(**BACKWARD_ARGS)
 def softmax_backward(dA, cache, backend=None):
     """dZ = A * (dA - sum_k dA_k A_k) per column: the softmax Jacobian applied to dA.
 
@@ -150,18 +166,16 @@ BACKWARD = {
 }
 
 
+@checked(Z="n m", activation=one_of(ACTIVATIONS), alpha=SLOPE)
 def activation_forward(Z, activation, alpha=0.01, backend=None):
     """A = g(Z) and its cache for the activation named ``activation`` (one of ACTIVATIONS).  Z, A: (n[l], m)."""
-    if activation not in FORWARD:
-        raise ValueError(f"activation: expected one of {ACTIVATIONS}, got {activation!r}")
     if activation == "leaky_relu":
         return leaky_relu(Z, alpha, backend)
     return FORWARD[activation](Z, backend)
 
 
+@checked(activation=one_of(ACTIVATIONS), dA="n m")
 def activation_backward(dA, cache, activation, backend=None):
     """dZ = dA * g'(Z) for the activation named ``activation``, from the cache of ``activation_forward``.
-    dA, dZ: (n[l], m)."""
-    if activation not in BACKWARD:
-        raise ValueError(f"activation: expected one of {ACTIVATIONS}, got {activation!r}")
+    dA, dZ: (n[l], m). The cache is checked by the activation's own backward."""
     return BACKWARD[activation](dA, cache, backend)

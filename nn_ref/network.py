@@ -31,7 +31,7 @@ from nn_ref import init as initializers
 from nn_ref._checks import (
     BATCHNORM,
     PARAMETERS,
-    Value,
+    Option,
     check_dtype,
     check_layer_dims,
     checked,
@@ -55,7 +55,7 @@ BN_LAYER_CACHE = fields(
 ACTIVATION_CACHE = fields(
     linear_cache=LINEAR_CACHE, Z="n m", A="n m or None", activation=one_of(activations.ACTIVATIONS), alpha=None
 )
-SLOPE = Value(lambda name, v: _checks.check_range(name, v, 0, 1), "in [0, 1)")  # leaky ReLU's alpha
+SLOPE = activations.SLOPE
 GRADS = _checks.GRADS
 BN_PARAMS = _checks.list_of(batchnorm_ops.BN_PARAM, "one per hidden layer", lambda state: state.get("L", 1) - 1)
 BN_PARAMS_EVAL = _checks.list_of(batchnorm_ops.BnParam(inference=True), "one per hidden layer", BN_PARAMS.length)
@@ -69,10 +69,10 @@ NETWORK = dict(
 
 
 @checked(
-    layer_dims=Value(lambda name, v: check_layer_dims(v), "[n0, ..., nL], positive integers"),
+    layer_dims=Option(lambda name, v: check_layer_dims(v), "[n0, ..., nL], positive integers", [3, 4, 2]),
     init=one_of(initializers.INITIALIZERS + ("glorot",)),
     sigma=positive,
-    dtype=Value(check_dtype, "float32 or float64"),
+    dtype=Option(check_dtype, "float32 or float64", np.float64),
 )
 def initialize_parameters(layer_dims, init="he", sigma=0.01, seed=0, dtype=np.float64, batchnorm=False, backend=None):
     """Parameters {"W1", "b1", ..., "WL", "bL"} for ``layer_dims = [n[0], n[1], ..., n[L]]``.

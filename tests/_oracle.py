@@ -2,23 +2,22 @@
 
 Every op is the NumPy body of the function a student reads in ``nn_ref`` (activations, losses, network,
 batchnorm, optim), called with backend="numpy": the parity tests compare ``cpu`` and ``cuda`` with these.
-Nothing here is a formula of its own; each op only adapts a call (argument order, what it returns). The ops run
-the bodies without the argument checks (``nn_ref._checks.unchecked``): the parity tests feed the kernels'
-inputs (NaN labels, AL outside [0, 1]) to both sides, and the contracts are tested apart.
+Nothing here is a formula of its own; each op only adapts a call (argument order, what it returns). The oracle
+counts as inside nn-ref (``INSIDE``): it calls the bodies without the argument checks, since the parity tests feed
+the kernels' inputs (NaN labels, AL outside [0, 1]) to both sides; the contracts are tested apart.
 """
-
-import functools
 
 import numpy as np
 
 from nn_ref import activations, batchnorm, losses, network, optim
-from nn_ref._checks import unchecked
-from nn_ref.kernels.contract import BACKEND_OPS, pack_parameters, parameter_views
+from nn_ref._checks import INSIDE
+from nn_ref.kernels.contract import pack_parameters, parameter_views
 
 # host memory: NumPy arrays, exactly as the cpu backend keeps them
 from nn_ref.kernels.cpu import empty, is_device, synchronize, to_device, to_host  # noqa: F401
 
 name = "numpy"
+INSIDE.add(__name__)
 NP = "numpy"
 
 
@@ -144,16 +143,3 @@ def train_step(
         opt.t, opt.m["theta"], opt.v["theta"] = t - 1, state[0], state[1]
     opt.step({"theta": theta}, {"dtheta": g}, learning_rate, NP)
     return J
-
-
-def _without_checks(op):
-    @functools.wraps(op)
-    def run(*args, **kwargs):
-        with unchecked():
-            return op(*args, **kwargs)
-
-    return run
-
-
-for _name in BACKEND_OPS:  # every op of the contract, memory ops included (harmless there)
-    globals()[_name] = _without_checks(globals()[_name])
