@@ -142,10 +142,10 @@ def batchnorm_forward(Z, gamma, beta, bn_param, backend=None):
     return out, (Z_hat, gamma, var, eps)
 
 
-_CACHE_FIELDS = fields(Z_hat="n m", gamma="n 1", var="n 1", eps=positive)
+CACHE_FIELDS = fields(Z_hat="n m", gamma="n 1", var="n 1", eps=positive)
 
 
-class _TrainCache:
+class TrainCache:
     """The cache of a train-mode forward pass (None after eval mode: no backward through running statistics)."""
 
     def __repr__(self):
@@ -157,10 +157,13 @@ class _TrainCache:
                 f"{name}: None -- the forward pass ran in eval mode; "
                 "run it with bn_param['mode'] = 'train' to backpropagate"
             )
-        _CACHE_FIELDS.check(name, cache, state, read)
+        CACHE_FIELDS.check(name, cache, state, read)
 
 
-@checked(cache=_TrainCache(), dout="n m")
+TRAIN_CACHE = TrainCache()
+
+
+@checked(cache=TRAIN_CACHE, dout="n m")
 def batchnorm_backward(dout, cache, backend=None):
     """Backward of ``batchnorm_forward`` (the compact form):
 

@@ -50,7 +50,11 @@ __all__ = ["HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS", "LOSSES", "num_layers"]
 LAYER = dict(W="n n_prev", b="n 1", A_prev="n_prev m")  # the weights first: the data must fit them
 LINEAR_CACHE = fields(A_prev="n_prev m", W="n n_prev", b="n 1 or None")
 BN_LAYER_CACHE = fields(
-    linear_cache=LINEAR_CACHE, bn_cache=None, Z_tilde="n m", activation=one_of(activations.ACTIVATIONS), alpha=None
+    linear_cache=LINEAR_CACHE,
+    bn_cache=batchnorm_ops.TRAIN_CACHE,
+    Z_tilde="n m",
+    activation=one_of(activations.ACTIVATIONS),
+    alpha=None,
 )
 ACTIVATION_CACHE = fields(
     linear_cache=LINEAR_CACHE, Z="n m", A="n m or None", activation=one_of(activations.ACTIVATIONS), alpha=None
