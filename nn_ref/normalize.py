@@ -6,8 +6,11 @@ For feature j (row j of X, X: (n[0], m), one sample per column):
     standardization:  x_ij <- (x_ij - mean_j) / std_dev_j               mean 0, std 1 on the training set
 
 The slide's rule: the normalization parameters are computed on the *training* data (``fit``) and
-the same parameters are applied to train and test data alike (``transform``). A constant feature
-(max_j = min_j, or std_j = 0) would divide by zero: its scale is taken as 1, so it maps to 0.
+the same parameters are applied to train and test data alike (``transform``). A constant feature would
+divide by zero, or by a rounding error: a feature whose spread max_j - min_j is within rounding of its
+magnitude (<= CONSTANT_TOL * max |x_j|) is constant, its scale is taken as 1, and it maps to 0 (or to its
+rounding noise, never to +-1.4). ``fit``, ``transform`` and ``inverse_transform`` accept the same data: real
+values (lists and ints converted to float64; complex, object, NaN, inf refused), n[0] rows.
 
     scaler = StandardScaler().fit(X_train)
     X_train_n, X_test_n = scaler.transform(X_train), scaler.transform(X_test)
@@ -15,7 +18,17 @@ the same parameters are applied to train and test data alike (``transform``). A 
 
 import numpy as np
 
-from nn_ref._checks import check_data, check_real, check_shape
+from nn_ref._checks import check_data, check_real
+
+CONSTANT_TOL = 64 * np.finfo(np.float64).eps  # relative spread below which a feature is constant (~14 digits)
+
+
+def as_data(name, X, n=None):
+    """X as a float64 (n[0], m) array of finite real values, m >= 1 (the scalers' one rule for their input)."""
+    check_real(name, X)
+    X = np.asarray(X, dtype=np.float64)
+    check_data(name, X, n)
+    return X
 
 
 class _Scaler:
@@ -26,23 +39,20 @@ class _Scaler:
 
     def fit(self, X):
         """Compute the per-feature parameters from training data X (n[0], m). Returns self."""
-        check_real("X", X)
-        X = np.asarray(X, dtype=np.float64)
-        check_data("X", X)
+        X = as_data("X", X)
         shift, scale = self._stats(X)
         self.shift = shift
-        # a constant feature (all its values equal) gets scale 1: no division by zero, and no
-        # division by a rounding-error std either (the mean of equal floats can be off by an ulp)
-        constant = X.max(axis=1, keepdims=True) == X.min(axis=1, keepdims=True)
+        # a constant feature gets scale 1: no division by zero, nor by a rounding-error std (the mean of
+        # equal floats can be off by an ulp; values one ulp apart have a std of rounding noise)
+        lo, hi = X.min(axis=1, keepdims=True), X.max(axis=1, keepdims=True)
+        constant = hi - lo <= CONSTANT_TOL * np.maximum(np.abs(lo), np.abs(hi))
         self.scale = np.where(constant | (scale <= 0), 1.0, scale)
         return self
 
     def _check_fitted(self, X):
         if self.shift is None:
             raise ValueError(f"{type(self).__name__}: call fit(X_train) before transform")
-        X = np.asarray(X, dtype=np.float64)
-        check_shape("X", X, (self.shift.shape[0], None))
-        return X
+        return as_data("X", X, self.shift.shape[0])
 
     def transform(self, X):
         """(X - shift) / scale with the training parameters; X: (n[0], m') for any m'."""

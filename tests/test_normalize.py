@@ -59,3 +59,33 @@ def test_shape_errors_and_unfitted():
         s.transform(np.zeros((3, 4)))
     with pytest.raises(ValueError, match="expected shape"):
         s.transform(np.zeros(2))
+
+
+def test_a_feature_one_ulp_wide_is_constant_regression():
+    """Hypothesis found it: two values one ulp apart have a std of rounding noise, which used to scale to 1.414."""
+    from nn_ref.normalize import MinMaxScaler, StandardScaler
+
+    X = [[-1000.0, np.nextafter(-1000.0, 0)]]
+    for scaler in (StandardScaler(), MinMaxScaler()):
+        out = scaler.fit_transform(X)
+        assert np.abs(out).max() < 1e-12, (type(scaler).__name__, out)
+        assert scaler.scale[0, 0] == 1.0
+    # a real, small spread is still scaled: values agreeing to 10 digits are not constant
+    out = StandardScaler().fit_transform([[1000.0, 1000.0 + 1e-7]])
+    np.testing.assert_allclose(out, [[-1.0, 1.0]], rtol=1e-5)
+
+
+def test_transform_is_as_strict_as_fit():
+    from nn_ref.normalize import StandardScaler
+
+    s = StandardScaler().fit(np.arange(6.0).reshape(2, 3))
+    for bad, exc, words in (
+        (np.ones((2, 2)) * 1j, TypeError, "complex128"),
+        (np.array([[np.nan, 1.0], [1.0, 2.0]]), ValueError, "finite"),
+        (np.ones((3, 2)), ValueError, "(2, any)"),
+        (np.ones((2, 0)), ValueError, "m >= 1"),
+    ):
+        for method in (s.transform, s.inverse_transform):
+            with pytest.raises(exc, match="^X: ") as info:
+                method(bad)
+            assert words in str(info.value)
