@@ -168,11 +168,14 @@ class Grads:
         if not isinstance(grads, dict):
             raise TypeError(f"{name}: expected a dict {{'dW1': ..., 'db1': ..., ...}}, got {type(grads).__name__}")
         for key, param in read("parameters").items():
-            if "d" + key not in grads:
+            g = grads.get("d" + key)
+            if g.__class__ is np.ndarray and g.shape == param.shape and g.dtype == param.dtype:
+                continue  # the common case, without building a message
+            if g is None:
                 raise ValueError(f"{name}: expected 'd{key}' for parameter {key!r}, got keys {sorted(grads)}")
-            spec = _PARAM_SPECS.get(key) or _PARAM_SPECS.setdefault(key, Array(" ".join(f"{key}_{i}" for i in "01")))
-            state[f"{key}_0"], state[f"{key}_1"] = param.shape
-            check_array(f"d{key}", grads["d" + key], spec, state)
+            axes = " ".join(str(n) for n in param.shape)
+            state.setdefault("dtype", (key, param.dtype))
+            check_array(f"d{key}", g, Array(axes), state)
 
 
 GRADS = Grads()
@@ -290,45 +293,84 @@ class Contract:
 def check_array(name, value, spec, state):
     """The rules of an ``Array`` declaration: a float32/float64 array (host or device), the declared number
     of axes, sizes agreeing with the names bound so far (binding new ones), one dtype per call, finite."""
-    dtype = getattr(value, "dtype", None)
-    shape = getattr(value, "shape", None)
-    if (
-        dtype is None
-        or shape is None
-        or isinstance(value, np.matrix)
-        or not (isinstance(value, np.ndarray) or hasattr(value, "copy_to_host"))
-    ):
+    host = value.__class__ is np.ndarray
+    if not host:
+        _check_array_kind(name, value, spec)
+    dtype, shape = value.dtype, value.shape
+    if spec.real:
+        if dtype.kind not in "biuf":
+            raise TypeError(f"{name}: expected an array of real numbers, got dtype {dtype}")
+    elif dtype.char not in "fd":
+        raise TypeError(f"{name}: expected a float32 or float64 array, got dtype {dtype}")
+    else:
+        first = state.get("dtype")
+        if first is None:
+            state["dtype"] = (name, dtype)
+        elif first[1] != dtype:
+            raise TypeError(f"{name}: expected dtype {first[1]} (the dtype of {first[0]}), got {dtype}")
+    axes = spec.axes
+    if len(shape) != len(axes):
+        _shape_error(name, shape, axes, state)
+    for axis, size in zip(axes, shape):
+        if axis.__class__ is int:
+            if axis != size:
+                _shape_error(name, shape, axes, state)
+        else:
+            want = state.get(axis)
+            if want is None:
+                if size < 1:
+                    _shape_error(name, shape, axes, state)
+                state[axis] = size
+            elif want != size:
+                _shape_error(name, shape, axes, state)
+    if spec.finite and host and not math.isfinite(value.sum()):
+        check_finite(name, value)  # names the first NaN or inf (a finite sum that overflowed passes here)
+
+
+def _check_array_kind(name, value, spec):
+    """Anything but a host ndarray: a device array passes; np.matrix, lists, scalars are refused."""
+    if isinstance(value, np.matrix) or not (isinstance(value, np.ndarray) or hasattr(value, "copy_to_host")):
         raise TypeError(
             f"{name}: expected a float32 or float64 array of shape ({', '.join(map(str, spec.axes))}), "
             f"got {type(value).__name__}"
         )
-    if spec.real:
-        if dtype.kind not in "biuf":
-            raise TypeError(f"{name}: expected an array of real numbers, got dtype {dtype}")
-    elif dtype not in _FLOAT_DTYPES:
-        raise TypeError(f"{name}: expected a float32 or float64 array, got dtype {dtype}")
-    elif (first := state.setdefault("dtype", (name, dtype)))[1] != dtype:
-        raise TypeError(f"{name}: expected dtype {first[1]} (the dtype of {first[0]}), got {dtype}")
-    axes = spec.axes
-    ok = len(shape) == len(axes)
-    if ok:
-        for axis, size in zip(axes, shape):
-            want = axis if axis.__class__ is int else state.get(axis)
-            if size < 1 or (want is not None and want != size):
-                ok = False
-                break
-    if not ok:
-        expected = tuple(a if a.__class__ is int else state.get(a) for a in axes)
-        raise ValueError(
-            f"{name}: expected shape {_fmt(expected)}, got {tuple(shape)} (declared ({', '.join(map(str, axes))})"
-            + "".join(f"; {a} >= 1" for a, size in zip(axes, shape) if size < 1)
-            + ")"
+
+
+def _shape_error(name, shape, axes, state):
+    expected = tuple(a if a.__class__ is int else state.get(a) for a in axes)
+    raise ValueError(
+        f"{name}: expected shape {_fmt(expected)}, got {tuple(shape)} (declared ({', '.join(map(str, axes))})"
+        + "".join(f"; {a} >= 1" for a, size in zip(axes, shape) if size < 1)
+        + ")"
+    )
+
+
+@functools.cache
+def _layout(keys):
+    """For a parameter dict's key set: (L, [(key, Array declaration), ...] in layer order) or the error text."""
+    L = 0
+    while f"W{L + 1}" in keys:
+        L += 1
+    if L == 0:
+        return f"expected keys W1, b1, ..., WL, bL; found no 'W1' (keys {sorted(keys)})"
+    allowed = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
+    allowed |= {f"{p}{l}" for l in range(1, L) for p in ("gamma", "beta")}
+    extra = sorted(keys - allowed)
+    if extra:
+        return (
+            f"expected keys W1, b1, ..., W{L}, b{L} with no gaps (and gamma[l], beta[l] for l < {L}), "
+            f"got the extra keys {extra}"
         )
-    for axis, size in zip(axes, shape):
-        if axis.__class__ is str:
-            state[axis] = size
-    if spec.finite and not hasattr(value, "copy_to_host") and not math.isfinite(value.sum()):
-        check_finite(name, value)  # names the first NaN or inf (a finite sum that overflowed passes here)
+    specs = []
+    for l in range(1, L + 1):
+        layer = {f"W{l}": f"n{l} n{l - 1}", f"b{l}": f"n{l} 1"}
+        if l < L and (f"gamma{l}" in keys or f"beta{l}" in keys):
+            layer.update({f"gamma{l}": f"n{l} 1", f"beta{l}": f"n{l} 1"})
+        for key, axes in layer.items():
+            if key not in keys:
+                return f"expected key {key!r} (layer {l} of {L}), got keys {sorted(keys)}"
+            specs.append((key, Array(axes)))
+    return L, tuple(specs)
 
 
 class Parameters:
@@ -345,33 +387,19 @@ class Parameters:
     def check(self, name, P, state, read):
         if not isinstance(P, dict):
             raise TypeError(f"{name}: expected a dict {{'W1': ..., 'b1': ..., ...}}, got {type(P).__name__}")
-        L = 0
-        while f"W{L + 1}" in P:
-            L += 1
-        if L == 0:
-            raise ValueError(f"{name}: expected keys W1, b1, ..., WL, bL; found no 'W1' (keys {sorted(P)})")
-        allowed = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
-        allowed |= {f"{p}{l}" for l in range(1, L) for p in ("gamma", "beta")}
-        extra = sorted(set(P) - allowed)
-        if extra:
-            raise ValueError(
-                f"{name}: expected keys W1, b1, ..., W{L}, b{L} with no gaps (and gamma[l], beta[l] for l < {L}), "
-                f"got the extra keys {extra}"
-            )
+        layout = _layout(frozenset(P))
+        if isinstance(layout, str):
+            raise ValueError(f"{name}: {layout}")
+        L, specs = layout
         K = state.get("backend", "numpy")
-        for l in range(1, L + 1):
-            keys = {f"W{l}": f"n{l} n{l - 1}", f"b{l}": f"n{l} 1"}
-            if l < L and (f"gamma{l}" in P or f"beta{l}" in P):
-                keys.update({f"gamma{l}": f"n{l} 1", f"beta{l}": f"n{l} 1"})
-            for key, axes in keys.items():
-                if key not in P:
-                    raise ValueError(f"{name}: expected key {key!r} (layer {l} of {L}), got keys {sorted(P)}")
-                x = P[key]
-                check_array(key, x, _PARAM_SPECS.get(axes) or _PARAM_SPECS.setdefault(axes, Array(axes)), state)
+        for key, spec in specs:
+            x = P[key]
+            check_array(key, x, spec, state)
+            if K != "numpy" or x.__class__ is not np.ndarray:
                 _check_where(key, x, K)
-                if self.writable and isinstance(x, np.ndarray) and not x.flags.writeable:
-                    raise ValueError(f"{key}: expected a writable array (updated in place), got a read-only one")
-        state["n0"], state["nL"], state["L"] = P["W1"].shape[1], P[f"W{L}"].shape[0], L
+            if self.writable and x.__class__ is np.ndarray and not x.flags.writeable:
+                raise ValueError(f"{key}: expected a writable array (updated in place), got a read-only one")
+        state["n0"], state["nL"], state["L"] = state["n0"], state[f"n{L}"], L
 
 
 class BatchnormFlag:
@@ -388,7 +416,6 @@ class BatchnormFlag:
 
 
 BATCHNORM = BatchnormFlag()
-_PARAM_SPECS = {}  # "n1 n0" -> Array: the declarations of the parameter arrays, made once
 
 
 def _check_where(key, x, K):

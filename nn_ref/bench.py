@@ -10,11 +10,12 @@ Cases (the lecture's examples; float32 throughout, PyTorch's default):
 
 Rows: ``numpy`` (``network.train_step`` with backend="numpy": the NumPy bodies a student reads), ``cpu``
 (numba, the fused ``train_step``), ``cpu-layers`` (the five-call loop through the per-layer functions of
-``nn_ref.network`` with backend="cpu": the Python hand-off of every call included), ``gemm-floor`` (the matrix
-products of the fused cpu step alone, timed in the same rounds: what no step can beat on these BLAS calls;
-the ``÷ floor`` column is a row's time over it), ``cuda`` (only on a real GPU), ``torch`` (when installed:
-nn.Sequential, its loss, ``backward()``, ``optim.SGD``, ``loss.item()``; torch.compile is not used). Each
-round times every row once, rows interleaved, so drift in the machine's speed hits all rows alike; the table
+``nn_ref.network`` with backend="cpu": the Python hand-off of every call included), ``checks`` (the argument
+checks alone of those five calls' four checked entries, ``nn_ref._checks``: their cost per step),
+``gemm-floor`` (the matrix products of the fused cpu step alone, timed in the same rounds: what no step can beat
+on these BLAS calls; the ``÷ floor`` column is a row's time over it), ``cuda`` (only on a real GPU), ``torch``
+(when installed: nn.Sequential, its loss, ``backward()``, ``optim.SGD``, ``loss.item()``; torch.compile is not used).
+Each round times every row once, rows interleaved, so drift in the machine's speed hits all rows alike; the table
 gives the median, min and max over the rounds. One step = forward, cost (returned as a float), backward,
 parameter update.
 
@@ -107,6 +108,31 @@ def _layers_runner(backend_name, case):
         grads = network.backward(AL, Y, caches, loss, backend=backend_name, need_dA0=False)  # as torch: no dX
         network.update_parameters(params, grads, lr, backend=backend_name)
         return cost
+
+    return step
+
+
+def _checks_runner(backend_name, case):
+    """The contract checks alone (``nn_ref._checks``) of the ``cpu-layers`` step's four calls: what checking the
+    declared arguments at the boundary costs per step (the rows above include it)."""
+    from nn_ref import network
+    from nn_ref.backend import to_backend
+
+    X, Y, params = _data(case)
+    params = to_backend(params, backend_name)
+    h, o, loss, lr = case["hidden"], case["output"], case["loss"], case["lr"]
+    AL, caches = network.forward(X, params, h, o, backend=backend_name)
+    grads = network.backward(AL, Y, caches, loss, backend=backend_name, need_dA0=False)
+    calls = [
+        (network.forward.contract, (X, params, h, o), {"backend": backend_name}),
+        (network.compute_cost.contract, (AL, Y, loss), {"backend": backend_name}),
+        (network.backward.contract, (AL, Y, caches, loss), {"backend": backend_name, "need_dA0": False}),
+        (network.update_parameters.contract, (params, grads, lr), {"backend": backend_name}),
+    ]
+
+    def step():
+        for contract, args, kwargs in calls:
+            contract.check(args, dict(kwargs))
 
     return step
 
@@ -283,6 +309,7 @@ def run(
             runners["cpu"] = _fused_runner("cpu", case)
             if with_layers:
                 runners["cpu-layers"] = _layers_runner("cpu", case)
+                runners["checks"] = _checks_runner("cpu", case)
             runners["gemm-floor"] = _floor_runner(case)
             if torch is not None:
                 runners["torch"] = _torch_runner(case)

@@ -101,6 +101,12 @@ def _add_gradcheck(sub):
         default=4,
         help="2: two-point central difference; 4: five-point stencil (default)",
     )
+    p.add_argument(
+        "--max-seconds",
+        type=_positive_float,
+        default=120.0,
+        help="refuse (with the estimate) a check estimated longer than this (default 120)",
+    )
 
     p.set_defaults(func=_lazy("nn_ref.gradcheck", "main"))
 
@@ -304,7 +310,8 @@ def _add_bench(sub):
 
         _check_args(args, rounds=_positive_int, budget=_positive_float, settle=_nonnegative_float)
         for n in args.gemm or []:
-            _positive_int(str(n))
+            if n < 1:
+                raise ValueError(f"argument --gemm: expected positive integers, got {n}")
         for path in (args.json, args.markdown):
             if path:
                 check_writable(path)
@@ -487,8 +494,9 @@ def _check_args(args, **types):
 
 # What a user's bad input can raise: ValueError (statistics.StatisticsError is one), TypeError, LookupError
 # (KeyError, IndexError), ArithmeticError (ZeroDivisionError, train.DivergenceError), OSError (FileNotFoundError,
-# PermissionError), ImportError (a missing extra), RuntimeError (a backend that cannot run here).
-USER_ERRORS = (ValueError, TypeError, LookupError, ArithmeticError, OSError, ImportError, RuntimeError)
+# PermissionError), ImportError (a missing extra), RuntimeError (a backend that cannot run here), MemoryError (a
+# network too large for this machine: "Unable to allocate 74.5 GiB ...").
+USER_ERRORS = (ValueError, TypeError, LookupError, ArithmeticError, OSError, ImportError, RuntimeError, MemoryError)
 
 
 def _one_line(verb, exc):

@@ -37,16 +37,45 @@ or ``check_network([4, 5, 3, 1])`` for the lecture's network on random data (``n
 """
 
 import sys
+import time
 import warnings
 
 import numpy as np
 
 from nn_ref import losses, network
-from nn_ref._checks import check_choice, check_layer_dims, check_positive_finite, check_positive_int, check_shape
+from nn_ref._checks import (
+    Option,
+    check_choice,
+    check_layer_dims,
+    check_positive_finite,
+    check_positive_int,
+    check_shape,
+    checked,
+    one_of,
+    positive,
+)
 from nn_ref.backend import to_backend, to_host
 from nn_ref.kernels.contract import DEFAULT_LOSS
 
 THRESHOLD = 1e-7
+MAX_SECONDS = 120.0  # gradient_check refuses a run estimated longer than this (raise it with max_seconds=)
+
+
+def _nonempty_dict(name, value):
+    if not isinstance(value, dict) or not value:
+        got = "an empty dict" if isinstance(value, dict) else type(value).__name__
+        raise ValueError(f"{name}: expected a non-empty dict of arrays, got {got}")
+
+
+def _threshold(name, value):
+    """A finite threshold in (0, 1): the difference is in [0, 1], so 1 or more would pass any gradient."""
+    check_positive_finite(name, value)
+    if value >= 1:
+        raise ValueError(f"{name}: expected a number in (0, 1) (the difference is at most 1), got {value!r}")
+
+
+NONEMPTY = Option(_nonempty_dict, "a non-empty dict", {"W1": 1.0})
+OPTIONAL_COUNT = Option(lambda name, v: v is None or check_positive_int(name, v), "None or an integer >= 1", None)
 
 
 class KinkCrossingWarning(UserWarning):
@@ -162,6 +191,15 @@ def _cost(value):
     return float(value[0] if isinstance(value, tuple) else value)
 
 
+@checked(
+    parameters=NONEMPTY,
+    grads=Option(lambda name, v: v is None or _nonempty_dict(name, v), "None or a non-empty dict", None),
+    eps=positive,
+    max_entries_per_array=OPTIONAL_COUNT,
+    threshold=Option(_threshold, "in (0, 1)", THRESHOLD),
+    order=one_of((2, 4)),
+    max_seconds=positive,
+)
 def gradient_check(
     f,
     parameters,
@@ -173,6 +211,7 @@ def gradient_check(
     names=None,
     pre_activations=None,
     order=2,
+    max_seconds=MAX_SECONDS,
 ):
     """Compare analytic gradients with central differences, array by array.
 
@@ -192,22 +231,27 @@ def gradient_check(
        (ReLU pre-activations Z[l]; AL - Y for L1). A crossing (a sign differing between the
        perturbed points, i.e. a pre-activation within k eps of 0) is counted in the
        row's ``kink_crossings`` and reported with a ``KinkCrossingWarning``.
+    max_seconds: the run is estimated first (the number of evaluations of f times the time of the first one)
+       and refused with that estimate when longer; raise it, or check fewer entries.
 
     Returns a ``GradCheckReport``.
     """
-    check_positive_finite("eps", eps)
     params = {k: np.array(v, dtype=np.float64) for k, v in parameters.items()}
+    start = time.perf_counter()
     value = f(params)
+    seconds_per_f = time.perf_counter() - start
     if grads is None:
         if not (isinstance(value, tuple) and len(value) == 2):
             raise ValueError("gradient_check: grads=None needs f(parameters) to return (J, grads)")
         grads = value[1]
     cost = _cost(value)
-    check_choice("order", order, (2, 4))
     steps = (1, -1) if order == 2 else (2, 1, -1, -2)
+    names = list(params) if names is None else list(names)
+    _check_names(names, params)
+    _refuse_long_runs(names, params, max_entries_per_array, len(steps), seconds_per_f, max_seconds)
     rng = np.random.default_rng(seed)
     rows = []
-    for name in list(params) if names is None else list(names):
+    for name in names:
         theta = params[name]
         a_full = _grad_for(grads, name)
         check_shape(f"gradient of {name}", a_full, theta.shape)
@@ -248,6 +292,24 @@ def gradient_check(
     return GradCheckReport(rows, eps, threshold, order, cost)
 
 
+def _check_names(names, params):
+    unknown = [n for n in names if n not in params]
+    if not names or unknown:
+        raise ValueError(f"names: expected a non-empty list of keys of parameters {sorted(params)}, got {names!r}")
+
+
+def _refuse_long_runs(names, params, max_entries, evaluations_per_entry, seconds_per_f, max_seconds):
+    """Raise ValueError when the check would take longer than ``max_seconds`` (estimated, before starting)."""
+    entries = sum(min(params[n].size, max_entries or params[n].size) for n in names)
+    estimate = entries * evaluations_per_entry * seconds_per_f
+    if estimate > max_seconds:
+        raise ValueError(
+            f"max_seconds: this check needs {entries} entries x {evaluations_per_entry} evaluations of the cost "
+            f"({seconds_per_f * 1e3:.2g} ms each), about {estimate:.3g} s > max_seconds = {max_seconds:g}; "
+            f"raise max_seconds (nn-ref gradcheck --max-seconds) or check fewer entries (max_entries_per_array)"
+        )
+
+
 def make_data(layer_dims, output_activation, m, rng):
     """Random X (n[0], m) ~ N(0, 1) and labels Y (n[L], m) that fit the output: 0/1 for sigmoid,
     one-hot columns for softmax, N(0, 1) targets for linear."""
@@ -275,6 +337,7 @@ def check_network(
     check_input=True,
     backend=None,
     order=4,
+    max_seconds=MAX_SECONDS,
 ):
     """Gradient check of ``network.backward`` for a net of ``layer_dims`` on seeded random data.
 
@@ -350,6 +413,7 @@ def check_network(
         names=names,
         pre_activations=pre,
         order=order,
+        max_seconds=max_seconds,
     )
 
 
@@ -360,7 +424,15 @@ def main(args):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", KinkCrossingWarning)
             report = check_network(
-                args.layers, args.output, args.loss, args.m, args.seed, args.hidden, args.eps, order=args.order
+                args.layers,
+                args.output,
+                args.loss,
+                args.m,
+                args.seed,
+                args.hidden,
+                args.eps,
+                order=args.order,
+                max_seconds=getattr(args, "max_seconds", MAX_SECONDS),
             )
     except ValueError as exc:
         print(f"nn-ref gradcheck: error: {exc}", file=sys.stderr)

@@ -437,7 +437,7 @@ HYPER_CASES = {
         ["sigma", "positive finite", "nan"],
     ),
     "gradient_check eps 0": (
-        lambda: gradcheck.gradient_check(lambda P: (0.0, {}), {}, eps=0),
+        lambda: gradcheck.gradient_check(lambda P: (0.0, {}), {"W1": np.ones((1, 1))}, eps=0),
         ["eps", "positive finite", "0"],
     ),
 }
@@ -636,3 +636,48 @@ def test_cli_divergence_is_one_line(capsys):
     )
     assert rc == 2 and len(err.splitlines()) == 1
     assert err.startswith("nn-ref train: error: training diverged") and "learning rate 1e+06" in err
+
+
+# ============================================================================= gradient_check's options
+_F = lambda P: float((P["W1"] ** 2).sum())  # noqa: E731  J = sum W^2, dJ/dW = 2 W
+_P = {"W1": np.ones((2, 2))}
+GRADCHECK_OPTION_CASES = {
+    "max_entries_per_array=0 (would check nothing and pass)": (
+        dict(max_entries_per_array=0),
+        ["max_entries_per_array", ">= 1", "0"],
+    ),
+    "threshold=inf (would pass any gradient)": (dict(threshold=math.inf), ["threshold", "inf"]),
+    "threshold=1 (the difference is at most 1)": (dict(threshold=1.0), ["threshold", "(0, 1)"]),
+    "threshold=0": (dict(threshold=0.0), ["threshold", "0.0"]),
+    "empty parameters": (dict(parameters={}), ["parameters", "non-empty", "empty dict"]),
+    "empty grads": (dict(grads={}), ["grads", "non-empty"]),
+    "names not in parameters": (dict(names=["W2"]), ["names", "W2"]),
+    "a run past max_seconds": (dict(max_seconds=1e-12), ["max_seconds", "4 entries x 2 evaluations", "about"]),
+}
+
+
+@pytest.mark.parametrize("case", list(GRADCHECK_OPTION_CASES))
+def test_gradient_check_options(case):
+    options, parts = GRADCHECK_OPTION_CASES[case]
+    kwargs = dict(dict(parameters=_P, grads={"W1": np.zeros((2, 2))}), **options)  # all-zero: a wrong gradient
+    _raises(ValueError, lambda: gradcheck.gradient_check(_F, **kwargs), *parts)
+
+
+def test_gradient_check_still_fails_a_wrong_gradient_and_passes_the_right_one():
+    assert not gradcheck.gradient_check(_F, _P, {"W1": np.zeros((2, 2))}, max_entries_per_array=1).passed
+    assert gradcheck.gradient_check(_F, _P, {"W1": 2 * np.ones((2, 2))}).passed
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["bench", "--gemm", "0"], ["nn-ref bench: error:", "--gemm", "0"]),
+        (["gradcheck", "--layers", "784,1024,10", "--max-seconds", "0.001"], ["max_seconds", "about", "818010"]),
+    ],
+)
+def test_cli_errors_are_one_line_with_status_2(argv, words, capsys):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    for w in words:
+        assert w in err, err
