@@ -33,6 +33,7 @@ import numpy as np
 CONTRACTS = {}  # "module.function" -> Contract: every declaration, for the generated tests and the docs
 INSIDE = set()  # the modules with checked functions: their calls to each other are checked at the boundary
 _KEYWORDS = ("finite", "real", "or", "None")
+_SUM = np.add.reduce  # NaN or inf anywhere makes the sum NaN or inf: one pass, no temporary array
 
 
 class Array:
@@ -264,6 +265,7 @@ class Contract:
         state = {}
         if self.backend is not None:
             args, kwargs = self._resolve_backend(args, kwargs, state)
+        read = None
         for name, i, default, spec in self.slots:
             value = args[i] if i < len(args) else kwargs.get(name, default)
             if spec.__class__ is Array:  # the common case inline: shape, dtype, finite
@@ -271,7 +273,8 @@ class Contract:
                     continue
                 check_array(name, value, spec, state)
             else:
-                spec.check(name, value, state, lambda other: self.read(args, kwargs, other))
+                read = read or functools.partial(self.read, args, kwargs)
+                spec.check(name, value, state, read)
         return args, kwargs
 
     def _resolve_backend(self, args, kwargs, state):
@@ -280,14 +283,23 @@ class Contract:
         if B is None:
             B = os.environ.get("NN_REF_BACKEND") or "numpy"
         if B.__class__ is str and B != "numpy":
-            from nn_ref.backend import chosen
-
-            B = chosen(B)
+            B = _BACKENDS.get(B) or _resolve(B)
         state["backend"] = B
         if i < len(args):
-            return args[:i] + (B,) + args[i + 1 :], kwargs
+            return (args if args[i] is B else args[:i] + (B,) + args[i + 1 :]), kwargs
         kwargs["backend"] = B
         return args, kwargs
+
+
+_HOST_OK = {}  # backend module -> whether a host ndarray is one of its arrays (numpy, cpu: yes; cuda: no)
+_BACKENDS = {}  # backend name -> what nn_ref.backend.chosen resolves it to (a process's backends do not change)
+
+
+def _resolve(name):
+    from nn_ref.backend import chosen
+
+    _BACKENDS[name] = B = chosen(name)
+    return B
 
 
 def check_array(name, value, spec, state):
@@ -306,11 +318,12 @@ def check_array(name, value, spec, state):
         first = state.get("dtype")
         if first is None:
             state["dtype"] = (name, dtype)
-        elif first[1] != dtype:
+        elif first[1] is not dtype and first[1] != dtype:
             raise TypeError(f"{name}: expected dtype {first[1]} (the dtype of {first[0]}), got {dtype}")
     axes = spec.axes
     if len(shape) != len(axes):
         _shape_error(name, shape, axes, state)
+    new = None
     for axis, size in zip(axes, shape):
         if axis.__class__ is int:
             if axis != size:
@@ -320,10 +333,12 @@ def check_array(name, value, spec, state):
             if want is None:
                 if size < 1:
                     _shape_error(name, shape, axes, state)
-                state[axis] = size
+                new = [(axis, size)] if new is None else new + [(axis, size)]
             elif want != size:
                 _shape_error(name, shape, axes, state)
-    if spec.finite and host and not math.isfinite(value.sum()):
+    if new is not None:  # names bound once the whole shape fits
+        state.update(new)
+    if spec.finite and host and not math.isfinite(_SUM(value, None)):
         check_finite(name, value)  # names the first NaN or inf (a finite sum that overflowed passes here)
 
 
@@ -392,14 +407,38 @@ class Parameters:
             raise ValueError(f"{name}: {layout}")
         L, specs = layout
         K = state.get("backend", "numpy")
-        for key, spec in specs:
-            x = P[key]
-            check_array(key, x, spec, state)
-            if K != "numpy" or x.__class__ is not np.ndarray:
+        host_ok = K == "numpy" or _HOST_OK.get(K) or _HOST_OK.setdefault(K, K.is_device(np.empty(0)))
+        if not (host_ok and _parameters_fit(P, specs, self.writable, state)):  # else: find the error, name it
+            for key, spec in specs:
+                x = P[key]
+                check_array(key, x, spec, state)
                 _check_where(key, x, K)
-            if self.writable and x.__class__ is np.ndarray and not x.flags.writeable:
-                raise ValueError(f"{key}: expected a writable array (updated in place), got a read-only one")
-        state["n0"], state["nL"], state["L"] = state["n0"], state[f"n{L}"], L
+                if self.writable and x.__class__ is np.ndarray and not x.flags.writeable:
+                    raise ValueError(f"{key}: expected a writable array (updated in place), got a read-only one")
+        state["nL"], state["L"] = state[f"n{L}"], L
+
+
+def _parameters_fit(P, specs, writable, state):
+    """The common case fast: host float arrays of one dtype whose sizes chain; binds n0 .. nL and the dtype.
+    False on anything else (then the array-by-array check finds and names the problem)."""
+    dtype = next(iter(P.values())).dtype if P else None
+    if dtype is None or dtype.char not in "fd" or state.get("dtype", (None, dtype))[1] != dtype:
+        return False
+    sizes = {}
+    for key, spec in specs:
+        x = P[key]
+        if x.__class__ is not np.ndarray or x.dtype is not dtype or (writable and not x.flags.writeable):
+            return False
+        shape = x.shape
+        if len(shape) != 2:
+            return False
+        for axis, size in zip(spec.axes, shape):
+            want = axis if axis.__class__ is int else sizes.setdefault(axis, size)
+            if want != size or size < 1 or state.get(axis, size) != size:
+                return False
+    state.update(sizes)
+    state.setdefault("dtype", ("W1", dtype))
+    return True
 
 
 class BatchnormFlag:
