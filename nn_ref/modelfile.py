@@ -3,11 +3,16 @@
 Entries: the arrays W1, b1, ..., WL, bL (and gamma[l], beta[l], running_mean[l], running_var[l] with batch
 norm), plus ``meta_*`` entries: the format tag, layer_dims, activations, loss, leaky-ReLU alpha, batch-norm
 settings. Written atomically (a temporary file in the same folder, renamed into place) with the usual file mode
-of the user's umask; never written with non-finite values, and a file with any is refused on loading. A file
-that is not a model (random bytes, a pickle, another .npz) is a one-line ValueError naming the file.
+of the user's umask, or the mode of the file it replaces; only a new path or a regular file is ever written (a FIFO,
+a device or a socket at the path is refused) and only a regular file is read. Never written with non-finite
+values, and a file with any is refused on loading. Before any array is unpacked, the archive's entries are
+checked against the format and the sizes its layer dims imply (a small file that would unpack to gigabytes is
+refused). A file that is not a model (random bytes, a pickle, another .npz) is a one-line ValueError naming the
+file.
 """
 
 import os
+import stat
 import tempfile
 import zipfile
 from pathlib import Path
@@ -15,6 +20,14 @@ from pathlib import Path
 import numpy as np
 
 FORMAT = "nn-ref-model-1"
+MAX_META_BYTES = 1 << 16  # a meta_* entry (a tag, a name, the layer dims) unpacks to less than this
+NPY_HEADER_BYTES = 4096  # room for an .npy header on top of an array's data
+
+
+def _refuse_special(path, verb):
+    """Raise unless ``path`` is a new path or a regular file (never replace or read a FIFO, device, socket)."""
+    if os.path.lexists(path) and not os.path.isfile(path):
+        raise ValueError(f"{path}: not a regular file (a folder, FIFO, device or socket); refusing to {verb} it")
 
 
 def _first_nonfinite(state):
@@ -34,6 +47,7 @@ def check_writable(path):
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise ValueError(f"{path}: is a directory; expected a file name such as {path / 'model.npz'}")
+    _refuse_special(path, "replace")
     probe = folder
     while not probe.exists():  # the folders save_model would create
         probe = probe.parent
@@ -50,8 +64,10 @@ def check_writable(path):
 
 def save_model(path, state, meta):
     """np.savez of ``state`` (arrays) and ``meta`` (numbers, strings, arrays) into ``path``, atomically, with the
-    file mode of the user's umask. Refuses non-finite arrays: a diverged model is never saved."""
+    file mode of the file it replaces (else of the user's umask). Refuses non-finite arrays (a diverged model is
+    never saved) and a path that exists but is not a regular file."""
     path = Path(path)
+    _refuse_special(path, "replace")
     bad = _first_nonfinite(state)
     if bad is not None:
         raise ValueError(f"{path}: not saved, the model holds a non-finite value ({bad})")
@@ -62,13 +78,60 @@ def save_model(path, state, meta):
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a model file gets the usual mode
+        if path.is_file():  # replacing a model: keep its mode (a chmod 600 model stays private)
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        else:  # mkstemp makes 0600; a new model file gets the usual mode
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _expected_shapes(dims, batchnorm):
+    """{key: shape} of the arrays a model of layer dims ``dims`` holds."""
+    expected = {}
+    for l in range(1, len(dims)):
+        expected[f"W{l}"], expected[f"b{l}"] = (dims[l], dims[l - 1]), (dims[l], 1)
+        if batchnorm and l < len(dims) - 1:
+            for key in ("gamma", "beta", "running_mean", "running_var"):
+                expected[f"{key}{l}"] = (dims[l], 1)
+    return expected
+
+
+def _check_archive(path):
+    """Before unpacking any array: a zip of .npy entries with the format tag, layer dims, and no entry that
+    unpacks to more than its layer dims allow (read from the zip directory: nothing is decompressed but the
+    two small meta entries)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = {i.filename.removesuffix(".npy"): i for i in zf.infolist()}
+            small = {}
+            for key in ("meta_format", "meta_layer_dims"):
+                if key not in infos or infos[key].file_size > MAX_META_BYTES:
+                    return  # not our format: np.load and the checks below say which way, in one line
+                with zf.open(infos[key]) as f:
+                    small[key] = np.lib.format.read_array(f, allow_pickle=False)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise ValueError(f"{path}: not a readable nn-ref model file ({type(exc).__name__}: {exc})") from None
+    if str(small["meta_format"]) != FORMAT:
+        return
+    dims = small["meta_layer_dims"]
+    if dims.ndim != 1 or dims.size < 2 or dims.dtype.kind not in "iu" or (dims < 1).any():
+        raise ValueError(f"{path}: meta_layer_dims is not a list of positive sizes ({dims!r})")
+    bounds = {k: int(np.prod(shape)) * 8 + NPY_HEADER_BYTES for k, shape in _expected_shapes(dims, True).items()}
+    for key, info in infos.items():
+        bound = MAX_META_BYTES if key.startswith("meta_") else bounds.get(key)
+        if bound is None:
+            raise ValueError(f"{path}: unexpected entry {info.filename!r} in a model of layer dims {dims.tolist()}")
+        if info.file_size > bound:
+            raise ValueError(
+                f"{path}: entry {info.filename!r} would unpack to {info.file_size} bytes, more than the {bound} "
+                f"its layer dims {dims.tolist()} allow; refusing to unpack it"
+            )
 
 
 def load_model(path, layer_dims=None):
@@ -78,6 +141,8 @@ def load_model(path, layer_dims=None):
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such model file")
+    _refuse_special(path, "read")
+    _check_archive(path)
     try:
         with open(path, "rb") as f, np.load(f, allow_pickle=False) as data:  # our handle: closed on any error
             arrays = {k: data[k] for k in data.files}
@@ -104,12 +169,7 @@ def load_model(path, layer_dims=None):
     dims = meta["layer_dims"]
     if layer_dims is not None and [int(n) for n in layer_dims] != dims:
         raise ValueError(f"{path}: layer dims {dims} in the file, expected {list(layer_dims)}")
-    expected = {}
-    for l in range(1, len(dims)):
-        expected[f"W{l}"], expected[f"b{l}"] = (dims[l], dims[l - 1]), (dims[l], 1)
-        if meta["batchnorm"] and l < len(dims) - 1:
-            for key in ("gamma", "beta", "running_mean", "running_var"):
-                expected[f"{key}{l}"] = (dims[l], 1)
+    expected = _expected_shapes(dims, meta["batchnorm"])
     state = {}
     for key, shape in expected.items():
         if key not in arrays:

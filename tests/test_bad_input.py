@@ -681,3 +681,65 @@ def test_cli_errors_are_one_line_with_status_2(argv, words, capsys):
     assert err.count("\n") == 1 and "Traceback" not in err, err
     for w in words:
         assert w in err, err
+
+
+# ============================================================================= files: never replaced, never hung
+def _a_model(dims=(3, 4, 1)):
+    P = network.initialize_parameters(list(dims), seed=0)
+    meta = dict(
+        format=FORMAT,
+        layer_dims=list(dims),
+        hidden_activation="relu",
+        output_activation="sigmoid",
+        loss="cross_entropy",
+        alpha=0.01,
+        batchnorm=False,
+        bn_eps=1e-5,
+        bn_momentum=0.9,
+    )
+    return P, meta
+
+
+def test_save_refuses_a_fifo_and_load_refuses_it_without_blocking(tmp_path):
+    import os
+
+    fifo = tmp_path / "model.npz"
+    os.mkfifo(fifo)
+    P, meta = _a_model()
+    _raises(ValueError, lambda: save_model(fifo, P, meta), str(fifo), "not a regular file")
+    _raises(ValueError, lambda: check_writable(fifo), "not a regular file")
+    _raises(ValueError, lambda: load_model(fifo), "not a regular file")  # opening it would block forever
+    assert fifo.exists() and not fifo.is_file()  # still the FIFO
+
+
+def test_save_over_a_private_model_keeps_its_mode(tmp_path):
+    import os
+    import stat
+
+    path = tmp_path / "model.npz"
+    P, meta = _a_model()
+    save_model(path, P, meta)
+    os.chmod(path, 0o600)
+    save_model(path, P, meta)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    state, _ = load_model(path)
+    np.testing.assert_array_equal(state["W1"], P["W1"])
+
+
+def test_a_model_that_would_unpack_too_large_is_refused_before_unpacking(tmp_path):
+    import zipfile
+
+    P, meta = _a_model()
+    path = tmp_path / "bomb.npz"
+    save_model(path, P, meta)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as zf:  # 8 MB of zeros, ~8 kB on disk
+        zf.writestr("W1x.npy", b"\0" * (8 << 20))
+    _raises(ValueError, lambda: load_model(path), "unexpected entry", "W1x.npy")
+    path2 = tmp_path / "bomb2.npz"
+    with zipfile.ZipFile(path, "r") as src, zipfile.ZipFile(path2, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename == "W1x.npy":
+                continue
+            data = src.read(info) if info.filename != "W1.npy" else b"\0" * (8 << 20)
+            dst.writestr(info.filename, data)
+    _raises(ValueError, lambda: load_model(path2), "W1.npy", "would unpack to 8388608 bytes", "refusing")
