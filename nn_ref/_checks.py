@@ -441,6 +441,37 @@ def _parameters_fit(P, specs, writable, state):
     return True
 
 
+class ArrayDict(Parameters):
+    """An optimizer's parameters: a non-empty dict of float arrays of one dtype, any keys, updated in place."""
+
+    def __init__(self):
+        super().__init__(writable=True)
+
+    def __repr__(self):
+        return "ARRAYS(writable)"
+
+    def check(self, name, P, state, read):
+        if not isinstance(P, dict) or not P:
+            got = "an empty dict" if isinstance(P, dict) else type(P).__name__
+            raise TypeError(f"{name}: expected a non-empty dict of parameter arrays, got {got}")
+        K = state.get("backend", "numpy")
+        for key, x in P.items():
+            if x.__class__ is not np.ndarray:
+                _check_array_kind(key, x, _ANY)
+            if x.dtype.char not in "fd":
+                raise TypeError(f"{key}: expected a float32 or float64 array, got dtype {x.dtype}")
+            first = state.setdefault("dtype", (key, x.dtype))
+            if first[1] != x.dtype:
+                raise TypeError(f"{key}: expected dtype {first[1]} (the dtype of {first[0]}), got {x.dtype}")
+            _check_where(key, x, K)
+            if x.__class__ is np.ndarray and not x.flags.writeable:
+                raise ValueError(f"{key}: expected a writable array (updated in place), got a read-only one")
+
+
+_ANY = Array("any shape")
+ARRAYS = ArrayDict()
+
+
 class BatchnormFlag:
     """``batchnorm=True`` needs gamma[l], beta[l] in the parameters (declared after ``parameters``)."""
 

@@ -24,12 +24,14 @@ import numpy as np
 
 from nn_ref import network
 from nn_ref._checks import (
-    check_gradients,
-    check_learning_rate,
-    check_positive_finite,
+    ARRAYS,
+    GRADS,
+    at_least,
     check_positive_int,
-    check_range,
     check_shape,
+    checked,
+    in_range,
+    positive,
 )
 from nn_ref.backend import accelerated
 from nn_ref.descent import gradient_descent  # noqa: F401  (Algorithm 1, kept importable from here)
@@ -61,9 +63,12 @@ def minibatches(X, Y, batch_size=None, rng=None, shuffle=True):
         yield X[:, idx], Y[:, idx]
 
 
+STEP = dict(parameters=ARRAYS, grads=GRADS, learning_rate=positive)  # every optimizer's step, declared once
+BETA = in_range(0, 1)
+
+
 def _pairs(parameters, grads):
-    """(name, theta, dtheta) for every parameter, each gradient's shape checked against its parameter."""
-    check_gradients(parameters, grads)
+    """(name, theta, dtheta) for every parameter (the step's declaration checked the shapes)."""
     for key, param in parameters.items():
         yield key, param, grads["d" + key]
 
@@ -78,6 +83,7 @@ class SGD:
 
     name = "sgd"
 
+    @checked(**STEP)
     def step(self, parameters, grads, learning_rate, backend=None):
         """One update, in place: the lecture's ``network.update_parameters`` (W[l] <- W[l] - lr dW[l], ...).
         parameters {"W1": (n[1], n[0]), ...}, grads {"dW1": ...} with the parameters' shapes."""
@@ -95,13 +101,13 @@ class Momentum:
 
     name = "momentum"
 
+    @checked(beta=BETA)
     def __init__(self, beta=0.9):
-        check_range("beta", beta, 0, 1)
         self.beta = float(beta)
         self.v = {}
 
+    @checked(**STEP)
     def step(self, parameters, grads, learning_rate, backend=None):
-        check_learning_rate(learning_rate)
         K = accelerated(backend)
         beta = self.beta
         for key, theta, dtheta in _pairs(parameters, grads):
@@ -130,16 +136,14 @@ class Adam:
 
     name = "adam"
 
+    @checked(beta1=BETA, beta2=BETA, eps=positive)
     def __init__(self, beta1=0.9, beta2=0.999, eps=1e-8):
-        check_range("beta1", beta1, 0, 1)
-        check_range("beta2", beta2, 0, 1)
-        check_positive_finite("eps", eps)
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
         self.t = 0
         self.m, self.v = {}, {}
 
+    @checked(**STEP)
     def step(self, parameters, grads, learning_rate, backend=None):
-        check_learning_rate(learning_rate)
         K = accelerated(backend)
         self.t += 1
         beta1, beta2, eps, t = self.beta1, self.beta2, self.eps, self.t
@@ -195,8 +199,8 @@ class GradientAccumulator:
     The sums live in arrays allocated once, in the backend, and are updated in place.
     """
 
+    @checked(batch_multiplier=at_least(1))
     def __init__(self, batch_multiplier=1):
-        check_positive_int("batch_multiplier", batch_multiplier)
         self.k = int(batch_multiplier)
         self.sums = {}
         self.count = 0  # mini-batches accumulated since the last step
