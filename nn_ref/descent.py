@@ -20,7 +20,10 @@ it stops at the local minimum x ~ 1.1309, from x0 = -2 at the global minimum x ~
 
 import numpy as np
 
+from nn_ref._checks import at_least, checked, positive
 
+
+@checked(learning_rate=positive, criteria=positive, max_steps=at_least(0))
 def gradient_descent(grad_f, x0, learning_rate, criteria=1e-8, max_steps=10_000, f=None):
     """Algorithm 1: x_new = x_old - alpha * grad_f(x_old) until |x_new - x_old| < CRITERIA.
 
@@ -37,12 +40,6 @@ def gradient_descent(grad_f, x0, learning_rate, criteria=1e-8, max_steps=10_000,
       "converged": True when the CRITERIA test broke the loop, False when max_steps ran out,
       "f":         (only when f is given) array (k+1,) of f at every iterate.
     """
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate: expected a positive number, got {learning_rate!r}")
-    if not criteria > 0:
-        raise ValueError(f"criteria: expected a positive number, got {criteria!r}")
-    if int(max_steps) < 0:
-        raise ValueError(f"max_steps: expected a non-negative integer, got {max_steps!r}")
     scalar = np.ndim(x0) == 0
     x_old = np.array(x0, dtype=np.float64)
     if x_old.ndim > 1:

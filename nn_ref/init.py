@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from nn_ref._checks import check_dtype, check_positive_finite
+from nn_ref._checks import Option, at_least, check_dtype, checked, one_of, positive
 
 INITIALIZERS = ("zeros", "normal", "xavier", "he")
 
@@ -38,18 +38,21 @@ def he(n_out, n_in, rng, dtype=np.float64):
     return normal(n_out, n_in, rng, math.sqrt(2.0 / n_in), dtype)
 
 
+@checked(
+    name=one_of(INITIALIZERS + ("glorot",)),
+    n_out=at_least(1),
+    n_in=at_least(1),
+    sigma=positive,
+    dtype=Option(check_dtype, "float32 or float64", np.float64),
+)
 def init_weights(name, n_out, n_in, rng, sigma=0.01, dtype=np.float64):
     """Dispatch by name: one of INITIALIZERS (``"glorot"`` is accepted for ``"xavier"``)."""
-    check_dtype("dtype", dtype)
     if name == "glorot":
         name = "xavier"
     if name == "zeros":
         return zeros(n_out, n_in, dtype=dtype)
     if name == "normal":
-        check_positive_finite("sigma", sigma)
         return normal(n_out, n_in, rng, sigma, dtype)
     if name == "xavier":
         return xavier(n_out, n_in, rng, dtype)
-    if name == "he":
-        return he(n_out, n_in, rng, dtype)
-    raise ValueError(f"init: expected one of {INITIALIZERS}, got {name!r}")
+    return he(n_out, n_in, rng, dtype)
