@@ -58,6 +58,8 @@ class Array:
 class OneOf:
     """A name from a fixed registry (an activation, a loss, a mode)."""
 
+    passed = object()  # the last value that passed (an immutable one): the same object passes again
+
     def __init__(self, choices):
         self.choices = tuple(choices)
 
@@ -72,6 +74,8 @@ class Option:
     """A scalar option checked by ``rule(name, value)`` (one of the check_... functions below); ``example`` is
     a value it accepts (the generated tests start from it)."""
 
+    passed = object()  # the last value that passed (an immutable one): the same object passes again
+
     def __init__(self, rule, text, example):
         self.rule, self.text, self.example = rule, text, example
 
@@ -80,6 +84,9 @@ class Option:
 
     def __repr__(self):
         return self.text
+
+
+_CONTEXT_FREE = (OneOf, Option)  # declarations whose verdict depends on the value alone
 
 
 def one_of(choices):
@@ -102,6 +109,9 @@ positive = Option(lambda name, v: check_positive_finite(name, v), "positive fini
 def at_least(minimum):
     """Declare an integer >= ``minimum``."""
     return Option(lambda name, v: check_positive_int(name, v, minimum), f"integer >= {minimum}", minimum)
+
+
+_IMMUTABLE = (str, int, float, bool, type(None))
 
 
 class Fields:
@@ -272,6 +282,11 @@ class Contract:
                 if value is None and spec.optional:
                     continue
                 check_array(name, value, spec, state)
+            elif spec.__class__ in _CONTEXT_FREE:  # a name or a number: the same object passes again at once
+                if value is not spec.passed:
+                    spec.check(name, value, state, None)
+                    if value.__class__ in _IMMUTABLE:
+                        spec.passed = value
             else:
                 read = read or functools.partial(self.read, args, kwargs)
                 spec.check(name, value, state, read)
@@ -385,7 +400,11 @@ def _layout(keys):
             if key not in keys:
                 return f"expected key {key!r} (layer {l} of {L}), got keys {sorted(keys)}"
             specs.append((key, Array(axes)))
-    return L, tuple(specs)
+    layers = tuple(
+        (f"W{l}", f"b{l}", f"gamma{l}" if f"gamma{l}" in keys else None, f"beta{l}" if f"beta{l}" in keys else None)
+        for l in range(1, L + 1)
+    )
+    return L, tuple(specs), layers, tuple(f"n{l}" for l in range(L + 1))
 
 
 class Parameters:
@@ -405,10 +424,10 @@ class Parameters:
         layout = _layout(frozenset(P))
         if isinstance(layout, str):
             raise ValueError(f"{name}: {layout}")
-        L, specs = layout
+        L, specs, layers, names = layout
         K = state.get("backend", "numpy")
         host_ok = K == "numpy" or _HOST_OK.get(K) or _HOST_OK.setdefault(K, K.is_device(np.empty(0)))
-        if not (host_ok and _parameters_fit(P, specs, self.writable, state)):  # else: find the error, name it
+        if not (host_ok and _parameters_fit(P, layers, names, self.writable, state)):  # else: find the error, name it
             for key, spec in specs:
                 x = P[key]
                 check_array(key, x, spec, state)
@@ -418,25 +437,38 @@ class Parameters:
         state["nL"], state["L"] = state[f"n{L}"], L
 
 
-def _parameters_fit(P, specs, writable, state):
+def _parameters_fit(P, layers, names, writable, state):
     """The common case fast: host float arrays of one dtype whose sizes chain; binds n0 .. nL and the dtype.
     False on anything else (then the array-by-array check finds and names the problem)."""
-    dtype = next(iter(P.values())).dtype if P else None
-    if dtype is None or dtype.char not in "fd" or state.get("dtype", (None, dtype))[1] != dtype:
+    nd = np.ndarray
+    W = P["W1"]
+    if W.__class__ is not nd:
         return False
-    sizes = {}
-    for key, spec in specs:
-        x = P[key]
-        if x.__class__ is not np.ndarray or x.dtype is not dtype or (writable and not x.flags.writeable):
+    dtype = W.dtype
+    if dtype.char not in "fd" or state.get("dtype", (None, dtype))[1] != dtype:
+        return False
+    n = W.shape[1] if W.ndim == 2 else 0
+    sizes = [n]
+    for Wk, bk, gk, betak in layers:
+        W, b = P[Wk], P[bk]
+        if W.__class__ is not nd or b.__class__ is not nd or W.dtype is not dtype or b.dtype is not dtype:
             return False
-        shape = x.shape
-        if len(shape) != 2:
+        shape = W.shape
+        if len(shape) != 2 or shape[1] != n or shape[0] < 1 or n < 1 or b.shape != (shape[0], 1):
             return False
-        for axis, size in zip(spec.axes, shape):
-            want = axis if axis.__class__ is int else sizes.setdefault(axis, size)
-            if want != size or size < 1 or state.get(axis, size) != size:
+        n = shape[0]
+        for x in (b, W) if gk is None else (b, W, P[gk], P[betak]):
+            if writable and not x.flags.writeable:
                 return False
-    state.update(sizes)
+        if gk is not None:
+            for x in (P[gk], P[betak]):
+                if x.__class__ is not nd or x.dtype is not dtype or x.shape != (n, 1):
+                    return False
+        sizes.append(n)
+    for name, size in zip(names, sizes):
+        if state.get(name, size) != size:
+            return False
+    state.update(zip(names, sizes))
     state.setdefault("dtype", ("W1", dtype))
     return True
 
