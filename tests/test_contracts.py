@@ -191,3 +191,12 @@ def test_nan_and_inf_refused_where_finite_is_declared(case, where, bad):
                 _call(qualname, kwargs)
         except ValueError as error:
             assert str(error).startswith(arg), error
+
+
+def test_every_default_passes_its_declaration():
+    """The boundary lets a function's own default through unchecked: so every default must pass."""
+    for qualname, contract in _checks.CONTRACTS.items():
+        for name, spec in contract.declarations.items():
+            default = contract.index[name][1]
+            if isinstance(spec, (_checks.OneOf, _checks.Option)) and default is not _checks.inspect.Parameter.empty:
+                spec.check(name, default, {}, None)  # raises if a default breaks its own declaration
