@@ -195,8 +195,22 @@ def test_nan_and_inf_refused_where_finite_is_declared(case, where, bad):
 
 def test_every_default_passes_its_declaration():
     """The boundary lets a function's own default through unchecked: so every default must pass."""
-    for qualname, contract in _checks.CONTRACTS.items():
+    for contract in _checks.CONTRACTS.values():
         for name, spec in contract.declarations.items():
             default = contract.index[name][1]
             if isinstance(spec, (_checks.OneOf, _checks.Option)) and default is not _checks.inspect.Parameter.empty:
                 spec.check(name, default, {}, None)  # raises if a default breaks its own declaration
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize(
+    "qualname, arg", [c for c in BUILDABLE if "backend" in _checks.CONTRACTS[c.values[0]].index][:6]
+)
+def test_cuda_gives_the_numpy_error(qualname, arg):
+    """A small sample on the cuda backend (the simulator here): the contract answers before any kernel runs."""
+    contract = _checks.CONTRACTS[qualname]
+    kwargs = valid_call(contract, np.random.default_rng(0))
+    spec = contract.declarations[arg]
+    for kind, bad, _ in _mutations(contract, arg, spec, kwargs[arg]):
+        bad_kwargs = dict(kwargs, **{arg: bad})
+        assert _error(qualname, bad_kwargs, "cuda") == _error(qualname, bad_kwargs, "numpy"), kind
