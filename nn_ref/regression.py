@@ -20,26 +20,12 @@ answer computed without forming the inverse.
 import numpy as np
 
 from nn_ref import losses, network
-from nn_ref._checks import (
-    check_choice,
-    check_data,
-    check_labels,
-    check_learning_rate,
-    check_positive_int,
-    check_real,
-    check_shape,
-)
+from nn_ref._checks import Option, at_least, check_shape, checked, one_of, positive
 
 LINEAR_LOSSES = ("l2", "l1")
-
-
-def _check_data(X, Y):
-    check_real("X", X)
-    check_real("Y", Y)
-    X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
-    check_data("X", X)
-    check_shape("Y", Y, (1, X.shape[1]))
-    check_data("Y", Y, 1)
+DATA = dict(X="n m real finite", Y="1 m real finite")  # real numbers (ints converted), m >= 1, finite
+LABELS = dict(X="n m real finite", Y=losses.Labels("1 m real finite", "cross_entropy"))  # 0/1 labels
+WEIGHTS = dict(W="1 n", b=Option(lambda name, b: _as_b(b), "a float or (1, 1)", 0.0))
 
 
 def _as_b(b):
@@ -50,43 +36,41 @@ def _as_b(b):
     return b
 
 
+@checked(**DATA)
 def linear_closed_form(X, Y):
     """Least squares: the (W, b) minimising (1/m) sum (W x_i + b - y_i)^2.
 
     Normal equations with X1 = [X; ones(1, m)]: [W b] = Y X1^T (X1 X1^T)^-1, solved by lstsq.
     X: (n, m), Y: (1, m). Returns W (1, n), b (1, 1).
     """
-    _check_data(X, Y)
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
     X1 = np.vstack([X, np.ones((1, X.shape[1]))])  # (n+1, m)
     theta, *_ = np.linalg.lstsq(X1.T, Y.T, rcond=None)  # (n+1, 1)
     return theta[:-1].T.copy(), theta[-1:].copy()
 
 
+@checked(**WEIGHTS, **DATA, loss=one_of(LINEAR_LOSSES))
 def linear_cost(W, b, X, Y, loss="l2"):
     """Cost and gradients of linear regression: A = W X + b;
     J = (1/m) sum (A - Y)^2 ("l2") or (1/m) sum |A - Y| ("l1", subgradient sign(A - Y), 0 at A = Y).
 
     W: (1, n), b: (1, 1) or a float, X: (n, m), Y: (1, m). Returns (J, dW (1, n), db (1, 1)).
     """
-    check_choice("loss", loss, LINEAR_LOSSES)
-    _check_data(X, Y)
-    check_shape("W", W, (1, X.shape[0]))
+    X, Y = np.asarray(X, dtype=W.dtype), np.asarray(Y, dtype=W.dtype)
     Z, cache = network.linear_forward(X, W, _as_b(b))
     J, dZ = (losses.l2_loss if loss == "l2" else losses.l1_loss)(Z, Y, reduction="mean")  # A = Z: dZ = dA
     _, dW, db = network.linear_backward(dZ, cache)
     return J, dW, db
 
 
+@checked(**WEIGHTS, **LABELS)
 def logistic_cost(W, b, X, Y):
     """Cost and gradients of logistic regression: Z = W X + b, A = sigmoid(Z),
     J = -(1/m) sum [y log a + (1 - y) log(1 - a)], computed from Z stably;  dZ = A - Y.
 
     W: (1, n), b: (1, 1) or a float, X: (n, m), Y: (1, m) of 0/1. Returns (J, dW (1, n), db (1, 1)).
     """
-    _check_data(X, Y)
-    check_shape("W", W, (1, X.shape[0]))
-    check_labels("Y", np.asarray(Y, dtype=np.float64), "cross_entropy")
+    X, Y = np.asarray(X, dtype=W.dtype), np.asarray(Y, dtype=W.dtype)
     Z, cache = network.linear_forward(X, W, _as_b(b))
     J, dZ = losses.binary_cross_entropy_with_logits(Z, Y)  # dZ = A - Y
     _, dW, db = network.linear_backward(dZ, cache)
@@ -94,9 +78,6 @@ def logistic_cost(W, b, X, Y):
 
 
 def _descend(cost, X, Y, learning_rate, num_steps, W0, b0):
-    check_learning_rate(learning_rate)
-    check_positive_int("num_steps", num_steps, minimum=0)
-    _check_data(X, Y)
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
     W = np.zeros((1, X.shape[0])) if W0 is None else np.array(W0, dtype=np.float64)
     b = np.zeros((1, 1)) if b0 is None else _as_b(b0).copy()
@@ -111,16 +92,17 @@ def _descend(cost, X, Y, learning_rate, num_steps, W0, b0):
     return W, b, np.array(costs)
 
 
+@checked(**DATA, loss=one_of(LINEAR_LOSSES), learning_rate=positive, num_steps=at_least(0))
 def linear_gd(X, Y, loss="l2", learning_rate=0.1, num_steps=1000, W0=None, b0=None):
     """Linear regression by full-batch gradient descent on the mean L2 or L1 cost.
 
     X: (n, m), Y: (1, m); W0 (1, n) and b0 default to zeros. Returns W (1, n), b (1, 1) and
     costs (num_steps + 1,): J before each step and after the last.
     """
-    check_choice("loss", loss, LINEAR_LOSSES)
     return _descend(lambda W, b, X, Y: linear_cost(W, b, X, Y, loss), X, Y, learning_rate, num_steps, W0, b0)
 
 
+@checked(**LABELS, learning_rate=positive, num_steps=at_least(0))
 def logistic_gd(X, Y, learning_rate=0.1, num_steps=1000, W0=None, b0=None):
     """Logistic regression by full-batch gradient descent on the binary cross-entropy.
 

@@ -31,11 +31,12 @@ def example(spec, read, rng):
     """A value ``spec`` accepts (None when the declaration cannot say)."""
     if isinstance(spec, losses.Labels):
         loss = spec.loss or read("loss")
+        n, m = (_size(a) for a in spec.axes)
         if loss == "categorical_cross_entropy":
-            return np.eye(SIZES["nL"])[:, rng.integers(0, SIZES["nL"], SIZES["m"])]
-        return (rng.random((SIZES["nL"], SIZES["m"])) > 0.5).astype(float)
+            return np.eye(n)[:, rng.integers(0, n, m)]
+        return (rng.random((n, m)) > 0.5).astype(float)
     if isinstance(spec, losses.Predictions):
-        A = rng.uniform(0.1, 0.9, (SIZES["nL"], SIZES["m"]))
+        A = rng.uniform(0.1, 0.9, tuple(_size(a) for a in spec.axes))
         return A / A.sum(axis=0, keepdims=True)
     if isinstance(spec, _checks.Array):
         return rng.standard_normal(tuple(_size(a) for a in spec.axes))
