@@ -653,15 +653,6 @@ def check_layer_dims(layer_dims):
     return [int(n) for n in dims]
 
 
-def check_gradients(parameters, grads):
-    """Raise unless ``grads`` holds "d" + key for every parameter key, a float array of that parameter's shape."""
-    for key, param in parameters.items():
-        if "d" + key not in grads:
-            raise ValueError(f"grads: expected 'd{key}' for parameter {key!r}, got keys {sorted(grads)}")
-        check_shape(f"d{key}", grads["d" + key], param.shape)
-        check_float(f"d{key}", grads["d" + key])
-
-
 def check_range(name, value, low, high, high_closed=False):
     """Raise ValueError unless ``low <= value < high`` (``<= high`` with ``high_closed``); NaN is refused."""
     try:
