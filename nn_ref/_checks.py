@@ -22,6 +22,7 @@ what was expected and what was given. The cost per call is in ``nn-ref bench`` (
 """
 
 import functools
+import importlib
 import inspect
 import math
 import numbers
@@ -245,6 +246,16 @@ class Checked:
 
     def __get__(self, instance, owner=None):  # a checked method binds like a function
         return self if instance is None else functools.partial(self, instance)
+
+    def __reduce__(self):  # pickled by name, as the function it wraps would be
+        return _by_name, (self.__module__, self.__qualname__)
+
+
+def _by_name(module, qualname):
+    obj = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
 
 
 class Contract:

@@ -215,3 +215,12 @@ def test_cuda_gives_the_numpy_error(qualname, arg):
     for kind, bad, _ in _mutations(contract, arg, spec, kwargs[arg]):
         bad_kwargs = dict(kwargs, **{arg: bad})
         assert _error(qualname, bad_kwargs, "cuda") == _error(qualname, bad_kwargs, "numpy"), kind
+
+
+def test_a_checked_function_pickles_by_name():
+    import pickle
+
+    from nn_ref import network, optim
+
+    assert pickle.loads(pickle.dumps(network.forward)) is network.forward
+    assert pickle.loads(pickle.dumps(optim.Adam.step)) is optim.Adam.step
