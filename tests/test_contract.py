@@ -84,3 +84,13 @@ def test_pack_parameters_and_views_round_trip():
         pack_parameters(dict(params, b2=np.zeros(2)))
     with pytest.raises(ValueError, match="expected 26 values"):
         parameter_views(np.zeros(31), dims)
+
+
+def test_the_numpy_oracle_has_the_protocols_signatures():
+    """tests/_oracle.py, the parity tests' reference, cannot drift from the Protocol either (train_step's 15
+    parameters included)."""
+    import _oracle
+
+    for op in contract.BACKEND_OPS:
+        got = [(p.name, p.kind, p.default) for p in inspect.signature(getattr(_oracle, op)).parameters.values()]
+        assert got == _protocol_parameters(op), f"oracle.{op}: {got} != protocol {_protocol_parameters(op)}"
