@@ -264,16 +264,16 @@ def loss_l1_vs_l2(
     X, Y = _line_data(n, seed)
     Xo = np.hstack([X, [[outlier[0]]]])
     Yo = np.hstack([Y, [[outlier[1]]]])
-    fits, shift = {}, {}
+    fits, clean, shift = {}, {}, {}
     xo = np.array([[outlier[0]]])
     for loss in ("l2", "l1"):
         fits[loss] = _fit(Xo, Yo, loss, stages)
-        clean = _fit(X, Y, loss, stages)
+        clean[loss] = _fit(X, Y, loss, stages)
         shift[loss] = float(
             abs(
                 (
                     to_numpy(regression.predict_linear(*fits[loss], xo))
-                    - to_numpy(regression.predict_linear(*clean, xo))
+                    - to_numpy(regression.predict_linear(*clean[loss], xo))
                 )[0, 0]
             )
         )
@@ -291,25 +291,56 @@ def loss_l1_vs_l2(
         color=ROLE["OUTLIER"],
     )
     grid = np.array([[0.0, 10.0]])
+    # the L2 line without the outlier: the reference both shifts are measured from (at the outlier's x)
+    W0, b0 = clean["l2"]
+    ax.plot(
+        grid.ravel(),
+        to_numpy(regression.predict_linear(W0, b0, grid)).ravel(),
+        color=ROLE["BOUND"],
+        lw=2.4,
+        ls=":",
+        label=f"$L_2$ without the outlier: ŷ = {W0[0, 0]:.2f}$x$ + {fmt(b0[0, 0], '.2f')}",
+    )
+    y_clean = float(to_numpy(regression.predict_linear(W0, b0, xo))[0, 0])
+    y_l2 = float(to_numpy(regression.predict_linear(*fits["l2"], xo))[0, 0])
+    ax.annotate(
+        "",
+        (outlier[0], y_l2),
+        xytext=(outlier[0], y_clean),
+        arrowprops=dict(arrowstyle="->", color=ROLE["FIT"], lw=2, shrinkA=0, shrinkB=0),
+    )
+    ax.annotate(
+        f"{shift['l2']:.2f}",
+        (outlier[0], (y_l2 + y_clean) / 2),
+        xytext=(8, 0),
+        textcoords="offset points",
+        color=ROLE["FIT"],
+        va="center",
+    )
     for loss, color, name, ls in (
         ("l2", ROLE["FIT"], "$L_2$ (squared)", "-"),
         ("l1", ROLE["ALT_FIT"], "$L_1$ (absolute)", "--"),
     ):
         W, b = fits[loss]
         line = to_numpy(regression.predict_linear(W, b, grid)).ravel()
-        ax.plot(grid.ravel(), line, color=color, lw=2.6, ls=ls)
-        xa = 7.0
-        ya = float(to_numpy(regression.predict_linear(W, b, np.array([[xa]])))[0, 0])
-        ax.annotate(
-            f"{name}: ŷ = {W[0, 0]:.2f}$x$ + {fmt(b[0, 0], '.2f')}",
-            (xa, ya),
-            xytext=(0.35, 0.36 if loss == "l2" else 0.24),
-            textcoords="axes fraction",
+        ax.plot(
+            grid.ravel(),
+            line,
             color=color,
-            ha="left",
-            va="center",
-            arrowprops=dict(arrowstyle="-", color=color, lw=1),
+            lw=2.6,
+            ls=ls,
+            label=f"{name}: ŷ = {W[0, 0]:.2f}$x$ + {fmt(b[0, 0], '.2f')}",
         )
+    handles, labels = ax.get_legend_handles_labels()
+    order = [1, 2, 0]  # L2, L1, then the reference: in the empty lower middle, over no data
+    ax.legend(
+        [handles[i] for i in order],
+        [labels[i] for i in order],
+        loc="lower left",
+        bbox_to_anchor=(0.22, 0.08),
+        frameon=False,
+        handlelength=2.4,
+    )
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.text(
@@ -325,12 +356,15 @@ def loss_l1_vs_l2(
     )
     return fig, {
         "fits": fits,
+        "clean_fits": clean,
         "shift_at_outlier": shift,
         "X_with_outlier": Xo,
         "Y_with_outlier": Yo,
         "key_numbers": {
             "shift_at_outlier_l2": shift["l2"],
             "shift_at_outlier_l1": shift["l1"],
+            "W_l2_without_outlier": float(clean["l2"][0][0, 0]),
+            "b_l2_without_outlier": float(clean["l2"][1][0, 0]),
             "W_l2": float(fits["l2"][0][0, 0]),
             "b_l2": float(fits["l2"][1][0, 0]),
             "W_l1": float(fits["l1"][0][0, 0]),
