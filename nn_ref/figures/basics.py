@@ -34,6 +34,78 @@ def two_means(X, seed=0, max_iter=100):
     return assign, centres, max_iter
 
 
+@figure("ml_definition", slide="Machine Learning", seed=0)
+def ml_definition(quick=False, m=200, center=2.0, sigma=1.0, learning_rate=0.5, num_steps=500, seed=0):
+    """The slide's definition -- algorithms that learn from the data to build a predictive model -- as two
+    pipelines data -> learning algorithm -> model -> prediction, supervised (X and Y) and unsupervised
+    (X only), every box filled from a real run on ``datasets.blobs``: the arrays' shapes, the algorithm
+    (``regression.logistic_gd``, ``two_means``), the learned model's shapes and how well it predicts."""
+    X, Y = datasets.blobs(m, seed=seed, center=center, sigma=sigma)  # X (2, m), Y (1, m)
+    W, b, _ = regression.logistic_gd(X, Y, learning_rate, num_steps)
+    acc = float((to_numpy(regression.predict_logistic(W, b, X)) == Y).mean())
+    assign, centres, iters = two_means(X, seed=seed)
+    agreement = float(max((assign == Y[0]).mean(), (assign != Y[0]).mean()))
+    rows = {
+        "supervised": [
+            ("data (labelled)", f"X {X.shape}, Y {Y.shape}"),
+            ("learning algorithm", f"logistic regression,\n{num_steps} GD steps"),
+            ("model", f"W {tuple(W.shape)}, b {tuple(b.shape)}"),
+            ("prediction", f"ŷ = σ(Wx + b) > 0.5\n{100 * acc:.1f} % right"),
+        ],
+        "unsupervised": [
+            ("data (no labels)", f"X {X.shape}"),
+            ("learning algorithm", f"2-means,\n{iters} iterations"),
+            ("model", f"2 centres {tuple(centres.shape)}"),
+            ("prediction", f"nearest centre\n{100 * agreement:.1f} % match the labels"),
+        ],
+    }
+    fig, ax = new_figure(width=DIAGRAM_W, height=DIAGRAM_H * 0.8)
+    diagram_axes(ax, (-0.9, 12.6), (0.1, 5.2))
+    w, h, xs = 2.6, 1.55, (1.4, 4.6, 7.8, 11.0)
+    for (name, boxes), y, color in zip(rows.items(), (4.0, 1.2), (ROLE["FORWARD"], ROLE["CLUSTER2"])):
+        ax.text(-0.15, y, name, ha="right", va="center", rotation=90, color=color, fontweight="bold")
+        for k, (x, (head, body)) in enumerate(zip(xs, boxes)):
+            ax.add_patch(
+                FancyBboxPatch(
+                    (x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.05", facecolor="white", edgecolor=color, lw=1.8
+                )
+            )
+            ax.text(x, y + 0.42, head, ha="center", va="center", fontweight="bold", color=color)
+            ax.text(x, y - 0.2, body, ha="center", va="center", linespacing=1.3)
+            if k < 3:
+                ax.add_patch(
+                    FancyArrowPatch(
+                        (x + w / 2 + 0.05, y),
+                        (xs[k + 1] - w / 2 - 0.05, y),
+                        arrowstyle="-|>",
+                        mutation_scale=16,
+                        lw=1.8,
+                        color=ROLE["ARROW"],
+                    )
+                )
+    ax.set_title("Machine learning: algorithms that learn from the data to build a predictive model", pad=4)
+    return fig, {
+        "X": X,
+        "Y": Y,
+        "W": W,
+        "b": b,
+        "centres": centres,
+        "rows": rows,
+        "key_numbers": {
+            "train_accuracy": acc,
+            "cluster_label_agreement": agreement,
+            "kmeans_iterations": iters,
+            "shapes": {
+                "X": list(X.shape),
+                "Y": list(Y.shape),
+                "W": list(W.shape),
+                "b": list(b.shape),
+                "centres": list(centres.shape),
+            },
+        },
+    }
+
+
 @figure(
     "supervised_vs_unsupervised",
     slide="Supervised vs Unsupervised Learning Examples",

@@ -96,6 +96,56 @@ def tensors(quick=False, n=64, matrix_shape=(8, 8), tensor_shape=(4, 4, 4)):
     }
 
 
+def fit_square(m, layer_dims, learning_rate, steps, seed, every=None):
+    """The slide's regression trained with nn-ref: X, Y = ``datasets.square(m, seed)`` (1, m); a
+    ``layer_dims`` net (ReLU hidden, linear output) from ``initialize_parameters``; ``steps`` full-batch
+    gradient-descent steps on J = (1/m) sum (AL - Y)^2. Returns (X, Y, parameters, costs, fits):
+    costs[k] = J after k steps (k = 0 .. steps), fits = {k: AL after k steps} every ``every`` steps and
+    at the end (the slide's loop plots the fit every few steps)."""
+    X, Y = datasets.square(m, seed=seed)  # X, Y: (1, m)
+    parameters = network.initialize_parameters(layer_dims, seed=seed)
+    costs, fits = [], {}
+    for k in range(steps):
+        AL, caches = network.forward(X, parameters, "relu", "linear")
+        costs.append(network.compute_cost(AL, Y, "mse"))
+        if every and k % every == 0:
+            fits[k] = to_numpy(AL).copy()
+        grads = network.backward(AL, Y, caches, "mse")
+        network.update_parameters(parameters, grads, learning_rate)
+    AL, _ = network.forward(X, parameters, "relu", "linear")
+    costs.append(network.compute_cost(AL, Y, "mse"))
+    fits[steps] = AL
+    return X, Y, parameters, np.array(costs), fits
+
+
+@figure("regression_steps", slide="Linear Regression Example (the fit every few steps)", seed=0)
+def regression_steps(quick=False, m=100, layer_dims=(1, 10, 1), learning_rate=0.2, shown=(0, 10, 40, 200), seed=0):
+    """The slide's training loop, which redraws the fit every few steps: the same run as
+    ``regression_example`` (``fit_square``), the fit after each of the ``shown`` steps, with its loss."""
+    steps = max(shown)
+    every = int(np.gcd.reduce([k for k in shown if k]))
+    X, Y, _, costs, fits = fit_square(m, layer_dims, learning_rate, steps, seed, every=every)
+    fig, axes = new_figure(2, 2, sharex=True, sharey=True)
+    for ax, k in zip(axes.ravel(), shown):
+        ax.scatter(X.ravel(), Y.ravel(), s=14, color=ROLE["DATA"])
+        ax.plot(X.ravel(), to_numpy(fits[k]).ravel(), color=ROLE["OUTLIER"], lw=4)
+        ax.text(0.5, 0, "Loss=%.4f" % costs[k], color=ROLE["OUTLIER"], ha="left", va="bottom")  # noqa: UP031
+        ax.set_title(f"after {k} step{'s' * (k != 1)}")
+        ax.set_ylim(-0.45, 1.55)
+    for ax in axes[1]:
+        ax.set_xlabel("$x$")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("$y$")
+    fig.suptitle(f"The fit as training runs (lr {learning_rate:g}): MSE {costs[0]:.3f} → {costs[steps]:.4f}")
+    return fig, {
+        "X": X,
+        "Y": Y,
+        "costs": costs,
+        "fits": fits,
+        "key_numbers": {"shown": list(shown), "loss_at_shown": [float(costs[k]) for k in shown]},
+    }
+
+
 @figure(
     "regression_example",
     slide="Linear Regression Example",
@@ -106,18 +156,8 @@ def regression_example(quick=False, m=100, layer_dims=(1, 10, 1), learning_rate=
     (``datasets.square``); a 1-10-1 network, ReLU hidden, linear output; MSE cost
     J = (1/m) sum (AL - Y)^2; ``steps`` full-batch gradient-descent steps of ``learning_rate``.
     The text on the plot is the MSE of the final parameters."""
-    X, Y = datasets.square(m, seed=seed)  # X, Y: (1, m)
-    parameters = network.initialize_parameters(layer_dims, seed=seed)
-    costs = []
-    for _ in range(steps):
-        AL, caches = network.forward(X, parameters, "relu", "linear")
-        costs.append(network.compute_cost(AL, Y, "mse"))
-        grads = network.backward(AL, Y, caches, "mse")
-        network.update_parameters(parameters, grads, learning_rate)
-    AL, _ = network.forward(X, parameters, "relu", "linear")
-    final = network.compute_cost(AL, Y, "mse")
-    costs.append(final)
-    costs = np.array(costs)  # costs[k] = J after k steps, k = 0 .. steps
+    X, Y, parameters, costs, fits = fit_square(m, layer_dims, learning_rate, steps, seed)
+    AL, final = fits[steps], costs[-1]
 
     fig, (ax1, ax2) = new_figure(1, 2)
     ax1.scatter(X.ravel(), Y.ravel(), s=20, color=ROLE["DATA"], label="data $y = x^2 + 0.2\\,U(0, 1)$")
