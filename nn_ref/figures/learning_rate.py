@@ -186,14 +186,26 @@ def lr_decay_schedules(
         else:
             ax.set_ylim(0, lr0 * 1.05)
             ax.set_title("linear scale")
-        # direct labels at the right end (each panel file names its curves; the equations are below)
-        ends = []
+        # each panel file names its curves (the equations are below): on the log axis at the right ends, apart;
+        # on the linear axis five of the six end within 0.01 of 0, so a key in the empty upper right instead
+        ends, shorts = [], []
         for label, (_, _, role, _) in built.items():
             lr = curves[label]
-            y_end = lr[lr > 0][-1] if log else lr[-1]
             short = label.split(",")[0] if role not in ("POLY1", "POLY2") else f"poly, n = {role[-1]}"
-            ends.append((y_end, short, ROLE[role]))
-        end_labels(ax, ends, min_gap=0.15 if not log else 0.115, top=0.97)
+            ends.append((lr[lr > 0][-1], short, ROLE[role]))
+            shorts.append(short)
+        if log:
+            end_labels(ax, ends, min_gap=0.115, top=0.97)
+        else:
+            ax.legend(
+                ax.get_lines(),
+                shorts,
+                loc="upper right",
+                frameon=False,
+                handlelength=1.2,
+                labelspacing=0.2,
+                borderaxespad=0.0,
+            )
     fig.legend(
         *axes[0].get_legend_handles_labels(),
         loc="outside lower center",

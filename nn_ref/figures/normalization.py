@@ -117,8 +117,7 @@ def normalization(quick=False, m=200, steps=300, seed=0):
         # one unit is as long on both axes: the cloud's true shape
         ax.set_aspect("equal", adjustable="datalim" if name == "raw" else "box")
         if name == "raw":
-            ax.set_xlim(0, 1.05 * float(Xtr[0].max()))
-            ax.set_ylim(-0.5, float(Xtr[1].max()) + 0.5)
+            ax.set_xlim(0, 1.05 * float(Xtr[0].max()))  # y follows from the equal aspect
         else:  # min-max and standardized on the same axes: [0, 1] off-centre vs centred, unit spread
             ax.set_xlim(-1.7 * scaled_lim, 1.7 * scaled_lim)
             ax.set_ylim(-scaled_lim, 1.35 * scaled_lim)

@@ -233,9 +233,9 @@ def pytorch_examples_loss(
     y ~ N(0, 1) (D_out = 10), hidden 100 ReLU, linear output, loss = sum of squared errors.
     Autograd example: W ~ N(0, 1), no biases, lr 1e-6. NN example: ``nn.Linear``'s default init
     (``pytorch_linear_default``: weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in))), lr 1e-4.
-    ``quick``: 50 iterations (the same sizes; the loss falls at every step from the start)."""
+    ``quick``: 150 iterations (the same sizes; the loss falls at every step from the start)."""
     if quick:
-        iterations = min(iterations, 50)
+        iterations = min(iterations, 150)
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((layer_dims[0], N))  # (n[0], m)
     Y = rng.standard_normal((layer_dims[-1], N))  # (n[L], m)
