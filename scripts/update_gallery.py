@@ -1,14 +1,15 @@
 #!/usr/bin/env python
-"""Rewrite the README's figure gallery from plots/MANIFEST.json.
+"""Rewrite the figure gallery (docs/gallery.md) from plots/MANIFEST.json.
 
-The gallery is the part of README.md between the lines ``<!-- gallery:start -->`` and
+The gallery is the part of the page between the lines ``<!-- gallery:start -->`` and
 ``<!-- gallery:end -->``: a table of thumbnails (each links to the full PNG) with the slide titles,
-a link to the SVG and the number of per-panel files, in the manifest's (lecture) order. Run after ``nn-ref figures``:
+a link to the SVG, the number of per-panel files and the figure's key numbers (as the manifest records
+them), in the manifest's (lecture) order. Run after ``nn-ref figures``:
 
-    python scripts/update_gallery.py [--readme README.md] [--manifest plots/MANIFEST.json]
+    python scripts/update_gallery.py [--page docs/gallery.md] [--manifest plots/MANIFEST.json]
                                      [--columns 3] [--width 260]
 
-The README is left untouched (exit status 1) when the markers are missing.
+The page is left untouched (exit status 1) when the markers are missing.
 """
 
 import argparse
@@ -35,6 +36,8 @@ def gallery_table(entries, image_dir, columns=3, width=260):
         if panels:
             extra.append(f"{panels} panel files")
         more = f"<br>{' · '.join(extra)}" if extra else ""
+        numbers = key_numbers_text(entry.get("key_numbers", {}))
+        more += f"<br>{html.escape(numbers)}" if numbers else ""
         cells.append(
             f'<td align="center" valign="top"><a href="{src}"><img src="{src}" width="{width}" '
             f'alt="{title}"></a><br><sub>{title}<br><code>{html.escape(entry["id"])}</code>{more}</sub></td>'
@@ -43,44 +46,73 @@ def gallery_table(entries, image_dir, columns=3, width=260):
     return "<table>\n" + "\n".join(rows) + "\n</table>"
 
 
+def _short(value, digits=4):
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.{digits}g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return None
+
+
+def key_numbers_text(numbers, limit=6):
+    """The first ``limit`` scalar key numbers (nested one level: ``a.b``; short lists written out), as
+    ``name = value`` separated by semicolons."""
+    items = []
+    for name, value in numbers.items():
+        if isinstance(value, dict):
+            pairs = [(f"{name}.{k}", v) for k, v in value.items()]
+        else:
+            pairs = [(name, value)]
+        for key, v in pairs:
+            if isinstance(v, list) and len(v) <= 5 and all(_short(x) is not None for x in v):
+                items.append(f"{key} = [{', '.join(_short(x) for x in v)}]")
+            elif _short(v) is not None:
+                items.append(f"{key} = {_short(v)}")
+            if len(items) >= limit:
+                return "; ".join(items)
+    return "; ".join(items)
+
+
 def replace_between_markers(text, block):
     """``text`` with everything between the START and END marker lines replaced by ``block``;
     raises ValueError when the markers are missing or out of order."""
     start, end = text.find(START), text.find(END)
     if start < 0 or end < 0 or end < start:
-        raise ValueError(f"README: expected the markers {START} and {END} (in that order)")
+        raise ValueError(f"expected the markers {START} and {END} (in that order)")
     return text[: start + len(START)] + "\n" + block + "\n" + text[end:]
 
 
-def update_readme(readme, manifest, columns=3, width=260):
-    """Rewrite the gallery of ``readme`` from ``manifest``; returns the number of figures listed."""
+def update_page(page, manifest, columns=3, width=260):
+    """Rewrite the gallery of ``page`` from ``manifest``; returns the number of figures listed."""
     with open(manifest, encoding="utf-8") as fh:
         entries = json.load(fh)["figures"]
     image_dir = os.path.relpath(
-        os.path.dirname(os.path.abspath(manifest)), os.path.dirname(os.path.abspath(readme))
+        os.path.dirname(os.path.abspath(manifest)), os.path.dirname(os.path.abspath(page))
     ).replace(os.sep, "/")
-    with open(readme, encoding="utf-8") as fh:
+    with open(page, encoding="utf-8") as fh:
         text = fh.read()
     new = replace_between_markers(text, gallery_table(entries, image_dir, columns, width))
     if new != text:
-        with open(readme, "w", encoding="utf-8") as fh:
+        with open(page, "w", encoding="utf-8") as fh:
             fh.write(new)
     return len(entries)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--readme", default="README.md")
+    parser.add_argument("--page", "--readme", dest="page", default=os.path.join("docs", "gallery.md"))
     parser.add_argument("--manifest", default=os.path.join("plots", "MANIFEST.json"))
     parser.add_argument("--columns", type=int, default=3)
     parser.add_argument("--width", type=int, default=260, help="thumbnail width in pixels")
     args = parser.parse_args(argv)
     try:
-        n = update_readme(args.readme, args.manifest, args.columns, args.width)
+        n = update_page(args.page, args.manifest, args.columns, args.width)
     except (OSError, ValueError) as exc:
-        print(f"update_gallery: {exc}; README not changed")
+        print(f"update_gallery: {args.page}: {exc}; not changed")
         return 1
-    print(f"{args.readme}: gallery of {n} figures from {args.manifest}")
+    print(f"{args.page}: gallery of {n} figures from {args.manifest}")
     return 0
 
 

@@ -57,6 +57,15 @@ def test_l2_moves_toward_the_outlier_more_than_l1():
     assert np.mean(r2**2) < np.mean(r1**2) and np.mean(np.abs(r1)) < np.mean(np.abs(r2))
     w_ls, b_ls = _lstsq(X, Y)
     assert abs(W2[0, 0] - w_ls) < 1e-4 and abs(b2[0, 0] - b_ls) < 1e-4
+    # the drawn reference: the L2 line without the outlier (least squares on the clean data) ...
+    W0, b0 = data["clean_fits"]["l2"]
+    w_clean, b_clean = _lstsq(X[:, :-1], Y[:, :-1])
+    assert abs(W0[0, 0] - w_clean) < 1e-4 and abs(b0[0, 0] - b_clean) < 1e-4
+    # ... from which the headline's shift is measured at the outlier's x
+    xo = X[0, -1]
+    assert abs(shift["l2"] - abs((W2[0, 0] - W0[0, 0]) * xo + b2[0, 0] - b0[0, 0])) < 1e-12
+    fig, _ = run_figure("loss_l1_vs_l2")
+    assert any(line.get_linestyle() == ":" for line in fig.axes[0].get_lines())
 
 
 def test_logistic_stays_in_0_1_and_linear_leaves():

@@ -49,6 +49,11 @@ def test_sgd_paths_lengths_and_updates():
     assert (len(paths["Mini-batch"]) - 1) % (m // 20) == 0
     # batch GD with a constant step reaches the least-squares solution
     np.testing.assert_allclose(paths["Batch"][-1], data["theta_star"], atol=1e-3)
+    # the drawn first updates: SGD's zig-zag is longer than batch GD's straight path over the same updates
+    first = data["key_numbers"]["path_length_first_40_updates"]
+    for name, p in paths.items():
+        assert first[name] == pytest.approx(np.sum(np.linalg.norm(np.diff(p[:41], axis=0), axis=1)), rel=1e-12)
+    assert first["Stochastic"] > first["Batch"]
 
 
 def test_effective_minibatch_accumulation_equals_the_large_batch():

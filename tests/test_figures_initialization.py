@@ -51,3 +51,16 @@ def test_init_xavier_he_keep_the_activation_scale():
         assert len(key[init]["A_std_max_over_min_per_seed"]) == len(key["seeds"])
         assert max(key[init]["A_std_max_over_min_per_seed"]) < 2
         assert key[init]["A_std_max_over_min_mean"] == pytest.approx(np.mean(key[init]["A_std_max_over_min_per_seed"]))
+
+
+def test_init_tanh_figures_share_their_y_axes_so_the_100x_shows():
+    (fig_a, data_a), (fig_b, data_b) = run_figure("init_tanh_normal_0p01"), run_figure("init_tanh_normal_1p00")
+    assert data_a["limits"] == data_b["limits"]
+    assert [ax.get_ylim() for ax in fig_a.axes] == [ax.get_ylim() for ax in fig_b.axes]
+    # the weights' median magnitudes sit two decades apart on those shared axes (sigma 0.01 vs 1)
+    gap = np.log10(np.median(np.abs(data_b["W"][0]))) - np.log10(np.median(np.abs(data_a["W"][0])))
+    assert gap == pytest.approx(2.0, abs=0.1)
+    lo, hi = data_a["limits"]["W"]
+    for data in (data_a, data_b):  # every layer's bulk of |W| is inside the shared limits
+        for W in data["W"]:
+            assert lo <= np.log10(np.percentile(np.abs(W), 5)) and np.log10(np.abs(W).max()) <= hi

@@ -3,10 +3,17 @@
 import numpy as np
 import pytest
 from _figcache import run_figure
+from matplotlib.text import Text
 
 
 def test_lr_too_small_good_large():
-    _, data = run_figure("lr_too_small_good_large")
+    fig, data = run_figure("lr_too_small_good_large")
+    # for J = theta^2 the optimal rate is 0.5 (theta = 0 after one step); 0.3 is called good, never optimum
+    assert data["key_numbers"]["optimal_eta"] == 0.5
+    assert -3.0 - 0.5 * 2 * -3.0 == 0.0
+    texts = [t.get_text() for t in fig.findobj(Text)]
+    assert not any("ptim" in t and "0.3" in t for t in texts)
+    assert any("0.5" in t and "optimal" in t for t in texts)
     runs = data["runs"]
     for eta, run in runs.items():  # each iterate is one GD step on J = theta^2: theta <- (1 - 2 eta) theta
         theta = run["theta"]
@@ -102,6 +109,14 @@ def test_clr_table_rows_come_from_the_runs():
         else:
             assert row["iterations"] == budget and row["accuracy"] == acc[-1]
         assert row["final_accuracy"] == acc[-1]
+        assert row["first_hit"] == (its[hits[0]] if hits.size else None)
+    # the headline compares with the fixed policy's own first hit of its final accuracy, not its budget
+    fixed_first = [r[0]["first_hit"] for r in data["seed_rows"]]
+    assert all(f <= budget for f in fixed_first)
+    best = data["key_numbers"]["fastest_policy"]
+    speedup = np.mean(fixed_first) / data["summary"][best]["iterations_to_target_mean"]
+    assert data["key_numbers"]["speedup_vs_fixed_first_hit"] == pytest.approx(speedup, rel=1e-12)
+    assert f"{speedup:.1f}× sooner than fixed itself" in data["title"]
     # the lecture's table is drawn as quoted
     assert [c[1] for c in data["table_cells"]] == [p for _, p, _, _ in data["lecture_rows"]]
     # the claim rests on >= 5 seeds: the summary is the mean / std over the per-seed rows

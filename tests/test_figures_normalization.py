@@ -66,3 +66,22 @@ def test_batchnorm_normalizes_each_batch_and_steadies_the_inputs():
         assert key[name]["final_test_accuracy_std"] == pytest.approx(np.std(finals, ddof=1), rel=1e-9, abs=1e-15)
     assert all(r["with BN"]["drift"] < r["without BN"]["drift"] for r in seed_runs)
     assert key["with BN"]["xhat_abs_mean_below_1e-7"] and key["with BN"]["xhat_abs_var_minus_1_below_1e-2"]
+
+
+def test_normalization_condition_numbers_tell_the_story():
+    fig, data = run_figure("normalization")
+    key = data["key_numbers"]
+    kappa = {}
+    for name, (Xtr, _) in data["versions"].items():
+        X1 = np.vstack([Xtr, np.ones((1, Xtr.shape[1]))])
+        eig = np.linalg.eigvalsh(X1 @ X1.T)
+        kappa[name] = eig.max() / eig.min()
+        assert key[name]["condition_number"] == pytest.approx(kappa[name], rel=1e-9)
+    assert kappa["raw"] > 1e4 > 10 * kappa["min-max"] > 10 and kappa["standardized"] < 1.2
+    # one step is honest only for (nearly) uncorrelated features: the figure says so and records r
+    assert abs(key["feature_correlation"]) < 0.1
+    assert key["feature_correlation"] == pytest.approx(np.corrcoef(data["X_train"])[0, 1], rel=1e-12)
+    # min-max and standardized are drawn on the same axes, both with equal unit lengths
+    scaled = [ax for ax in fig.axes if ax.get_xlabel() == "area, scaled"]
+    assert len(scaled) == 2 and scaled[0].get_xlim() == scaled[1].get_xlim()
+    assert all(ax.get_aspect() == 1.0 for ax in scaled)

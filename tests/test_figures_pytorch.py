@@ -66,3 +66,14 @@ def test_pytorch_examples_loss_is_the_sum_of_squared_errors_and_its_gradient_ste
         W1, b1, W2, b2 = p["W1"] - lr * dW1, p["b1"] - lr * db1, p["W2"] - lr * dW2, p["b2"] - lr * db2
         E1 = W2 @ np.maximum(W1 @ X + b1, 0) + b2 - Y
         np.testing.assert_allclose(losses[1], np.sum(E1**2), rtol=1e-9)
+
+
+def test_pytorch_examples_nn_init_is_nn_linear_default():
+    # PyTorch's nn.Linear draws W and b from U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (not He's N(0, 2/fan_in))
+    _, data = run_figure("pytorch_examples_loss")
+    p = data["initial_parameters"]["nn"]
+    for l, fan_in in ((1, 1000), (2, 100)):
+        bound = 1 / np.sqrt(fan_in)
+        for key in (f"W{l}", f"b{l}"):
+            assert np.abs(p[key]).max() <= bound and np.abs(p[key]).max() > 0.9 * bound, key
+        assert abs(p[f"W{l}"].std() / (bound / np.sqrt(3)) - 1) < 0.05  # uniform's std, sqrt(6) below He's

@@ -17,8 +17,9 @@ from nn_ref import cli
 from nn_ref.figures import FIGURES, make
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# The 30 ids of ../shared/figures.md, in the lecture's order, as the committed plots/MANIFEST.json lists them: an
-# independent record (written when the plots were last made) to check the registry against, not a pasted copy.
+# The ids of every figure (the 30 of ../shared/figures.md and the lecture's diagrams added since), in the lecture's
+# order, as the committed plots/MANIFEST.json lists them: an independent record (written when the plots were last
+# made) to check the registry against, not a pasted copy.
 with open(os.path.join(REPO, "plots", "MANIFEST.json")) as _fh:
     EXPECTED_IDS = [entry["id"] for entry in json.load(_fh)["figures"]]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -32,8 +33,11 @@ def rendered(tmp_path_factory):
 
 
 def test_registry_holds_exactly_the_lecture_figures():
-    assert len(EXPECTED_IDS) == len(set(EXPECTED_IDS)) == 30
+    from nn_ref.figures import LECTURE_ORDER
+
+    assert len(EXPECTED_IDS) == len(set(EXPECTED_IDS)) >= 30
     assert list(FIGURES) == EXPECTED_IDS  # registered, in the lecture order
+    assert list(LECTURE_ORDER) == EXPECTED_IDS  # every figure has its place in the lecture
 
 
 def test_every_figure_renders_to_a_valid_png(rendered):
@@ -93,19 +97,34 @@ def test_update_gallery_rewrites_only_between_markers(tmp_path, rendered):
     gallery = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gallery)
     out, _ = rendered
-    readme = tmp_path / "README.md"
-    readme.write_text(f"# nn-ref\nbefore\n{gallery.START}\nold table\n{gallery.END}\nafter\n")
-    assert gallery.main(["--readme", str(readme), "--manifest", str(out / "MANIFEST.json")]) == 0
-    text = readme.read_text()
-    assert text.startswith("# nn-ref\nbefore\n") and text.endswith(f"{gallery.END}\nafter\n")
+    page = tmp_path / "gallery.md"
+    page.write_text(f"# Gallery\nbefore\n{gallery.START}\nold table\n{gallery.END}\nafter\n")
+    assert gallery.main(["--page", str(page), "--manifest", str(out / "MANIFEST.json")]) == 0
+    text = page.read_text()
+    assert text.startswith("# Gallery\nbefore\n") and text.endswith(f"{gallery.END}\nafter\n")
     assert "old table" not in text
     for fig_id in FIGURES:
         assert f'{fig_id}.png" width="260"' in text
     assert text.count("<img ") == len(FIGURES)
+    # each cell lists the figure's key numbers as the manifest records them
+    manifest = json.loads((out / "MANIFEST.json").read_text())
+    entry = next(e for e in manifest["figures"] if e["id"] == "gd_1d_convex")
+    assert gallery.key_numbers_text(entry["key_numbers"]) in text
+    assert (
+        gallery.key_numbers_text({"a": 0.123456789, "b": {"c": True}, "d": [1, 2]})
+        == "a = 0.1235; b.c = True; d = [1, 2]"
+    )
     no_markers = tmp_path / "OTHER.md"
     no_markers.write_text("# no gallery here\n")
-    assert gallery.main(["--readme", str(no_markers), "--manifest", str(out / "MANIFEST.json")]) == 1
+    assert gallery.main(["--page", str(no_markers), "--manifest", str(out / "MANIFEST.json")]) == 1
     assert no_markers.read_text() == "# no gallery here\n"
+
+
+def test_the_committed_gallery_lists_every_figure():
+    with open(os.path.join(REPO, "docs", "gallery.md"), encoding="utf-8") as fh:
+        text = fh.read()
+    for fig_id in FIGURES:
+        assert f"../plots/{fig_id}.png" in text, fig_id
 
 
 def test_blas_threads_sets_and_restores():
@@ -124,7 +143,7 @@ def test_every_figure_has_svg_panels_and_hashes(rendered):
     out, _ = rendered
     manifest = json.loads((out / "MANIFEST.json").read_text())
     env = manifest["environment"]
-    for key in ("nn_ref_commit", "numpy", "numba", "matplotlib", "backend", "dpi", "blas_threads"):
+    for key in ("nn_ref_version", "numpy", "numba", "matplotlib", "backend", "dpi", "blas_threads"):
         assert key in env, key
     assert env["backend"] == "numpy" and env["dpi"] == 30 and env["blas_threads"] == 1
     for e in manifest["figures"]:
@@ -132,6 +151,7 @@ def test_every_figure_has_svg_panels_and_hashes(rendered):
         assert f"{e['id']}.png" in files and f"{e['id']}.svg" in files, e["id"]
         svg = (out / f"{e['id']}.svg").read_text()
         assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "dc:date" not in svg.lower(), e["id"]
+        assert "<text" in svg and 'id="DejaVuSans-' not in svg, e["id"]  # text kept as text, no glyph outlines
         for name, digest in files.items():  # the recorded hashes are the files' hashes
             assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name
         fig, _ = run_figure(e["id"])

@@ -2,7 +2,7 @@
 parameters, NumPy backend, one BLAS thread) gives every key number to 1e-6 relative
 (``make.compare_numbers``, the same comparison as ``nn-ref figures --check``).
 
-Recomputed here at full size: 28 of the 30 figures (clr_table's 20 training runs included; about 20 s
+Recomputed here at full size: every figure but two (clr_table's 20 training runs included; about 25 s
 of CPU). Left out: batchnorm and lr_decay_vs_batch_increase (10 training runs each, about 40 s of CPU
 together), which ``nn-ref figures --check`` covers; they run in quick mode in their own tests.
 """
@@ -30,7 +30,7 @@ def committed():
 
 def test_manifest_covers_every_figure(committed):
     assert sorted(committed) == sorted(FIGURES)
-    assert len(FULL_SIZE) == len(FIGURES) - len(HEAVY) == 28
+    assert len(FULL_SIZE) == len(FIGURES) - len(HEAVY) and set(HEAVY) <= set(FIGURES)
 
 
 @pytest.mark.parametrize("fig_id", FULL_SIZE)

@@ -31,18 +31,24 @@ SECTIONS = (
 # the order of the lecture's slides (../shared/figures.md): --list, the progress bar, the manifest and
 # the README gallery follow it; a figure not listed here goes last, in registration order
 LECTURE_ORDER = (
+    "ml_definition",
     "supervised_vs_unsupervised",
     "traditional_ml_vs_dl",
     "linear_regression_residuals",
     "loss_l1_vs_l2",
     "logistic_sigmoid",
+    "biological_vs_artificial_neuron",
     "artificial_neuron",
     "activation_functions",
     "activation_derivatives",
     "feedforward_network",
+    "deep_network",
+    "forward_shapes",
+    "training_loop",
     "gd_1d_convex",
     "gd_local_vs_global",
     "computation_graph",
+    "dynamic_graph",
     "vanishing_gradient_chain",
     "init_tanh_normal_0p01",
     "init_tanh_normal_1p00",
@@ -60,6 +66,7 @@ LECTURE_ORDER = (
     "flat_vs_sharp_minima",
     "tensors",
     "regression_example",
+    "regression_steps",
     "pytorch_examples_loss",
 )
 _rank = {fig_id: i for i, fig_id in enumerate(LECTURE_ORDER)}

@@ -34,6 +34,78 @@ def two_means(X, seed=0, max_iter=100):
     return assign, centres, max_iter
 
 
+@figure("ml_definition", slide="Machine Learning", seed=0)
+def ml_definition(quick=False, m=200, center=2.0, sigma=1.0, learning_rate=0.5, num_steps=500, seed=0):
+    """The slide's definition -- algorithms that learn from the data to build a predictive model -- as two
+    pipelines data -> learning algorithm -> model -> prediction, supervised (X and Y) and unsupervised
+    (X only), every box filled from a real run on ``datasets.blobs``: the arrays' shapes, the algorithm
+    (``regression.logistic_gd``, ``two_means``), the learned model's shapes and how well it predicts."""
+    X, Y = datasets.blobs(m, seed=seed, center=center, sigma=sigma)  # X (2, m), Y (1, m)
+    W, b, _ = regression.logistic_gd(X, Y, learning_rate, num_steps)
+    acc = float((to_numpy(regression.predict_logistic(W, b, X)) == Y).mean())
+    assign, centres, iters = two_means(X, seed=seed)
+    agreement = float(max((assign == Y[0]).mean(), (assign != Y[0]).mean()))
+    rows = {
+        "supervised": [
+            ("data (labelled)", f"X {X.shape}, Y {Y.shape}"),
+            ("learning algorithm", f"logistic regression,\n{num_steps} GD steps"),
+            ("model", f"W {tuple(W.shape)}, b {tuple(b.shape)}"),
+            ("prediction", f"ŷ = σ(Wx + b) > 0.5\n{100 * acc:.1f} % right"),
+        ],
+        "unsupervised": [
+            ("data (no labels)", f"X {X.shape}"),
+            ("learning algorithm", f"2-means,\n{iters} iterations"),
+            ("model", f"2 centres {tuple(centres.shape)}"),
+            ("prediction", f"nearest centre\n{100 * agreement:.1f} % match the labels"),
+        ],
+    }
+    fig, ax = new_figure(width=DIAGRAM_W, height=DIAGRAM_H * 0.8)
+    diagram_axes(ax, (-0.9, 12.6), (0.1, 5.2))
+    w, h, xs = 2.6, 1.55, (1.4, 4.6, 7.8, 11.0)
+    for (name, boxes), y, color in zip(rows.items(), (4.0, 1.2), (ROLE["FORWARD"], ROLE["CLUSTER2"])):
+        ax.text(-0.15, y, name, ha="right", va="center", rotation=90, color=color, fontweight="bold")
+        for k, (x, (head, body)) in enumerate(zip(xs, boxes)):
+            ax.add_patch(
+                FancyBboxPatch(
+                    (x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.05", facecolor="white", edgecolor=color, lw=1.8
+                )
+            )
+            ax.text(x, y + 0.42, head, ha="center", va="center", fontweight="bold", color=color)
+            ax.text(x, y - 0.2, body, ha="center", va="center", linespacing=1.3)
+            if k < 3:
+                ax.add_patch(
+                    FancyArrowPatch(
+                        (x + w / 2 + 0.05, y),
+                        (xs[k + 1] - w / 2 - 0.05, y),
+                        arrowstyle="-|>",
+                        mutation_scale=16,
+                        lw=1.8,
+                        color=ROLE["ARROW"],
+                    )
+                )
+    ax.set_title("Machine learning: algorithms that learn from the data to build a predictive model", pad=4)
+    return fig, {
+        "X": X,
+        "Y": Y,
+        "W": W,
+        "b": b,
+        "centres": centres,
+        "rows": rows,
+        "key_numbers": {
+            "train_accuracy": acc,
+            "cluster_label_agreement": agreement,
+            "kmeans_iterations": iters,
+            "shapes": {
+                "X": list(X.shape),
+                "Y": list(Y.shape),
+                "W": list(W.shape),
+                "b": list(b.shape),
+                "centres": list(centres.shape),
+            },
+        },
+    }
+
+
 @figure(
     "supervised_vs_unsupervised",
     slide="Supervised vs Unsupervised Learning Examples",
@@ -264,16 +336,16 @@ def loss_l1_vs_l2(
     X, Y = _line_data(n, seed)
     Xo = np.hstack([X, [[outlier[0]]]])
     Yo = np.hstack([Y, [[outlier[1]]]])
-    fits, shift = {}, {}
+    fits, clean, shift = {}, {}, {}
     xo = np.array([[outlier[0]]])
     for loss in ("l2", "l1"):
         fits[loss] = _fit(Xo, Yo, loss, stages)
-        clean = _fit(X, Y, loss, stages)
+        clean[loss] = _fit(X, Y, loss, stages)
         shift[loss] = float(
             abs(
                 (
                     to_numpy(regression.predict_linear(*fits[loss], xo))
-                    - to_numpy(regression.predict_linear(*clean, xo))
+                    - to_numpy(regression.predict_linear(*clean[loss], xo))
                 )[0, 0]
             )
         )
@@ -291,25 +363,56 @@ def loss_l1_vs_l2(
         color=ROLE["OUTLIER"],
     )
     grid = np.array([[0.0, 10.0]])
+    # the L2 line without the outlier: the reference both shifts are measured from (at the outlier's x)
+    W0, b0 = clean["l2"]
+    ax.plot(
+        grid.ravel(),
+        to_numpy(regression.predict_linear(W0, b0, grid)).ravel(),
+        color=ROLE["BOUND"],
+        lw=2.4,
+        ls=":",
+        label=f"$L_2$ without the outlier: ŷ = {W0[0, 0]:.2f}$x$ + {fmt(b0[0, 0], '.2f')}",
+    )
+    y_clean = float(to_numpy(regression.predict_linear(W0, b0, xo))[0, 0])
+    y_l2 = float(to_numpy(regression.predict_linear(*fits["l2"], xo))[0, 0])
+    ax.annotate(
+        "",
+        (outlier[0], y_l2),
+        xytext=(outlier[0], y_clean),
+        arrowprops=dict(arrowstyle="->", color=ROLE["FIT"], lw=2, shrinkA=0, shrinkB=0),
+    )
+    ax.annotate(
+        f"{shift['l2']:.2f}",
+        (outlier[0], (y_l2 + y_clean) / 2),
+        xytext=(8, 0),
+        textcoords="offset points",
+        color=ROLE["FIT"],
+        va="center",
+    )
     for loss, color, name, ls in (
         ("l2", ROLE["FIT"], "$L_2$ (squared)", "-"),
         ("l1", ROLE["ALT_FIT"], "$L_1$ (absolute)", "--"),
     ):
         W, b = fits[loss]
         line = to_numpy(regression.predict_linear(W, b, grid)).ravel()
-        ax.plot(grid.ravel(), line, color=color, lw=2.6, ls=ls)
-        xa = 7.0
-        ya = float(to_numpy(regression.predict_linear(W, b, np.array([[xa]])))[0, 0])
-        ax.annotate(
-            f"{name}: ŷ = {W[0, 0]:.2f}$x$ + {fmt(b[0, 0], '.2f')}",
-            (xa, ya),
-            xytext=(0.35, 0.36 if loss == "l2" else 0.24),
-            textcoords="axes fraction",
+        ax.plot(
+            grid.ravel(),
+            line,
             color=color,
-            ha="left",
-            va="center",
-            arrowprops=dict(arrowstyle="-", color=color, lw=1),
+            lw=2.6,
+            ls=ls,
+            label=f"{name}: ŷ = {W[0, 0]:.2f}$x$ + {fmt(b[0, 0], '.2f')}",
         )
+    handles, labels = ax.get_legend_handles_labels()
+    order = [1, 2, 0]  # L2, L1, then the reference: in the empty lower middle, over no data
+    ax.legend(
+        [handles[i] for i in order],
+        [labels[i] for i in order],
+        loc="lower left",
+        bbox_to_anchor=(0.22, 0.08),
+        frameon=False,
+        handlelength=2.4,
+    )
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.text(
@@ -325,12 +428,15 @@ def loss_l1_vs_l2(
     )
     return fig, {
         "fits": fits,
+        "clean_fits": clean,
         "shift_at_outlier": shift,
         "X_with_outlier": Xo,
         "Y_with_outlier": Yo,
         "key_numbers": {
             "shift_at_outlier_l2": shift["l2"],
             "shift_at_outlier_l1": shift["l1"],
+            "W_l2_without_outlier": float(clean["l2"][0][0, 0]),
+            "b_l2_without_outlier": float(clean["l2"][1][0, 0]),
             "W_l2": float(fits["l2"][0][0, 0]),
             "b_l2": float(fits["l2"][1][0, 0]),
             "W_l1": float(fits["l1"][0][0, 0]),

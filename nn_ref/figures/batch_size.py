@@ -226,13 +226,16 @@ def sgd_paths(
     minibatch_t0=200,
     minibatch_t1=1000,
     minibatch_epochs=50,
+    first_updates=40,
     seed=42,
 ):
     """Geron's figure: the paths of (b, w) = (theta0, theta1) on the seed-42 linear data y = 4 + 3x + noise
     under batch GD (constant eta), SGD (eta_t = t0 / (t + t1), one sample per update) and mini-batch
     SGD (batches of 20, eta_t = t0 / (t + t1)), all from b = w = 0; the schedules are
     ``schedules.inverse(t0 / t1, 1 / t1)``. Each epoch visits every sample once in a seeded shuffled
-    order (Geron's SGD draws indices with replacement). quick: 10 / 10 / 300 epochs."""
+    order (Geron's SGD draws indices with replacement). Drawn: the first ``first_updates`` updates of each
+    (one marker per update, as in Geron's figure), and the distance to the least-squares optimum over all
+    updates. quick: 10 / 10 / 300 epochs."""
     from nn_ref import datasets, schedules
 
     if quick:
@@ -255,58 +258,60 @@ def sgd_paths(
     lengths = {name: float(np.sum(np.linalg.norm(np.diff(p, axis=0), axis=1))) for name, p in runs.items()}
 
     roles = {"Stochastic": "SGD", "Mini-batch": "MINIBATCH", "Batch": "BATCH"}
-    styles = {
-        "Stochastic": dict(lw=1.0, alpha=0.85, marker="o", ms=2.5),
-        "Mini-batch": dict(lw=1.6, alpha=0.9, marker="s", ms=3),
-        "Batch": dict(lw=3.0, marker="o", ms=4),
-    }
+    markers = {"Stochastic": "o", "Mini-batch": "s", "Batch": "^"}
     names = {"Stochastic": "SGD", "Mini-batch": f"mini-batch {minibatch_size}", "Batch": "batch GD"}
-    # the zoom window: where SGD and mini-batch wander after their first 20 % of updates (99.5th percentile)
-    late = np.vstack([p[len(p) // 5 :] for name, p in runs.items() if name != "Batch"])
-    half = 1.1 * np.percentile(np.abs(late - theta_star), 99.5, axis=0)
-    fig, axes = new_figure(1, 2)
-    for ax, zoom in zip(axes, (False, True)):
-        for name, p in runs.items():
-            style = dict(styles[name])
-            if zoom and name != "Batch":
-                style.update(marker=None, lw=0.8, alpha=0.7)
-            every = max(1, (len(p) - 1) // 120)
-            ax.plot(p[:, 0], p[:, 1], color=ROLE[roles[name]], markevery=every, **style)
-        ax.plot(*theta_star, "*", color=ROLE["OPTIMUM"], mec="white", mew=1.5, ms=20, zorder=10)
-        ax.set_xlabel(r"$\theta_0$ (bias $b$)")
-        ax.set_ylabel(r"$\theta_1$ (weight $w$)")
-        if zoom:
-            ax.set_xlim(theta_star[0] - half[0], theta_star[0] + half[0])
-            ax.set_ylim(theta_star[1] - half[1], theta_star[1] + half[1])
-            ax.set_title("zoom near the optimum ★")
-        else:
-            ax.plot(*runs["Batch"][0], "o", color="black", ms=8, zorder=5)
-            ax.annotate("start", runs["Batch"][0], xytext=(10, -4), textcoords="offset points")
-            ax.set_title("paths from $b = w = 0$")
-            for name, xy_text, i in (
-                ("Batch", (0.03, 0.93), 12),
-                ("Mini-batch", (0.03, 0.78), 5),
-                ("Stochastic", (0.45, 0.2), 40),
-            ):
-                p = runs[name]
-                i = min(len(p) - 1, i)
-                ax.annotate(
-                    f"{names[name]}: {lengths[name]:.1f}",
-                    p[i],
-                    xytext=xy_text,
-                    textcoords="axes fraction",
-                    color=ROLE[roles[name]],
-                    va="top",
-                    arrowprops=dict(arrowstyle="-", color=ROLE[roles[name]], lw=1, shrinkB=2),
-                )
+    distance = {name: np.linalg.norm(p - theta_star, axis=1) for name, p in runs.items()}  # (updates + 1,)
+    n = first_updates
+    fig, (ax, ax_d) = new_figure(1, 2)
+    for name in ("Batch", "Mini-batch", "Stochastic"):
+        p = runs[name][: n + 1]
+        ax.plot(
+            p[:, 0], p[:, 1], "-", marker=markers[name], color=ROLE[roles[name]], lw=1.6, ms=6, mec="white", mew=0.6
+        )
+    ax.plot(*theta_star, "*", color=ROLE["OPTIMUM"], mec="white", mew=1.5, ms=24, zorder=10)
+    # Geron's window: where the first updates wander (from the 5th on), the optimum in it
+    seen = np.vstack([runs[name][5 : n + 1] for name in runs] + [theta_star[None, :]])
+    lo, hi = seen.min(axis=0), seen.max(axis=0)
+    pad = 0.08 * (hi - lo)
+    ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
+    ax.set_ylim(lo[1] - pad[1], hi[1] + 4 * pad[1])
+    key_text = [("Batch", "▲ batch GD"), ("Mini-batch", f"■ mini-batch {minibatch_size}"), ("Stochastic", "● SGD")]
+    for i, (name, text) in enumerate(key_text):
+        ax.text(
+            (0.02, 0.3, 0.8)[i],
+            0.97,
+            text,
+            transform=ax.transAxes,
+            color=ROLE[roles[name]],
+            va="top",
+            fontweight="bold",
+        )
+    ax.annotate(r"$\theta^*$", theta_star, xytext=(14, -4), textcoords="offset points", va="top", fontsize=18)
+    ax.set_xlabel(r"$\theta_0$ (bias $b$)")
+    ax.set_ylabel(r"$\theta_1$ (weight $w$)")
+    ax.set_title(f"first {n} updates, one marker each")
+    for name in ("Batch", "Mini-batch", "Stochastic"):
+        t = np.arange(1, len(distance[name]))
+        ax_d.loglog(t, distance[name][1:], color=ROLE[roles[name]], lw=1.4 if name == "Stochastic" else 2.2)
+    floor = 1e-4
+    ax_d.set_ylim(floor, None)
+    end_labels(ax_d, [(max(distance[k][-1], 2 * floor), names[k], ROLE[roles[k]]) for k in runs], min_gap=0.13)
+    ax_d.axvline(n, color=ROLE["BOUND"], ls=":", lw=1.5)
+    ax_d.set_xlabel("update $t$, log scale")
+    ax_d.set_ylabel(r"distance to $\theta^*$, log scale")
+    ax_d.set_title("all updates: batch converges, SGD bounces")
     fig.suptitle(
         f"Path length: SGD {lengths['Stochastic']:.1f} > mini-batch {lengths['Mini-batch']:.1f} > "
-        f"batch {lengths['Batch']:.1f}  (data $y = 4 + 3x$ + noise)"
+        f"batch GD {lengths['Batch']:.1f}: SGD never settles"
     )
     key = {
         "path_length": lengths,
         "updates": {name: len(p) - 1 for name, p in runs.items()},
         "final": {name: p[-1].tolist() for name, p in runs.items()},
+        "final_distance_to_least_squares": {name: float(d[-1]) for name, d in distance.items()},
+        f"path_length_first_{n}_updates": {
+            name: float(np.sum(np.linalg.norm(np.diff(p[: n + 1], axis=0), axis=1))) for name, p in runs.items()
+        },
         "least_squares": theta_star.tolist(),
     }
     return fig, {"paths": runs, "theta_star": theta_star, "key_numbers": key}
@@ -411,7 +416,7 @@ def effective_minibatch(quick=False, layer_dims=(64, 64, 10), learning_rate=0.1,
         epochs,
         float(np.sqrt(a["epoch_cost"][-1] * c["epoch_cost"][-1])) * 1.25,
         f"max relative parameter difference\n(b) vs (c): {same.split(' ', 2)[-1]}\n"
-        f"(a) vs (c): {sci(max(rel_a.values()), 0)}",
+        f"(a) vs (c): {sci(max(rel_a.values()), 2)}",
         ha="right",
         va="center",
         fontsize=14,
@@ -422,6 +427,7 @@ def effective_minibatch(quick=False, layer_dims=(64, 64, 10), learning_rate=0.1,
         "updates": {name: run["updates"] for name, run in runs.items()},
         "final_epoch_cost": {name: float(run["epoch_cost"][-1]) for name, run in runs.items()},
         "params_b_equal_c_to_1e-10": bool(max(rel.values()) < 1e-10),
+        "max_rel_param_diff_a_vs_c_text": sci(max(rel_a.values()), 2),
         "max_rel_param_diff_a_vs_c": max(rel_a.values()),
         "m_train": int(X_train.shape[1]),
     }

@@ -3,10 +3,14 @@ run by ``nn_ref.optim.gradient_descent``, the slide's Algorithm 1) and the Compu
 (x + y) * z, whose numbers are read from ``nn_ref.graph.Value`` after ``backward()``.
 """
 
-import numpy as np
-from matplotlib.patches import Circle, FancyArrowPatch
+import ast
+import inspect
+import textwrap
 
-from nn_ref import optim
+import numpy as np
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+
+from nn_ref import network, optim
 from nn_ref.figures._registry import diagram_axes, figure, new_figure
 from nn_ref.figures.style import DIAGRAM_H, DIAGRAM_W, ROLE, fmt, sci
 from nn_ref.graph import Value
@@ -223,3 +227,193 @@ def computation_graph(quick=False, x=-2.0, y=5.0, z=-4.0):
         "fd_grads": fd,
         "key_numbers": {"values": values, "grads": grads, "finite_differences": fd},
     }
+
+
+# --------------------------------------------------------------------------------------------
+# Training - Gradient Descent: the loop forward -> cost -> backward -> update (network.train_step)
+# --------------------------------------------------------------------------------------------
+
+# what each step of the loop computes, in the lecture's notation (keyed by the function train_step calls)
+LOOP_STEPS = {
+    "forward": ("forward propagation", r"$A^{[l]} = g(W^{[l]}A^{[l-1]} + b^{[l]})$"),
+    "compute_cost": ("cost", r"$J = \frac{1}{m}\sum_i \mathcal{L}(a^{(i)}, y^{(i)})$"),
+    "backward": ("backward propagation", r"$dW^{[l]} = \frac{1}{m} dZ^{[l]} A^{[l-1]T}$"),
+    "update_parameters": ("update", r"$W^{[l]} \leftarrow W^{[l]} - \alpha\, dW^{[l]}$"),
+}
+
+
+def calls_in_order(function, names):
+    """The names among ``names`` that ``function``'s source calls, in the order written (first call of each)."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    calls = sorted(
+        (node.lineno, node.col_offset, node.func.id)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names
+    )
+    order = []
+    for _, _, name in calls:
+        if name not in order:
+            order.append(name)
+    return order
+
+
+@figure("training_loop", slide="Training – Gradient Descent (the training loop)", seed=0)
+def training_loop(quick=False, layer_dims=(2, 8, 1), m=200, learning_rate=0.5, steps=200, seed=0):
+    """The four steps of ``network.train_step`` drawn as a loop, in the order its source calls them
+    (read with ``ast``: forward -> compute_cost -> backward -> update_parameters), beside the cost J that
+    ``train_step`` returns on each of ``steps`` calls (a ``layer_dims`` ReLU/sigmoid net on ``m`` points of
+    ``datasets.blobs``). quick: 50 steps."""
+    from nn_ref import datasets
+
+    if quick:
+        steps = 50
+    order = calls_in_order(network.train_step, LOOP_STEPS)
+    X, Y = datasets.blobs(m=m, seed=seed)  # X: (2, m), Y: (1, m)
+    parameters = network.initialize_parameters(layer_dims, seed=seed)
+    J = np.array([network.train_step(X, Y, parameters, learning_rate=learning_rate) for _ in range(steps)])
+
+    fig, (ax, ax_j) = new_figure(1, 2, width=DIAGRAM_W, height=DIAGRAM_H * 0.7, width_ratios=[2.2, 1])
+    diagram_axes(ax, (-0.2, 10.6), (-0.1, 5.9))
+    corners = [(2.6, 4.6), (8.0, 4.6), (8.0, 1.2), (2.6, 1.2)]  # clockwise: a loop
+    w, h = 5.0, 1.9
+    for k, (name, (x, y)) in enumerate(zip(order, corners)):
+        title, equation = LOOP_STEPS[name]
+        color = ROLE["BACKWARD"] if name in ("backward", "update_parameters") else ROLE["FORWARD"]
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.05", facecolor="white", edgecolor=color, lw=2
+            )
+        )
+        ax.text(x, y + 0.5, f"{k + 1}. {title}", ha="center", va="center", color=color, fontweight="bold")
+        ax.text(x, y - 0.02, f"{name}(...)", ha="center", va="center", family="monospace", fontsize=14)
+        ax.text(x, y - 0.55, equation, ha="center", va="center", fontsize=14)
+    for k in range(4):
+        (x0, y0), (x1, y1) = corners[k], corners[(k + 1) % 4]
+        if y0 == y1:  # horizontal edge
+            sgn = 1 if x1 > x0 else -1
+            start, end = (x0 + sgn * w / 2, y0), (x1 - sgn * w / 2, y1)
+        else:
+            sgn = 1 if y1 > y0 else -1
+            start, end = (x0, y0 + sgn * h / 2), (x1, y1 - sgn * h / 2)
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=18, lw=2, color=ROLE["ARROW"]))
+    ax.text(5.3, 2.9, "repeat", ha="center", va="center", color=ROLE["NOTE"], fontsize=16, style="italic")
+    ax.set_title("network.train_step: one pass of the loop")
+
+    ax_j.plot(np.arange(1, steps + 1), J, color=ROLE["TRAIN"])
+    ax_j.set_xlabel("call of train_step")
+    ax_j.set_ylabel("cost $J$ (cross-entropy)")
+    ax_j.set_ylim(0, 1.08 * float(J.max()))
+    ax_j.set_title(f"J returned: {J[0]:.3f} → {J[-1]:.3f}")
+    fig.suptitle(f"Training = repeating forward → cost → backward → update ({steps} times, α = {learning_rate:g})")
+    return fig, {
+        "order": order,
+        "J": J,
+        "parameters": parameters,
+        "key_numbers": {"order": order, "J_first": float(J[0]), "J_last": float(J[-1]), "steps": steps},
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Computation Graphs: the graph PyTorch (and nn_ref.graph) records while the code runs
+# --------------------------------------------------------------------------------------------
+
+
+def neuron_program(x, w, b):
+    """The program whose graph is drawn: h = w x + b, then ReLU if h > 0 else 0.1 h (a leaky branch).
+    Python's ``if`` decides, at run time, which operations -- and so which graph -- are recorded."""
+    x, w, b = Value(x, label="x"), Value(w, label="w"), Value(b, label="b")
+    wx = w * x
+    wx.label = "w·x"
+    h = wx + b
+    h.label = "h"
+    out = h.relu() if h.data > 0 else h * 0.1
+    out.label = "out"
+    return out
+
+
+def graph_layout(out, dx=3.4, dy=1.45):
+    """{node: (x, y)} for the nodes ``out`` depends on: the operations on one line, each after its inputs
+    (x = dx times its depth, 1 + the largest depth of its operation inputs), and each leaf (an input, a
+    constant) just before the operation that uses it, one above and one below the line."""
+    order = out.topological_order()
+    depth = {}
+    for node in order:
+        if node._parents:
+            depth[node] = 1 + max((depth[p] for p in node._parents if p._parents), default=-1)
+    pos = {node: (d * dx, 0.0) for node, d in depth.items()}
+    for node in order:
+        if node._parents:
+            leaves = [p for p in node._parents if not p._parents]
+            for p, y in zip(leaves, (dy, -dy) if len(leaves) > 1 else (dy,)):
+                pos.setdefault(p, (pos[node][0] - 0.45 * dx, y))
+    return pos
+
+
+def _draw_value_graph(ax, out):
+    """Draw the recorded graph of ``out`` (nodes from ``Value._parents``): each node its label or op,
+    its value (blue, above) and, after backward, its gradient (vermillion, below). Returns (nodes, edges)."""
+    pos = graph_layout(out)
+    r, edges = 0.45, 0
+    for node, (x1, y1) in pos.items():
+        for p in node._parents:
+            (x0, y0), d = pos[p], np.hypot(x1 - pos[p][0], y1 - pos[p][1])
+            ux, uy = (x1 - x0) / d, (y1 - y0) / d
+            ax.add_patch(
+                FancyArrowPatch(
+                    (x0 + r * ux, y0 + r * uy),
+                    (x1 - r * ux, y1 - r * uy),
+                    arrowstyle="-|>",
+                    mutation_scale=14,
+                    lw=1.4,
+                    color=ROLE["ARROW"],
+                    zorder=2,
+                )
+            )
+            edges += 1
+    for node, (x, y) in pos.items():
+        leaf = not node._parents
+        ax.add_patch(
+            Circle(
+                (x, y), r, facecolor=ROLE["NODE_FILL"] if leaf else "white", edgecolor=ROLE["NODE"], lw=1.5, zorder=3
+            )
+        )
+        name = (node.label or fmt(node.data)) if leaf else node.op.replace("*", "×")
+        ax.text(x, y, name, ha="center", va="center", zorder=4, fontsize=15)
+        ax.text(
+            x, y + r + 0.05, fmt(node.data, ".3g"), ha="center", va="bottom", color=ROLE["FORWARD"], fontweight="bold"
+        )
+        ax.text(x, y - r - 0.05, fmt(node.grad, ".3g"), ha="center", va="top", color=ROLE["BACKWARD"])
+    return len(pos), edges
+
+
+@figure("dynamic_graph", slide="Computation Graphs (dynamic, as in PyTorch)")
+def dynamic_graph(quick=False, inputs=((2.0, 1.5, -1.0), (-2.0, 1.5, -1.0))):
+    """The graph ``nn_ref.graph.Value`` records while ``neuron_program(x, w, b)`` runs, for two inputs:
+    h > 0 takes the ReLU branch, h < 0 the 0.1 h branch, so the two runs record different graphs (as
+    PyTorch's autograd does: define-by-run). Every node, value and gradient is read from the Values
+    after ``out.backward()``."""
+    fig, axes = new_figure(2, 1, width=DIAGRAM_W, height=DIAGRAM_H)
+    runs = []
+    for ax, (x, w, b) in zip(axes, inputs):
+        out = neuron_program(x, w, b)
+        out.backward()
+        nodes, edges = _draw_value_graph(ax, out)
+        diagram_axes(ax, (-2.4, 7.8), (-2.3, 2.3))
+        branch = "ReLU" if out.op == "relu" else "× 0.1"
+        leaves = {v.label: v for v in out.topological_order() if not v._parents}
+        ax.set_title(
+            f"x = {fmt(x)}, w = {fmt(w)}, b = {fmt(b)}: h = {fmt(out._parents[0].data, '.3g')} → the {branch} branch "
+            f"is recorded; ∂out/∂w = {fmt(leaves['w'].grad, '.3g')}"
+        )
+        runs.append(
+            {
+                "inputs": [x, w, b],
+                "branch": out.op,
+                "nodes": nodes,
+                "edges": edges,
+                "out": out.data,
+                "grads": {k: v.grad for k, v in leaves.items()},
+            }
+        )
+    fig.suptitle("Define-by-run: the graph is recorded as the code runs (value above, gradient below each node)")
+    return fig, {"runs": runs, "key_numbers": {"runs": runs}}

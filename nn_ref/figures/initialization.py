@@ -9,6 +9,7 @@ The network of the slides (after Godoy's "Hyper-parameters in Action! Weight Ini
 """
 
 import numpy as np
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from nn_ref import datasets, network
 from nn_ref.figures._registry import figure, new_figure, to_numpy
@@ -38,57 +39,73 @@ def epoch0_pass(layer_dims, init, sigma, hidden_activation, m, seed):
     }
 
 
-def _violins(ax, arrays, color, max_points, rng, scale):
-    """One violin per layer (h1..h5) of the values / ``scale``, each from at most ``max_points`` of the
-    layer's values (a seeded subsample: the kernel density of 100 000 values looks the same from
-    6000, and matplotlib's KDE costs O(points x samples)). Above each violin its std (unscaled)."""
-    data = []
-    for a in arrays:
-        flat = a.ravel()
-        if flat.size > max_points:
-            flat = rng.choice(flat, max_points, replace=False)
-        data.append(flat / scale)
+INIT_PANELS = (
+    ("W", r"weights $|W^{[l]}|$", "FUNCTION"),
+    ("Z", r"$|Z^{[l]}|$, $Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}$", "ITERATE"),
+    ("A", r"activations $|A^{[l]}|$, $A = \tanh(Z)$", "TANH"),
+    ("dW", r"gradients $|dW^{[l]}|$", "GRADIENT"),
+)
+SHARED_SIGMAS = (0.01, 1.0)  # the two slides' figures share their y axes: the 100x difference is visible
+
+
+def _log_magnitudes(a, max_points, rng):
+    """log10 |values| of ``a`` (at most ``max_points`` of them, a seeded subsample; exact zeros dropped)."""
+    flat = np.abs(a.ravel())
+    flat = flat[flat > 0]
+    if flat.size > max_points:
+        flat = rng.choice(flat, max_points, replace=False)
+    return np.log10(flat)
+
+
+def shared_log_limits(m, seed):
+    """{panel key: (lo, hi)} of log10 |value| over both slides' networks (normal sigma = 0.01 and 1.00,
+    tanh, epoch 0): the 1st percentile of the smallest layer to the largest value, rounded out to
+    half decades. Both figures draw on these limits, so sigma = 0.01 looks 100x smaller than sigma = 1."""
+    runs = [epoch0_pass(LAYER_DIMS, "normal", s, "tanh", m, seed) for s in SHARED_SIGMAS]
+    limits = {}
+    for key, *_ in INIT_PANELS:
+        logs = [np.log10(np.abs(a[a != 0])) for run in runs for a in run[key]]
+        lo = min(float(np.percentile(v, 1)) for v in logs)
+        hi = max(float(v.max()) for v in logs)
+        limits[key] = (float(np.floor(2 * lo) / 2), float(np.ceil(2 * hi) / 2))
+    return limits
+
+
+def _violins(ax, arrays, color, max_points, rng, limits):
+    """One violin per layer (h1..h5) of log10 |values| on the shared ``limits``; each from at most
+    ``max_points`` of the layer's values (the kernel density of 100 000 values looks the same from 6000,
+    and matplotlib's KDE costs O(points x samples)). Above each violin its std (unscaled)."""
+    data = [_log_magnitudes(a, max_points, rng) for a in arrays]
     positions = np.arange(1, len(data) + 1)
-    parts = ax.violinplot(data, positions=positions, widths=0.8, showextrema=True, showmedians=False, points=120)
+    parts = ax.violinplot(data, positions=positions, widths=0.8, showextrema=False, showmedians=True, points=120)
     for body in parts["bodies"]:
         body.set_facecolor(color)
         body.set_edgecolor(color)
         body.set_alpha(0.55)
-    for key in ("cbars", "cmins", "cmaxes"):
-        parts[key].set_color(color)
-        parts[key].set_linewidth(1.2)
-    top = max(float(np.max(np.abs(d))) for d in data)
-    ax.set_ylim(-1.25 * top, 1.6 * top)
+    parts["cmedians"].set_color(color)
+    parts["cmedians"].set_linewidth(2)
+    lo, hi = limits
+    ax.set_ylim(lo, hi + 0.16 * (hi - lo))
     for x, a in zip(positions, arrays):
-        ax.text(x, 1.22 * top, sci(float(np.std(a)), 1), ha="center", va="bottom", color=ROLE["NOTE"])
+        ax.text(x, hi + 0.02 * (hi - lo), sci(float(np.std(a)), 1), ha="center", va="bottom", color=ROLE["NOTE"])
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"$10^{{{int(round(v))}}}$"))
     ax.set_xticks(positions, [f"$h_{l}$" for l in positions])
-    ax.set_xlabel("hidden layer (std of the values above each)")
-
-
-def _unit(arrays):
-    """A power of ten near the largest |value| of ``arrays`` (the y axis shows values / unit)."""
-    top = max(float(np.max(np.abs(a))) for a in arrays)
-    return 10.0 ** int(np.floor(np.log10(top))) if top > 0 else 1.0
+    ax.set_xlabel("hidden layer (std above each)")
 
 
 def _init_distributions(sigma, quick, m, seed):
-    """The 2x2 figure of per-layer distributions for normal(0, sigma) weights, tanh units, epoch 0."""
+    """The 2x2 figure of per-layer distributions for normal(0, sigma) weights, tanh units, epoch 0, on
+    the y axes shared with the other sigma's figure (``shared_log_limits``)."""
     run = epoch0_pass(LAYER_DIMS, "normal", sigma, "tanh", m, seed)
+    limits = shared_log_limits(m, seed)
     rng = np.random.default_rng(seed)
     max_points = 1500 if quick else 6000
     fig, axes = new_figure(2, 2)
-    panels = (
-        ("W", r"weights $W^{[l]}$", ROLE["FUNCTION"]),
-        ("Z", r"$Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}$", ROLE["ITERATE"]),
-        ("A", r"activations $A^{[l]} = \tanh(Z^{[l]})$", ROLE["TANH"]),
-        ("dW", r"gradients $dW^{[l]}$", ROLE["GRADIENT"]),
-    )
-    for ax, (key, title, color) in zip(axes.ravel(), panels):
-        unit = _unit(run[key])
-        _violins(ax, run[key], color, max_points, rng, unit)
-        exp = int(round(np.log10(unit)))
+    for ax, (key, title, role) in zip(axes.ravel(), INIT_PANELS):
+        _violins(ax, run[key], ROLE[role], max_points, rng, limits[key])
         ax.set_title(title)
-        ax.set_ylabel("value" if exp == 0 else f"value / {sci(unit)}")
+        ax.set_ylabel("|value|, log scale")
     A_std = [float(a.std()) for a in run["A"]]
     key = {
         "sigma": sigma,
@@ -100,18 +117,28 @@ def _init_distributions(sigma, quick, m, seed):
         "W_std": [float(w.std()) for w in run["W"]],
         "A_saturated_fraction": [float(np.mean(np.abs(a) > 0.99)) for a in run["A"]],
         "A_std_ratio_h5_over_h1": A_std[-1] / A_std[0],
+        "shared_log10_limits": {k: list(v) for k, v in limits.items()},
     }
     key["dW_std_ratio_h1_over_h5"] = key["dW_std"][0] / key["dW_std"][-1]
+    shared = f"y axes shared with the σ = {_other(sigma):.2f} figure"
     if sigma < 0.1:
-        message = f"activations vanish: std($A^{{[5]}}$) / std($A^{{[1]}}$) = {sci(key['A_std_ratio_h5_over_h1'], 1)}"
+        message = (
+            f"tanh, Normal σ = {sigma:.2f}, epoch 0: activations vanish layer by layer\n"
+            f"std($A$) from $h_1$ to $h_5$: ×{sci(key['A_std_ratio_h5_over_h1'], 1)} ({shared})"
+        )
     else:
         sat = float(np.mean(key["A_saturated_fraction"][1:]))
         message = (
-            f"{100 * sat:.0f} % of $|A| > 0.99$ in $h_2$..$h_5$, "
-            f"std($dW$) ×{key['dW_std_ratio_h1_over_h5']:.0f} from $h_5$ to $h_1$"
+            f"tanh, Normal σ = {sigma:.2f}, epoch 0: tanh saturates, gradients explode toward the input\n"
+            f"{100 * sat:.0f} % of $|A| > 0.99$ in $h_2$..$h_5$; std($dW$) from $h_5$ to $h_1$: "
+            f"×{key['dW_std_ratio_h1_over_h5']:.0f} ({shared})"
         )
-    fig.suptitle(f"tanh, Normal σ = {sigma:.2f}, epoch 0: {message}")
-    return fig, {**run, "key_numbers": key}
+    fig.suptitle(message)
+    return fig, {**run, "limits": limits, "key_numbers": key}
+
+
+def _other(sigma):
+    return SHARED_SIGMAS[1] if sigma == SHARED_SIGMAS[0] else SHARED_SIGMAS[0]
 
 
 @figure(

@@ -5,10 +5,20 @@ parameters and seed, save ``<out>/<id>.png`` (150 dpi) and ``<out>/<id>.svg`` --
 several panels, every panel alone as ``<id>_p<k>.png/.svg`` (k = 1, 2, ... in reading order), so a
 lecturer can reveal them one at a time -- and record in ``<out>/MANIFEST.json`` its slide title,
 function, parameters, seed, the key numbers its honesty check uses and the sha256 of every file;
-once for the set: the nn-ref commit, the numpy/numba/matplotlib versions, the backend, BLAS threads
-and dpi. Entries of figures not regenerated this time are kept, so ``--only`` updates the manifest
-in place. The manifest holds no timings or dates, and the SVGs are deterministic (fixed
-``svg.hashsalt``, no date): two runs on one machine give the same files.
+once for the set: what reproduces the files (the nn-ref version, the numpy/numba/matplotlib versions,
+the backend, BLAS threads, dpi) -- never the commit that made them, so a regeneration at any commit
+with the same versions and figure code leaves ``git status`` clean. Entries of figures not regenerated
+this time are kept, so ``--only`` updates the manifest in place. The manifest holds no timings or
+dates, and the SVGs are deterministic (fixed ``svg.hashsalt``, no date).
+
+Byte-identical files: what is drawn is rounded to float32 before rendering (``stable_coordinates``),
+so the last-bit differences that the BLAS kernel chosen for the CPU (OpenBLAS ``DYNAMIC_ARCH``) or
+its thread count make in a computed curve never reach a pixel: a thick line drawn from ulp-different
+vertices differs in ~100 anti-aliased pixels, the same vertices rounded to float32 do not.
+
+Never a half-written file: every file of a figure (PNG, SVG, panels) and the manifest is written to a
+temporary name in the same directory and then ``os.replace``d over the old one; an interrupted run
+leaves each file either old or new, and no temporary behind.
 
 Reproducibility: the key numbers must reproduce on any machine to ``RTOL`` = 1e-6 relative (PNG/SVG
 bytes may differ across library versions; the numbers may not). ``nn-ref figures --check``
@@ -23,15 +33,21 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 del _var
 
 import collections  # noqa: E402
+import contextlib  # noqa: E402
 import hashlib  # noqa: E402
 import importlib.metadata  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
-import subprocess  # noqa: E402
 import time  # noqa: E402
 
 import matplotlib  # noqa: E402
+import numpy as np  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.collections import Collection, LineCollection, PolyCollection  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Circle, FancyArrowPatch, Polygon, Rectangle  # noqa: E402
+from matplotlib.path import Path  # noqa: E402
+from matplotlib.text import Annotation, Text  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
@@ -46,6 +62,7 @@ MANIFEST = "MANIFEST.json"
 RTOL = 1e-6
 SIGNIFICANT = 10  # digits kept of every key number in the manifest
 BLAS_THREADS = 1
+DRAWN_DTYPE = "float32"  # what drawn coordinates are rounded to (stable_coordinates)
 
 Made = collections.namedtuple("Made", "id seconds cpu_seconds path")
 
@@ -92,16 +109,6 @@ def round_numbers(value, digits=SIGNIFICANT):
     return value
 
 
-def _git(*args):
-    """``git args`` run in the checkout that holds this package; its stdout stripped, or None."""
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    try:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
 def _version(package):
     try:
         return importlib.metadata.version(package)
@@ -110,15 +117,11 @@ def _version(package):
 
 
 def environment(backend=DEFAULT_BACKEND, dpi=DEFAULT_DPI):
-    """What the set was made with: the nn-ref commit (the last commit that changed ``nn_ref/``, so a
-    fresh clone at any later commit that leaves the code alone records the same; None outside a git
-    checkout) and whether ``nn_ref/`` had uncommitted changes, the library versions, backend,
-    BLAS threads, dpi and the tolerance the key numbers reproduce to."""
-    commit = _git("log", "-1", "--format=%H", "--", "nn_ref")
-    status = _git("status", "--porcelain", "--", "nn_ref")
+    """What reproduces the set: the nn-ref version, the library versions, backend, BLAS threads, dpi,
+    how drawn coordinates are rounded and the tolerance the key numbers reproduce to. No commit hash
+    and no date: a regeneration at another commit that leaves the figures alone writes the same bytes
+    (each figure's own params, seed and key numbers are in its entry)."""
     return {
-        "nn_ref_commit": commit or None,
-        "nn_ref_uncommitted_changes": (bool(status) if status is not None else None),
         "nn_ref_version": nn_ref.__version__,  # the source's own (installed metadata can be stale)
         "numpy": _version("numpy"),
         "numba": _version("numba"),
@@ -127,6 +130,7 @@ def environment(backend=DEFAULT_BACKEND, dpi=DEFAULT_DPI):
         "matplotlib_backend": "agg",
         "blas_threads": BLAS_THREADS,
         "dpi": dpi,
+        "drawn_coordinates": DRAWN_DTYPE,
         "key_numbers_rtol": RTOL,
     }
 
@@ -144,13 +148,11 @@ def write_manifest(out, entries, env=None):
     """Write the entries of registered figures, in registry order, with the set's ``environment``
     (atomically: a reader never sees half a file)."""
     ordered = [entries[fig_id] for fig_id in FIGURES if fig_id in entries]
-    path = os.path.join(out, MANIFEST)
-    tmp = f"{path}.{os.getpid()}.tmp"
     document = {"environment": env if env is not None else environment(), "figures": ordered}
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(document, fh, indent=1, ensure_ascii=False)
-        fh.write("\n")
-    os.replace(tmp, path)
+    text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+    with atomic_paths(out, [MANIFEST]) as (tmp,):
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
 
 
 def sha256(path):
@@ -187,18 +189,106 @@ def _panel_bbox(fig, ax, renderer):
     return Bbox.from_extents(x0, y0, x1, y1)
 
 
+@contextlib.contextmanager
+def atomic_paths(out, names):
+    """Write files ``out/<name>`` all or nothing: yields one temporary path per name (in ``out``, so the
+    rename stays on one file system); on a normal exit each is ``os.replace``d over ``out/<name>``, on
+    any exception (KeyboardInterrupt too) the temporaries are removed and the old files are untouched."""
+    tmps = [os.path.join(out, f".{name}.{os.getpid()}.tmp") for name in names]
+    try:
+        yield tmps
+        for tmp, name in zip(tmps, names):
+            os.replace(tmp, os.path.join(out, name))
+    except BaseException:
+        for tmp in tmps:
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
+        raise
+
+
+def _rounded(values):
+    """``values`` (floats) rounded to ``DRAWN_DTYPE`` and back; anything else (or out of its range) as is."""
+    try:
+        a = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    with np.errstate(invalid="ignore"):
+        finite = a[np.isfinite(a)]
+        if finite.size and np.abs(finite).max() > 1e37:
+            return None
+    return a.astype(DRAWN_DTYPE).astype(np.float64)
+
+
+@contextlib.contextmanager
+def stable_coordinates(fig):
+    """Within the block, every coordinate ``fig`` draws (line and scatter data, segments, polygons,
+    patches, text anchors, axis limits) is rounded to ``DRAWN_DTYPE`` = float32, 7 significant digits:
+    1e-4 pixel on a 1,000-pixel axis, far below what Agg resolves, and far above the last-bit noise
+    of the BLAS kernel or thread count. The original values are restored after."""
+    undo = []
+
+    def swap(get, put):
+        old = get()
+        new = _rounded(old)
+        if new is not None and new.shape == np.shape(old):
+            put(new)
+            undo.append((put, old))
+
+    for line in fig.findobj(Line2D):
+        swap(lambda line=line: line.get_xdata(orig=True), lambda v, line=line: line.set_xdata(v))
+        swap(lambda line=line: line.get_ydata(orig=True), lambda v, line=line: line.set_ydata(v))
+    for coll in fig.findobj(Collection):
+        if isinstance(coll, LineCollection):
+            old = coll.get_segments()
+            coll.set_segments([_rounded(seg) for seg in old])
+            undo.append((coll.set_segments, old))
+        elif isinstance(coll, PolyCollection):
+            old = list(coll.get_paths())
+            coll._paths = [Path(_rounded(p.vertices), p.codes) for p in old]
+            undo.append((lambda v, coll=coll: setattr(coll, "_paths", v), old))
+        if np.size(coll.get_offsets()) and coll.get_offset_transform() is not None:
+            swap(coll.get_offsets, coll.set_offsets)
+    for patch in fig.findobj(Polygon):
+        swap(patch.get_xy, patch.set_xy)
+    for patch in fig.findobj(Rectangle):
+        swap(lambda p=patch: (p.get_x(), p.get_y(), p.get_width(), p.get_height()), lambda v, p=patch: p.set_bounds(*v))
+    for patch in fig.findobj(Circle):
+        swap(lambda p=patch: p.center, lambda v, p=patch: setattr(p, "center", tuple(v)))
+    for patch in fig.findobj(FancyArrowPatch):
+        if patch._posA_posB is not None:
+            swap(lambda p=patch: p._posA_posB, lambda v, p=patch: p.set_positions(*map(tuple, v)))
+    for text in fig.findobj(Text):
+        if isinstance(text, Annotation):
+            swap(lambda t=text: t.xy, lambda v, t=text: setattr(t, "xy", tuple(v)))
+        swap(text.get_position, lambda v, t=text: t.set_position(tuple(v)))
+    for ax in fig.axes:
+        if hasattr(ax, "_colorbar"):
+            continue
+        for get, put in ((ax.get_xlim, ax.set_xlim), (ax.get_ylim, ax.set_ylim)):
+            auto = (ax.get_autoscalex_on(), ax.get_autoscaley_on())
+            swap(get, lambda v, put=put: put(*v, auto=None))
+            undo.append((lambda auto, ax=ax: (ax.set_autoscalex_on(auto[0]), ax.set_autoscaley_on(auto[1])), auto))
+    try:
+        yield fig
+    finally:
+        for put, old in reversed(undo):
+            put(old)
+
+
 def save_figure(fig, out, fig_id, dpi=DEFAULT_DPI):
     """Save ``fig`` as ``<id>.png`` and ``<id>.svg`` and, with two or more panels, each panel alone as
     ``<id>_p<k>.png/.svg`` (the other panels and the figure title hidden, the panel's box widened to
-    16:9). Returns {file name: sha256} in the order written."""
-    written = []
+    16:9), drawn with ``stable_coordinates`` and written through ``atomic_paths`` (all files of the
+    figure, or none). Returns {file name: sha256} in the order written."""
     png_meta, svg_meta = {"Software": None}, {"Date": None, "Creator": None}
-    with matplotlib.rc_context(STYLE):
+    panels = panel_axes(fig)
+    names = [f"{fig_id}.png", f"{fig_id}.svg"]
+    if len(panels) > 1:
+        names += [f"{fig_id}_p{k}.{ext}" for k in range(1, len(panels) + 1) for ext in ("png", "svg")]
+    with matplotlib.rc_context(STYLE), stable_coordinates(fig), atomic_paths(out, names) as tmps:
+        path = dict(zip(names, tmps))
         for ext, meta in (("png", png_meta), ("svg", svg_meta)):
-            name = f"{fig_id}.{ext}"
-            fig.savefig(os.path.join(out, name), dpi=dpi, metadata=meta)
-            written.append(name)
-        panels = panel_axes(fig)
+            fig.savefig(path[f"{fig_id}.{ext}"], format=ext, dpi=dpi, metadata=meta)
         if len(panels) > 1:
             if not hasattr(fig.canvas, "get_renderer"):
                 FigureCanvasAgg(fig)
@@ -223,13 +313,12 @@ def save_figure(fig, out, fig_id, dpi=DEFAULT_DPI):
                         artist.set_visible(visible[artist] and artist in keep)
                     for ext, meta in (("png", png_meta), ("svg", svg_meta)):
                         name = f"{fig_id}_p{k}.{ext}"
-                        fig.savefig(os.path.join(out, name), dpi=dpi, metadata=meta, bbox_inches=box)
-                        written.append(name)
+                        fig.savefig(path[name], format=ext, dpi=dpi, metadata=meta, bbox_inches=box)
             finally:
                 for artist, was in visible.items():
                     artist.set_visible(was)
                 fig.set_layout_engine(engine)
-    return {name: sha256(os.path.join(out, name)) for name in written}
+    return {name: sha256(os.path.join(out, name)) for name in names}
 
 
 def _stale_files(out, fig_id, files):

@@ -6,11 +6,13 @@ diagrams read their shapes and labels from parameters made by ``network.initiali
 """
 
 import numpy as np
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
 
 from nn_ref import activations, network
 from nn_ref.figures._registry import diagram_axes, figure, new_figure, to_numpy
 from nn_ref.figures.style import DIAGRAM_H, DIAGRAM_W, ROLE, fmt, sci
+
+LIGHT_FILL = "#FFFFFF"  # the myelin sheath
 
 # the four activations of the slides: name -> (title, closed form f(z, alpha), closed form f'(z, alpha))
 _PANELS = (
@@ -159,6 +161,94 @@ def _arrow(ax, start, end, **kwargs):
     ax.add_patch(FancyArrowPatch(start, end, **style))
 
 
+# the analogy of the slide "A Biological neuron": (biological part, what it does, the artificial counterpart)
+NEURON_ANALOGY = (
+    ("dendrites", "receive signals", "inputs $x_j$"),
+    ("synapses", "strengthen or weaken them", "weights $w_j$"),
+    ("cell body", "sums them up", r"$Z = \sum_j w_j x_j + b$"),
+    ("axon hillock", "fires past a threshold", "activation $A = g(Z)$"),
+    ("axon", "carries the output on", r"output $\hat{y} = A$"),
+)
+
+
+@figure("biological_vs_artificial_neuron", slide="A Biological neuron", seed=0)
+def biological_vs_artificial_neuron(quick=False, n_inputs=3, x=(1.0, -2.0, 0.5), seed=0):
+    """A schematic of a biological neuron beside the artificial one (a one-unit layer from
+    ``initialize_parameters([n_inputs, 1])``, its output computed by ``linear_forward`` and
+    ``activations.sigmoid``), with the analogy ``NEURON_ANALOGY`` part by part -- an analogy only: real
+    neurons spike in time and their synapses are not single numbers."""
+    parameters = network.initialize_parameters([n_inputs, 1], init="xavier", seed=seed)
+    W, b = parameters["W1"], parameters["b1"]  # W: (1, n[0]), b: (1, 1)
+    X = np.asarray(x, dtype=np.float64).reshape(-1, 1)  # (n[0], 1)
+    Z, _ = network.linear_forward(X, W, b)
+    A, _ = activations.sigmoid(Z)
+    Z, A = float(to_numpy(Z)[0, 0]), float(to_numpy(A)[0, 0])
+    fig, ax = new_figure(width=DIAGRAM_W, height=DIAGRAM_H)
+    diagram_axes(ax, (-0.6, 13.2), (-3.2, 3.8))
+    bio, art = ROLE["NOTE"], ROLE["NODE"]
+    # biological (left): dendrites -> soma -> axon (myelin) -> terminals
+    soma = (2.2, 1.6)
+    for angle in np.linspace(115, 245, n_inputs + 2):
+        t = np.radians(angle)
+        end = (soma[0] + 1.6 * np.cos(t), soma[1] + 1.2 * np.sin(t))
+        ax.plot([soma[0], end[0]], [soma[1], end[1]], color=bio, lw=2.2)
+        for da in (-25, 25):  # a branch
+            tb = np.radians(angle + da)
+            ax.plot([end[0], end[0] + 0.5 * np.cos(tb)], [end[1], end[1] + 0.5 * np.sin(tb)], color=bio, lw=1.4)
+    ax.add_patch(Circle(soma, 0.55, facecolor="#F3E3C3", edgecolor=bio, lw=2, zorder=3))
+    ax.add_patch(Circle(soma, 0.18, facecolor="#C9A66B", edgecolor=bio, lw=1, zorder=4))
+    ax.plot([soma[0] + 0.55, 5.6], [soma[1], soma[1]], color=bio, lw=2.2)
+    for x0 in (3.2, 4.0, 4.8):  # myelin sheath
+        ax.add_patch(
+            FancyBboxPatch(
+                (x0, soma[1] - 0.13),
+                0.6,
+                0.26,
+                boxstyle="round,pad=0.02",
+                facecolor=LIGHT_FILL,
+                edgecolor=bio,
+                lw=1,
+                zorder=3,
+            )
+        )
+    for dy in (-0.45, 0.0, 0.45):  # axon terminals
+        ax.plot([5.6, 6.2], [soma[1], soma[1] + dy], color=bio, lw=1.6)
+        ax.add_patch(Circle((6.25, soma[1] + dy), 0.09, facecolor=bio, edgecolor=bio))
+    ax.text(3.2, 3.55, "biological neuron (schematic)", ha="center", va="center", color=bio, fontweight="bold")
+    # artificial (right)
+    ys = [2.5, 1.6, 0.7]
+    s_xy, a_xy, y_xy = (10.0, 1.6), (11.4, 1.6), (12.6, 1.6)
+    for j, y in enumerate(ys[:n_inputs]):
+        _node(ax, (8.0, y), 0.3, f"$x_{j + 1}$")
+        _arrow(ax, (8.32, y), (s_xy[0] - 0.42, s_xy[1] + (y - s_xy[1]) * 0.2))
+        ax.text(9.0, y + 0.5 * (s_xy[1] - y) + 0.08, f"$w_{j + 1}$", ha="center", va="bottom", color=ROLE["GRADIENT"])
+    _node(ax, s_xy, 0.4, r"$\Sigma$")
+    _arrow(ax, (s_xy[0] + 0.42, s_xy[1]), (a_xy[0] - 0.36, a_xy[1]))
+    _node(ax, a_xy, 0.34, "$g$")
+    _arrow(ax, (a_xy[0] + 0.36, a_xy[1]), (y_xy[0] - 0.15, y_xy[1]))
+    ax.text(y_xy[0] - 0.1, y_xy[1], r"$\hat{y}$", ha="left", va="center", fontsize=18)
+    ax.text(10.3, 3.55, "artificial neuron", ha="center", va="center", color=art, fontweight="bold")
+    # the analogy, part by part
+    top = -0.35
+    for i, (part, role, counterpart) in enumerate(NEURON_ANALOGY):
+        y = top - 0.62 * i
+        ax.text(0.2, y, part, ha="left", va="center", color=bio, fontweight="bold")
+        ax.text(2.6, y, role, ha="left", va="center", color=bio)
+        ax.text(7.0, y, "↔", ha="center", va="center")
+        ax.text(7.7, y, counterpart, ha="left", va="center", color=art)
+    ax.set_title(
+        f"An analogy, not a model: real neurons spike in time. Example: x = ({', '.join(fmt(v) for v in X.ravel())}), "
+        f"Z = {fmt(Z, '.3f')}, ŷ = σ(Z) = {A:.3f}",
+        pad=2,
+    )
+    return fig, {
+        "parameters": parameters,
+        "Z": Z,
+        "A": A,
+        "key_numbers": {"analogy_rows": len(NEURON_ANALOGY), "Z": Z, "A": A, "inputs_drawn": n_inputs},
+    }
+
+
 @figure("artificial_neuron", slide="Artificial Neuron", seed=0)
 def artificial_neuron(quick=False, n_inputs=3, x=(1.0, -2.0, 0.5), seed=0):
     """The neuron x1..xn -> weights w1..wn -> sum (+ b) -> A(Z) -> Y-hat, drawn from a real one-unit layer
@@ -238,10 +328,23 @@ def feedforward_network(quick=False, layer_dims=(3, 4, 4, 1), seed=0):
     """The network of ``layer_dims`` drawn from ``initialize_parameters(layer_dims)``: one edge per entry
     of each W[l] (edge j <- k for W[l][j, k]), filled nodes for ReLU hidden units, an open node for the
     sigmoid output, each layer labelled with the shapes of W[l] and b[l]."""
+    return network_diagram(layer_dims, seed)
+
+
+@figure("deep_network", slide="Neural Networks (several hidden layers)", seed=0)
+def deep_network(quick=False, layer_dims=(4, 6, 6, 6, 6, 2), seed=0):
+    """A deeper network drawn the same way (``network_diagram``): four hidden layers, two sigmoid outputs;
+    every edge is an entry of a real W[l] from ``initialize_parameters``."""
+    return network_diagram(layer_dims, seed)
+
+
+def network_diagram(layer_dims, seed):
+    """``(fig, data)``: the network of ``layer_dims`` from ``initialize_parameters``, one edge per weight."""
     parameters = network.initialize_parameters(layer_dims, seed=seed)
     dims = network.layer_dims_of(parameters)  # read back from the parameter shapes
     L = network.num_layers(parameters)
-    gap, dx = 1.0, 3.0
+    gap = 1.0
+    dx = 3.0 if L <= 3 else 12.0 / L
     top = max(dims) * gap
     pos = [[(l * dx, (top - (n - 1) * gap) / 2 + (n - 1 - j) * gap) for j in range(n)] for l, n in enumerate(dims)]
 
@@ -271,13 +374,15 @@ def feedforward_network(quick=False, layer_dims=(3, 4, 4, 1), seed=0):
         ax.text((l - 0.5) * dx, -0.95, w_label, ha="center", fontsize=14)
         ax.text((l - 0.5) * dx, -1.45, b_label, ha="center", fontsize=14, color="#555555")
     for l, n in enumerate(dims):
-        name = "input" if l == 0 else ("output" if l == L else f"hidden {l}")
+        name = "input" if l == 0 else ("output" if l == L else (f"hidden {l}" if L <= 3 else f"h{l}"))
         ax.text(l * dx, top + 0.35, f"{name}\n$n^{{[{l}]}}$ = {n}", ha="center", va="bottom", fontsize=14)
     ax.plot([], [], "o", color="#1f3b73", ms=8, label="ReLU unit")
     ax.plot([], [], "o", mfc="white", color="#1f3b73", ms=8, label="sigmoid output")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.06), ncol=2, frameon=False)
+    hidden = f"{L - 1} hidden layer{'s' * (L != 2)}, "
     ax.set_title(
-        f"layer_dims = {list(dims)}: {edges} weights, one per edge; " + r"$W^{[l]}$ is $(n^{[l]}, n^{[l-1]})$", pad=2
+        f"layer_dims = {list(dims)}: {hidden}{edges} weights, one per edge; " + r"$W^{[l]}$ is $(n^{[l]}, n^{[l-1]})$",
+        pad=2,
     )
     shapes = {k: list(v.shape) for k, v in parameters.items()}
     return fig, {
@@ -286,6 +391,61 @@ def feedforward_network(quick=False, layer_dims=(3, 4, 4, 1), seed=0):
         "edges_drawn": edges,
         "labels": labels,
         "key_numbers": {"layer_dims": dims, "edges_drawn": edges, "shapes": shapes, "labels": labels},
+    }
+
+
+@figure("forward_shapes", slide="Forward Propagation (and Inference as well)", seed=0)
+def forward_shapes(quick=False, layer_dims=(4, 5, 3, 1), m=6, seed=0):
+    """Z[l] = W[l] A[l-1] + b[l] for every layer of a real forward pass, each array drawn as a grid of its
+    shape: W[l] (n[l], n[l-1]) from ``initialize_parameters``, A[l-1] (n[l-1], m), b[l] (n[l], 1) broadcast
+    over the m columns, Z[l] (n[l], m) -- all read from the caches of ``network.forward`` on m samples."""
+    rng = np.random.default_rng(seed)
+    parameters = network.initialize_parameters(layer_dims, seed=seed)
+    X = rng.standard_normal((layer_dims[0], m))  # (n[0], m): m samples, one per column
+    AL, caches = network.forward(X, parameters)
+    L = len(caches)
+    fig, ax = new_figure(width=DIAGRAM_W, height=DIAGRAM_H)
+    c = 0.42  # one array entry
+    row_h = max(layer_dims) * c + 1.3
+    shapes = []
+    widths = []
+    for l in range(1, L + 1):
+        (A_prev, W, b), Z = caches[l - 1][0], caches[l - 1][1]
+        arrays = [
+            ("W", W, ROLE["FORWARD"]),
+            ("A", A_prev, ROLE["TANH"]),
+            ("b", b, ROLE["ITERATE"]),
+            ("Z", Z, ROLE["NODE"]),
+        ]
+        y0 = (L - l) * row_h  # bottom of the row
+        x = 0.0
+        names = {"W": f"$W^{{[{l}]}}$", "A": f"$A^{{[{l - 1}]}}$", "b": f"$b^{{[{l}]}}$", "Z": f"$Z^{{[{l}]}}$"}
+        ops = {"W": "·", "A": "+", "b": "=", "Z": f"→ $A^{{[{l}]}}$ = g($Z^{{[{l}]}}$)"}
+        for key, arr, color in arrays:
+            rows, cols = np.shape(to_numpy(arr))
+            top = y0 + max(layer_dims) * c
+            for i in range(rows):
+                for j in range(cols):
+                    ax.add_patch(
+                        Rectangle((x + j * c, top - (i + 1) * c), c, c, facecolor=color, alpha=0.35, edgecolor="white")
+                    )
+            ax.add_patch(Rectangle((x, top - rows * c), cols * c, rows * c, fill=False, edgecolor=color, lw=1.6))
+            ax.text(x + cols * c / 2, top + 0.12, names[key], ha="center", va="bottom", fontsize=15)
+            ax.text(x + cols * c / 2, top - rows * c - 0.1, f"({rows}, {cols})", ha="center", va="top", fontsize=14)
+            x += cols * c + 0.35
+            ax.text(x, top - rows * c / 2, ops[key], ha="left", va="center", fontsize=20 if key != "Z" else 16)
+            x += 0.55 if key != "Z" else 0
+            shapes.append([f"{key}{l if key != 'A' else l - 1}", rows, cols])
+        widths.append(x)
+    diagram_axes(ax, (-1.5, max(widths) + 3.2), (-0.9, L * row_h + 0.2))
+    ax.set_title(f"layer_dims = {list(layer_dims)}, m = {m} samples (one per column); b is broadcast over the columns")
+    fig.suptitle(r"Forward propagation: $(n^{[l]}, n^{[l-1]}) \cdot (n^{[l-1]}, m) + (n^{[l]}, 1) = (n^{[l]}, m)$")
+    return fig, {
+        "parameters": parameters,
+        "X": X,
+        "AL": AL,
+        "caches": caches,
+        "key_numbers": {"layer_dims": list(layer_dims), "m": m, "shapes_drawn": shapes, "AL_shape": list(np.shape(AL))},
     }
 
 
@@ -308,7 +468,25 @@ def vanishing_gradient_chain(quick=False, r=10, w=1.0, x=1.0):
     factors = grads[:-1] / grads[1:]  # factor of layer t = 1..r: dh_t/dh_{t-1}
     t = np.arange(r + 1)
 
-    fig, (ax1, ax2) = new_figure(1, 2)
+    fig, axes = new_figure(mosaic=[["chain", "chain"], ["a", "b"]], height_ratios=[1, 2.1])
+    ax1, ax2, ax0 = axes["a"], axes["b"], axes["chain"]
+    # the chain itself: x = h_0 -> h_1 -> ... -> h_r = L, one sigmoid neuron per layer, weight w on every edge;
+    # under each node the gradient dL/dh_t that backward reaches it with
+    diagram_axes(ax0, (-0.7, r + 0.7), (-0.95, 0.75))
+    for k in range(r + 1):
+        ax0.add_patch(
+            Circle((k, 0), 0.24, facecolor=ROLE["NODE_FILL"] if k == 0 else "white", edgecolor=ROLE["NODE"], lw=1.4)
+        )
+        ax0.text(k, 0, f"$h_{{{k}}}$" if 0 < k < r else ("$x$" if k == 0 else "$L$"), ha="center", va="center")
+        ax0.text(k, -0.3, sci(float(grads[k]), 0), ha="center", va="top", color=ROLE["GRADIENT"])
+        if k < r:
+            ax0.add_patch(
+                FancyArrowPatch((k + 0.25, 0), (k + 0.75, 0), arrowstyle="-|>", mutation_scale=12, color=ROLE["ARROW"])
+            )
+            ax0.text(k + 0.5, 0.07, f"{w:g}", ha="center", va="bottom", color=ROLE["NOTE"])
+    ax0.set_title(
+        r"the chain: $h_t = \sigma(w\,h_{t-1})$, $w$ on every edge; below each node $\partial L/\partial h_t$", pad=2
+    )
     ax1.plot(t, np.log10(np.abs(grads)), "o-", color=ROLE["GRADIENT"], label=r"$\log_{10} |\partial L/\partial h_t|$")
     ax1.plot(t, (r - t) * np.log10(0.25 * abs(w)), "--", color=ROLE["BOUND"], label=r"bound $(0.25\,w)^{r-t}$")
     ax1.set_xlabel("layer t")

@@ -9,7 +9,7 @@ import numpy as np
 
 from nn_ref import datasets, network, normalize, optim
 from nn_ref.figures._registry import figure, new_figure, to_numpy
-from nn_ref.figures.style import LIGHT, ROLE, band, end_labels, fmt, label_line, pm
+from nn_ref.figures.style import LIGHT, ROLE, band, end_labels, fmt, label_line, pm, sci
 
 # --------------------------------------------------------------------------------------------
 # Normalizing Input Data
@@ -55,6 +55,15 @@ def _regression_gd(X, Y, steps):
     return res["f"], lr, cost(theta_star)
 
 
+def hessian_condition_number(X):
+    """kappa = lambda_max / lambda_min of the MSE cost's Hessian (2/m) [X; 1][X; 1]^T for inputs X (n0, m):
+    gradient descent with the step 1/lambda_max needs about kappa steps per e-fold of the slowest direction."""
+    m = X.shape[1]
+    X1 = np.vstack([X, np.ones((1, m))])
+    eig = np.linalg.eigvalsh(2.0 / m * X1 @ X1.T)
+    return float(eig.max() / eig.min())
+
+
 @figure("normalization", slide="Normalizing Input Data", seed=0)
 def normalization(quick=False, m=200, steps=300, seed=0):
     """Raw, min-max and standardized versions of a 2-D data set (scalers fitted on the 80% training
@@ -82,36 +91,47 @@ def normalization(quick=False, m=200, steps=300, seed=0):
             "steps_to_tol": int(reached[0]) if reached.size else None,
         }
 
+    for name, (Xtr, _) in versions.items():  # the story: GD's steps follow the Hessian's condition number
+        runs[name]["condition_number"] = hessian_condition_number(Xtr)
+    corr = float(np.corrcoef(X_train)[0, 1])
+
     fig, axes = new_figure(2, 2)
     titles = {
-        "raw": "raw inputs",
+        "raw": "raw inputs (equal axis scales)",
         "min-max": "min-max: (x − min) / (max − min)",
         "standardized": r"standardized: $(x - \mu_j)/\sigma_j$",
     }
     labels = {
         "raw": ("floor area (m²)", "distance (km)"),
-        "min-max": ("area, min-max", "distance, min-max"),
-        "standardized": ("area, standardized", "distance, std."),
+        "min-max": ("area, scaled", "distance, scaled"),
+        "standardized": ("area, scaled", "distance, scaled"),
     }
     vmin, vmax = float(Y.min()), float(Y.max())
+    scaled_lim = 1.15 * max(float(np.abs(versions[k][0]).max()) for k in ("min-max", "standardized"))
     for ax, (name, (Xtr, Xte)) in zip(axes.ravel()[:3], versions.items()):
-        sc = ax.scatter(Xtr[0], Xtr[1], c=Y_train[0], cmap="viridis", vmin=vmin, vmax=vmax, s=22, edgecolors="none")
+        ax.scatter(Xtr[0], Xtr[1], c=Y_train[0], cmap="viridis", vmin=vmin, vmax=vmax, s=22, edgecolors="none")
         ax.scatter(Xte[0], Xte[1], c=Y_test[0], cmap="viridis", vmin=vmin, vmax=vmax, s=70, marker="x", linewidths=1.8)
         ax.set_title(titles[name])
         ax.set_xlabel(labels[name][0])
         ax.set_ylabel(labels[name][1])
-        lo, hi = Xtr.min(axis=1), Xtr.max(axis=1)
-        span = hi - lo  # room above the points for the caption
-        ax.set_ylim(lo[1] - 0.05 * span[1], hi[1] + 0.42 * span[1])
+        # one unit is as long on both axes: the cloud's true shape
+        ax.set_aspect("equal", adjustable="datalim" if name == "raw" else "box")
+        if name == "raw":
+            ax.set_xlim(0, 1.05 * float(Xtr[0].max()))  # y follows from the equal aspect
+        else:  # min-max and standardized on the same axes: [0, 1] off-centre vs centred, unit spread
+            ax.set_xlim(-1.7 * scaled_lim, 1.7 * scaled_lim)
+            ax.set_ylim(-scaled_lim, 1.35 * scaled_lim)
+            ax.axhline(0, color=ROLE["BOUND"], lw=0.8)
+            ax.axvline(0, color=ROLE["BOUND"], lw=0.8)
+        kappa = runs[name]["condition_number"]
         ax.text(
             0.02,
             0.97,
-            f"● train   × test    area ∈ [{fmt(lo[0], '.3g')}, {fmt(hi[0], '.3g')}]",
+            f"κ = {sci(kappa, 2) if kappa >= 1000 else fmt(kappa, '.3g')}, r = {fmt(corr, '.2f')}   ● train  × test",
             transform=ax.transAxes,
             ha="left",
             va="top",
         )
-        fig.colorbar(sc, ax=ax, label="price (100 k)", pad=0.01, fraction=0.06)
     ax = axes[1, 1]
     floor = 1e-9  # below this relative excess the cost differences are float64 rounding noise
     for name, role in (("raw", "RAW"), ("min-max", "MINMAX"), ("standardized", "STANDARDIZED")):
@@ -122,7 +142,18 @@ def normalization(quick=False, m=200, steps=300, seed=0):
         ax.plot(k, np.maximum(r["excess"][k], floor), color=ROLE[role])
         n_tol = r["steps_to_tol"]
         reach = f"{n_tol} step{'s' * (n_tol != 1)}" if n_tol is not None else f"> {steps} steps"
-        x_at = {"raw": steps * 0.45, "min-max": steps * 0.3, "standardized": 1}[name]
+        if name == "standardized":  # in the empty lower left, below the min-max curve
+            ax.annotate(
+                f"{name}: {reach}\n(features uncorrelated)",
+                (k[min(1, k[-1])], max(r["excess"][min(1, k[-1])], floor)),
+                xytext=(0.06 * steps, 3e-7),
+                color=ROLE[role],
+                ha="left",
+                va="top",
+                arrowprops=dict(arrowstyle="-", color=ROLE[role], lw=1),
+            )
+            continue
+        x_at = {"raw": steps * 0.45, "min-max": steps * 0.3}[name]
         label_line(
             ax,
             k,
@@ -130,11 +161,10 @@ def normalization(quick=False, m=200, steps=300, seed=0):
             f"{name}: {reach}",
             ROLE[role],
             x_at=min(k[-1], x_at),
-            dx=6 if name != "standardized" else 14,
-            dy=14 if name != "standardized" else -70,
+            dx=6,
+            dy=14,
             ha="left",
-            va="bottom" if name != "standardized" else "top",
-            arrowprops=dict(arrowstyle="-", color=ROLE[role], lw=1) if name == "standardized" else None,
+            va="bottom",
         )
     ax.axhspan(floor / 10, floor, color=LIGHT, alpha=0.8, lw=0)
     ax.text(steps * 0.98, floor * 0.3, "rounding-noise floor: not drawn", ha="right", va="center", color=ROLE["NOTE"])
@@ -145,9 +175,13 @@ def normalization(quick=False, m=200, steps=300, seed=0):
     ax.set_xlabel("gradient-descent step")
     ax.set_ylabel(r"$(J - J^*)/(J_0 - J^*)$")
     ax.set_title(r"GD, $\alpha = 1/\lambda_{max}$: steps to $10^{-3}$")
-    std_n, raw_n = runs["standardized"]["steps_to_tol"], runs["raw"]["steps_to_tol"]
-    raw_txt = f"{raw_n} steps" if raw_n is not None else f"more than {steps} steps"
-    fig.suptitle(f"Standardized inputs: GD converges in {std_n} step{'s' * (std_n != 1)}, raw inputs need {raw_txt}")
+    kap = {name: runs[name]["condition_number"] for name in runs}
+    reach = {n: f"{r['steps_to_tol']}" if r["steps_to_tol"] is not None else f"> {steps}" for n, r in runs.items()}
+    fig.suptitle(
+        "GD's steps follow κ, the condition number of the cost's Hessian:\n"
+        f"raw κ = {sci(kap['raw'], 1)}: {reach['raw']} steps; min-max κ = {kap['min-max']:.0f}: {reach['min-max']}; "
+        f"standardized κ = {kap['standardized']:.2f}: {reach['standardized']}"
+    )
 
     key = {
         name: {
@@ -156,9 +190,11 @@ def normalization(quick=False, m=200, steps=300, seed=0):
             "J_final": float(r["costs"][-1]),
             "J_star": float(r["J_star"]),
             "steps_to_tol": r["steps_to_tol"],
+            "condition_number": float(r["condition_number"]),
         }
         for name, r in runs.items()
     }
+    key["feature_correlation"] = corr
     key["tolerance"] = tol
     key["steps"] = steps
     key["train_ranges"] = {

@@ -8,7 +8,7 @@ from matplotlib.patches import Polygon, Rectangle
 
 from nn_ref import datasets, network
 from nn_ref.figures._registry import diagram_axes, figure, new_figure, to_numpy
-from nn_ref.figures.style import DIAGRAM_H, DIAGRAM_W, ROLE, label_line, sci
+from nn_ref.figures.style import DIAGRAM_H, DIAGRAM_W, ROLE, end_labels, sci
 
 _CMAP = "viridis"
 
@@ -96,6 +96,56 @@ def tensors(quick=False, n=64, matrix_shape=(8, 8), tensor_shape=(4, 4, 4)):
     }
 
 
+def fit_square(m, layer_dims, learning_rate, steps, seed, every=None):
+    """The slide's regression trained with nn-ref: X, Y = ``datasets.square(m, seed)`` (1, m); a
+    ``layer_dims`` net (ReLU hidden, linear output) from ``initialize_parameters``; ``steps`` full-batch
+    gradient-descent steps on J = (1/m) sum (AL - Y)^2. Returns (X, Y, parameters, costs, fits):
+    costs[k] = J after k steps (k = 0 .. steps), fits = {k: AL after k steps} every ``every`` steps and
+    at the end (the slide's loop plots the fit every few steps)."""
+    X, Y = datasets.square(m, seed=seed)  # X, Y: (1, m)
+    parameters = network.initialize_parameters(layer_dims, seed=seed)
+    costs, fits = [], {}
+    for k in range(steps):
+        AL, caches = network.forward(X, parameters, "relu", "linear")
+        costs.append(network.compute_cost(AL, Y, "mse"))
+        if every and k % every == 0:
+            fits[k] = to_numpy(AL).copy()
+        grads = network.backward(AL, Y, caches, "mse")
+        network.update_parameters(parameters, grads, learning_rate)
+    AL, _ = network.forward(X, parameters, "relu", "linear")
+    costs.append(network.compute_cost(AL, Y, "mse"))
+    fits[steps] = AL
+    return X, Y, parameters, np.array(costs), fits
+
+
+@figure("regression_steps", slide="Linear Regression Example (the fit every few steps)", seed=0)
+def regression_steps(quick=False, m=100, layer_dims=(1, 10, 1), learning_rate=0.2, shown=(0, 10, 40, 200), seed=0):
+    """The slide's training loop, which redraws the fit every few steps: the same run as
+    ``regression_example`` (``fit_square``), the fit after each of the ``shown`` steps, with its loss."""
+    steps = max(shown)
+    every = int(np.gcd.reduce([k for k in shown if k]))
+    X, Y, _, costs, fits = fit_square(m, layer_dims, learning_rate, steps, seed, every=every)
+    fig, axes = new_figure(2, 2, sharex=True, sharey=True)
+    for ax, k in zip(axes.ravel(), shown):
+        ax.scatter(X.ravel(), Y.ravel(), s=14, color=ROLE["DATA"])
+        ax.plot(X.ravel(), to_numpy(fits[k]).ravel(), color=ROLE["OUTLIER"], lw=4)
+        ax.text(0.5, 0, "Loss=%.4f" % costs[k], color=ROLE["OUTLIER"], ha="left", va="bottom")  # noqa: UP031
+        ax.set_title(f"after {k} step{'s' * (k != 1)}")
+        ax.set_ylim(-0.45, 1.55)
+    for ax in axes[1]:
+        ax.set_xlabel("$x$")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("$y$")
+    fig.suptitle(f"The fit as training runs (lr {learning_rate:g}): MSE {costs[0]:.3f} → {costs[steps]:.4f}")
+    return fig, {
+        "X": X,
+        "Y": Y,
+        "costs": costs,
+        "fits": fits,
+        "key_numbers": {"shown": list(shown), "loss_at_shown": [float(costs[k]) for k in shown]},
+    }
+
+
 @figure(
     "regression_example",
     slide="Linear Regression Example",
@@ -106,24 +156,15 @@ def regression_example(quick=False, m=100, layer_dims=(1, 10, 1), learning_rate=
     (``datasets.square``); a 1-10-1 network, ReLU hidden, linear output; MSE cost
     J = (1/m) sum (AL - Y)^2; ``steps`` full-batch gradient-descent steps of ``learning_rate``.
     The text on the plot is the MSE of the final parameters."""
-    X, Y = datasets.square(m, seed=seed)  # X, Y: (1, m)
-    parameters = network.initialize_parameters(layer_dims, seed=seed)
-    costs = []
-    for _ in range(steps):
-        AL, caches = network.forward(X, parameters, "relu", "linear")
-        costs.append(network.compute_cost(AL, Y, "mse"))
-        grads = network.backward(AL, Y, caches, "mse")
-        network.update_parameters(parameters, grads, learning_rate)
-    AL, _ = network.forward(X, parameters, "relu", "linear")
-    final = network.compute_cost(AL, Y, "mse")
-    costs.append(final)
-    costs = np.array(costs)  # costs[k] = J after k steps, k = 0 .. steps
+    X, Y, parameters, costs, fits = fit_square(m, layer_dims, learning_rate, steps, seed)
+    AL, final = fits[steps], costs[-1]
 
     fig, (ax1, ax2) = new_figure(1, 2)
     ax1.scatter(X.ravel(), Y.ravel(), s=20, color=ROLE["DATA"], label="data $y = x^2 + 0.2\\,U(0, 1)$")
     ax1.plot(X.ravel(), to_numpy(AL).ravel(), "-", color=ROLE["OUTLIER"], lw=5, label=f"network {list(layer_dims)}")
     text = "Loss=%.4f" % final  # noqa: UP031  (the slide's own format string)
-    ax1.text(0.5, 0, text, fontdict={"size": 16, "color": ROLE["OUTLIER"]}, ha="center", va="bottom")
+    # at (0.5, 0), left-aligned as the slide's plt.text: below the fitted line, over no data
+    ax1.text(0.5, 0, text, fontdict={"size": 16, "color": ROLE["OUTLIER"]}, ha="left", va="bottom")
     ax1.set_xlabel("$x$")
     ax1.set_ylabel("$y$")
     ax1.set_ylim(-0.1, 1.55)
@@ -166,6 +207,20 @@ def _sse_training(X, Y, parameters, learning_rate, iterations, train_biases):
     return np.array(losses)
 
 
+def pytorch_linear_default(layer_dims, seed):
+    """Parameters drawn as PyTorch's ``nn.Linear`` draws them by default (``reset_parameters``:
+    ``kaiming_uniform_(W, a=sqrt(5))`` and a uniform bias), i.e. W[l], b[l] ~ U(-1/sqrt(n[l-1]), 1/sqrt(n[l-1])):
+    a standard deviation 1/sqrt(3 n[l-1]), sqrt(6) = 2.4x narrower than He's sqrt(2/n[l-1]).
+    W[l]: (n[l], n[l-1]), b[l]: (n[l], 1)."""
+    rng = np.random.default_rng(seed)
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        bound = 1.0 / np.sqrt(layer_dims[l - 1])
+        parameters[f"W{l}"] = rng.uniform(-bound, bound, (layer_dims[l], layer_dims[l - 1]))
+        parameters[f"b{l}"] = rng.uniform(-bound, bound, (layer_dims[l], 1))
+    return parameters
+
+
 @figure(
     "pytorch_examples_loss",
     slide="Autograd / NN examples",
@@ -176,17 +231,17 @@ def pytorch_examples_loss(
 ):
     """The PyTorch tutorial's two-layer examples run with nn-ref: x ~ N(0, 1) (D_in = 1000, N samples),
     y ~ N(0, 1) (D_out = 10), hidden 100 ReLU, linear output, loss = sum of squared errors.
-    Autograd example: W ~ N(0, 1), no biases, lr 1e-6. NN example: nn-ref's default He init with biases
-    (PyTorch's nn.Linear draws uniform weights of a similar scale), lr 1e-4.
-    ``quick``: 50 iterations (the same sizes; the loss falls at every step from the start)."""
+    Autograd example: W ~ N(0, 1), no biases, lr 1e-6. NN example: ``nn.Linear``'s default init
+    (``pytorch_linear_default``: weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in))), lr 1e-4.
+    ``quick``: 150 iterations (the same sizes; the loss falls at every step from the start)."""
     if quick:
-        iterations = min(iterations, 50)
+        iterations = min(iterations, 150)
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((layer_dims[0], N))  # (n[0], m)
     Y = rng.standard_normal((layer_dims[-1], N))  # (n[L], m)
     initial = {
         "autograd": network.initialize_parameters(layer_dims, "normal", sigma=1.0, seed=seed),
-        "nn": network.initialize_parameters(layer_dims, "he", seed=seed + 1),
+        "nn": pytorch_linear_default(layer_dims, seed=seed + 1),
     }
     runs = {
         "autograd": _sse_training(
@@ -199,29 +254,13 @@ def pytorch_examples_loss(
     fig, ax = new_figure()
     ax.semilogy(np.arange(iterations), runs["autograd"], color=ROLE["TRAIN"])
     ax.semilogy(np.arange(iterations), runs["nn"], color=ROLE["ALT_FIT"], ls="--")
-    label_line(
+    end_labels(
         ax,
-        np.arange(iterations),
-        runs["autograd"],
-        f"autograd example: $W \\sim N(0, 1)$, lr {sci(lr_autograd, 0)}",
-        ROLE["TRAIN"],
-        x_at=iterations * 0.35,
-        dx=6,
-        dy=10,
-        ha="left",
-        va="bottom",
-    )
-    label_line(
-        ax,
-        np.arange(iterations),
-        runs["nn"],
-        f"nn example: He init + biases, lr {sci(lr_nn, 0)}",
-        ROLE["ALT_FIT"],
-        x_at=iterations * 0.3,
-        dx=-4,
-        dy=-10,
-        ha="left",
-        va="top",
+        [
+            (runs["autograd"][-1], f"autograd example:\n$W \\sim N(0, 1)$, lr {sci(lr_autograd, 0)}", ROLE["TRAIN"]),
+            (runs["nn"][-1], f"nn example: nn.Linear\ndefault init, lr {sci(lr_nn, 0)}", ROLE["ALT_FIT"]),
+        ],
+        min_gap=0.2,
     )
     ax.set_xlabel(f"iteration (net {' → '.join(map(str, layer_dims))}, N = {N})")
     ax.set_ylabel("loss (sum of squared errors)")
@@ -229,7 +268,7 @@ def pytorch_examples_loss(
         f"{iterations} iterations: loss → "
         f"{sci(float(runs['autograd'][-1]), 1)} (autograd), {sci(float(runs['nn'][-1]), 1)} (nn)"
     )
-    key = {}
+    key = {"nn_init_weight_std": {k: float(v.std()) for k, v in initial["nn"].items() if k.startswith("W")}}
     for name, losses in runs.items():
         key[name] = {
             "loss_first": float(losses[0]),

@@ -11,6 +11,8 @@
   figure (``ROLE``): e.g. ``WITH_BN`` / ``WITHOUT_BN``, ``TRAIN`` / ``TEST``, ``BATCH`` / ``MINIBATCH`` /
   ``SGD``. Pairs that must be told apart never rely on red versus green alone: they differ in
   lightness and line style too.
+- **Editable SVG:** text is written as ``<text>`` in ``FONT_NAME`` (``svg.fonttype = "none"``), not as
+  outlines: a lecturer can retype a label in Keynote or PowerPoint.
 - **Direct labels:** ``label_line`` writes a curve's name at its end (or at a chosen x) in its colour,
   instead of a legend box over the data.
 """
@@ -112,6 +114,7 @@ ROLE = {
 }
 
 FONT = MIN_PT
+FONT_NAME = "DejaVu Sans"  # ships with matplotlib: the same glyphs in every PNG; named in every SVG text
 RC = {
     "figure.dpi": 100,
     "savefig.dpi": 150,
@@ -138,7 +141,9 @@ RC = {
     "mathtext.fontset": "dejavusans",
     "mathtext.default": "it",
     "svg.hashsalt": "nn-ref",
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",  # SVG text stays <text> (editable in Keynote / PowerPoint), in the font named below
+    "font.family": "sans-serif",
+    "font.sans-serif": [FONT_NAME],
     "image.cmap": "viridis",
     "figure.constrained_layout.h_pad": 0.06,
     "figure.constrained_layout.w_pad": 0.06,
