@@ -1,11 +1,21 @@
-"""The playground (issue 14): its model without Streamlit, the Streamlit app driven headless with AppTest,
-and the ``nn-ref playground`` command. The real-browser test is tests/test_playground_browser.py."""
+"""The playground: its model without Streamlit, its pictures, the lessons' effects, the Streamlit app driven
+headless with AppTest (every control, every bad URL value), and the ``nn-ref playground`` command. The
+real-browser test is tests/test_playground_browser.py."""
+
+import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
 
 import numpy as np
 import pytest
 
 from nn_ref import cli, datasets
-from nn_ref.playground import APP, model, streamlit_command
+from nn_ref.playground import APP, draw, model, streamlit_command
 
 
 # ----------------------------------------------------------------------------- the model
@@ -29,27 +39,41 @@ def test_config_round_trips_through_the_url_form():
     back, problems = model.from_query({"seed": "x", "colour": "red", "m": "100"})
     assert back.seed == model.DEFAULTS.seed and back.m == 100
     assert len(problems) == 2 and "seed='x'" in problems[0] and "colour" in problems[1]
+    features = model.Config(features="x1,x2,x1x2,sin(x1)")
+    assert model.from_query(model.to_query(features)) == (features, [])
 
 
 @pytest.mark.parametrize(
-    "changes, fragment",
+    "changes, setting, fragment",
     [
-        ({"hidden": "8,0"}, "hidden layer 2 has 0 units"),
-        ({"hidden": "8,x"}, "hidden layer 2: expected a whole number"),
-        ({"lr": "0"}, "learning rate: expected a number > 0, got 0"),
-        ({"lr": "-0.1"}, "learning rate: expected a number > 0, got -0.1"),
-        ({"lr": "nan"}, "learning rate: expected a number > 0"),
-        ({"dataset": "spirals", "classes": 3}, "choose the softmax output"),
-        ({"batchnorm": True, "batch_size": 1}, "batch norm needs mini-batches of at least 2"),
-        ({"sigma": 0.0}, "sigma: expected a number > 0"),
-        ({"batch_multiplier": 0}, "batch multiplier k: expected >= 1"),
+        ({"hidden": "8,0"}, "hidden", "hidden layer 2 has 0 units"),
+        ({"hidden": "8,x"}, "hidden", "hidden layer 2: expected a whole number"),
+        ({"hidden": "8,1000000"}, "hidden", "hidden layer 2: expected at most 64 units, got 1000000"),
+        ({"hidden": "4," * 9}, "hidden", "hidden layers: expected at most 8 layers, got 9"),
+        ({"hidden": "64,64,64,64,64,64"}, "hidden", "has 21057 parameters; the playground draws at most 20000"),
+        ({"lr": "0"}, "lr", "learning rate: expected a number > 0, got 0"),
+        ({"lr": "-0.1"}, "lr", "learning rate: expected a number > 0, got -0.1"),
+        ({"lr": "nan"}, "lr", "learning rate: expected a number > 0"),
+        ({"lr": "1e9"}, "lr", "learning rate: expected 1e-08 .. 1000, got 1e9"),
+        ({"dataset": "spirals", "classes": 3}, "output_activation", "choose softmax"),
+        ({"output_activation": "linear"}, "output_activation", "moons is a classification"),
+        ({"dataset": "regression"}, "output_activation", "regression needs linear"),
+        ({"batchnorm": True, "batch_size": 1}, "batchnorm", "batch norm needs mini-batches of at least 2"),
+        ({"sigma": 0.0}, "sigma", "sigma: expected 1e-06 .. 100, got 0.0"),
+        ({"batch_multiplier": 0}, "batch_multiplier", "batch multiplier k: expected 1 .. 64, got 0"),
+        ({"seed": -1}, "seed", "seed: expected 0 .. 4294967295, got -1"),
+        ({"updates_per_frame": 100000000}, "updates_per_frame", "updates per frame: expected 1 .. 500"),
+        ({"test_fraction": 3.0}, "test_fraction", "test fraction: expected 0.05 .. 0.9, got 3.0"),
+        ({"m": 10**6}, "m", "samples m: expected 20 .. 5000, got 1000000"),
+        ({"features": "x1,x3"}, "features", "input features: expected names from"),
+        ({"features": ""}, "features", "input features: expected at least one"),
     ],
 )
-def test_impossible_settings_are_refused_with_a_message(changes, fragment):
+def test_impossible_settings_are_refused_with_a_message_naming_the_setting(changes, setting, fragment):
     config = model.Config(**changes)
-    problems = model.validate(config)
-    assert len(problems) == 1 and fragment in problems[0], problems
-    with pytest.raises(ValueError, match=fragment.split(":")[0]):
+    problems = model.check(config)
+    assert list(problems) == [setting] and fragment in problems[setting], problems
+    with pytest.raises(ValueError, match=re.escape(fragment)):
         model.Playground(config)
 
 
@@ -78,7 +102,7 @@ def test_playground_builds_the_configured_network_and_trains_it():
     assert pg.X_train.min() == pytest.approx(0.0) and pg.X_train.max() == pytest.approx(1.0)
     assert pg.updates_per_epoch == 4  # 192 / 16 = 12 mini-batches, 3 per update
     assert pg.step(8) == 8 and pg.t == 8 and pg.trainer.epoch == 2
-    img = model.boundary_image(pg)
+    img = draw.boundary_image(pg)
     assert img.shape == (model.GRID * model.PIXELS, model.GRID * model.PIXELS, 3) and img.dtype == np.uint8
     # the boundary's colours are the classes' colours mixed by P(class): three classes, three hues
     P = model.boundary_grid(pg)
@@ -106,7 +130,7 @@ def test_tiny_sigma_makes_the_tanh_gradients_vanish():
 
 
 def test_divergence_stops_the_run_with_the_trainers_message():
-    pg = model.Playground(model.Config(lr="1e6", optimizer="sgd", hidden_activation="linear"))
+    pg = model.Playground(model.Config(lr="1000", optimizer="sgd", hidden_activation="linear"))
     made = pg.step(50)
     assert made < 50 and pg.t == made
     assert pg.error.startswith("training diverged at update") and "Lower the learning rate" in pg.error
@@ -164,7 +188,13 @@ def _app(query=None):
     at = testing.AppTest.from_file(str(APP), default_timeout=60)
     for k, v in (query or {}).items():
         at.query_params[k] = v
+    at.session_state["frame_budget_s"] = 600.0  # every frame makes exactly its updates, whatever the load
     return at.run()
+
+
+def _shown(element):
+    """An element's text as the user reads it (the app escapes Markdown in messages)."""
+    return re.sub(r"\\(.)", r"\1", element.value)
 
 
 def _no_exception(at):
@@ -176,7 +206,7 @@ def test_app_starts_and_draws_the_first_frame():
     _no_exception(at)
     pg = at.session_state["pg"]
     assert pg.layer_dims == [2, 8, 8, 1] and pg.t == 0
-    assert at.session_state["boundary_hash"] == model.image_hash(model.boundary_image(pg))
+    assert at.session_state["boundary_hash"] == draw.image_hash(draw.boundary_image(pg))
     assert any("frame 1 | t = 0 updates" in c.value for c in at.caption)
     assert not at.error
 
@@ -218,10 +248,18 @@ def test_reset_starts_the_same_seeded_run_again():
     _no_exception(at)
 
 
-def test_a_schedule_that_reaches_zero_stops_the_run_with_a_message():
+def test_a_schedule_that_reaches_zero_ends_the_run_with_a_calm_note():
     pg = model.Playground(model.Config(schedule="polynomial", horizon=30, lr="0.1"))
-    assert pg.step(50) == 30 and pg.t == 30  # lr(30) = 0: the trainer refuses update 30
-    assert "learning_rate" in pg.error and "t = 30" in pg.error
+    assert pg.step(50) == 30 and pg.t == 30  # lr(30) = 0: no update 30
+    assert pg.error is None and pg.stopped
+    assert pg.finished.startswith("the polynomial schedule reached learning rate 0 at t = 30")
+    assert pg.step(5) == 0 and pg.t == 30
+    at = _app({"schedule": "polynomial", "horizon": "30", "updates_per_frame": "100"})
+    at.button(key="play").click().run()
+    _no_exception(at)
+    assert at.session_state["pg"].t == 30 and not at.session_state["playing"]
+    assert not at.error and any("reached learning rate 0 at t = 30" in _shown(i) for i in at.info)
+    assert at.button(key="play").disabled
 
 
 def test_changing_the_activation_starts_a_new_run_and_changes_the_picture():
@@ -244,15 +282,15 @@ def test_bad_learning_rate_and_zero_units_are_refused_and_the_app_keeps_working(
     pg = at.session_state["pg"]
     at.text_input(key="cfg_lr").set_value("0").run()
     _no_exception(at)
-    assert any("learning rate: expected a number > 0, got 0" in e.value for e in at.error)
+    assert any("learning rate: expected a number > 0, got 0" in _shown(e) for e in at.error)
     assert at.session_state["pg"] is pg  # the last valid run stays on screen
     assert at.button(key="play").disabled
     at.text_input(key="cfg_lr").set_value("0.05").run()
     assert not at.error and at.session_state["pg"].config.lr == "0.05"
     for _ in range(8):  # "- unit" down to 0 units in the last layer
-        at.button(key="remove_unit").click().run()
+        at.button(key="remove_unit_2").click().run()
     assert at.text_input(key="cfg_hidden").value == "8,0"
-    assert any("hidden layer 2 has 0 units" in e.value for e in at.error)
+    assert any("hidden layer 2 has 0 units" in _shown(e) for e in at.error)
     at.button(key="add_layer").click().run()  # "+ layer" leaves a bad value alone ...
     assert at.text_input(key="cfg_hidden").value == "8,0"
     at.text_input(key="cfg_hidden").set_value("8,8,3").run()  # ... a valid value starts a new run
@@ -261,11 +299,11 @@ def test_bad_learning_rate_and_zero_units_are_refused_and_the_app_keeps_working(
 
 
 def test_a_diverging_run_stops_with_the_message_and_the_controls_keep_working():
-    at = _app({"lr": "1e6", "optimizer": "sgd", "hidden_activation": "linear"})
+    at = _app({"lr": "1000", "optimizer": "sgd", "hidden_activation": "linear"})
     at.button(key="play").click().run()
     _no_exception(at)
     assert not at.session_state["playing"]
-    messages = [e.value for e in at.error]
+    messages = [_shown(e) for e in at.error]
     assert len(messages) == 1 and messages[0].startswith("Training stopped: training diverged at update")
     assert at.button(key="play").disabled and at.button(key="step").disabled
     at.text_input(key="cfg_lr").set_value("0.01").run()  # a new setting, a new run
@@ -302,7 +340,7 @@ def test_query_string_sets_the_controls_and_changes_are_written_back():
 def test_a_bad_url_value_is_reported_and_the_default_kept():
     at = _app({"dataset": "mnist", "seed": "one"})
     _no_exception(at)
-    warnings = [w.value for w in at.warning]
+    warnings = [_shown(w) for w in at.warning]
     assert any("dataset='mnist'" in w for w in warnings) and any("seed='one'" in w for w in warnings)
     assert at.session_state["pg"].config.dataset == model.DEFAULTS.dataset
 

@@ -34,7 +34,12 @@ CHROMIUM_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
-    "--window-size=1500,1300",
+    "--window-size=1280,720",
+)
+# the live pictures (inline PNGs in div.nnref-img): all there and decoded
+PICTURES_DRAWN = (
+    "const imgs = Array.from(document.querySelectorAll('.nnref-img img'));"
+    "return imgs.length >= 2 && imgs.every(i => i.complete && i.naturalWidth > 0);"
 )
 STATUS = re.compile(r"frame (\d+) \| t = (\d+) updates")
 SERVER = re.compile(r"server (\d+) ms/frame, (\d+) ms CPU")
@@ -101,7 +106,13 @@ def open_browser(profile_dir):
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile_dir}")
-    return webdriver.Chrome(options=options, service=Service(executable_path=driver))
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, for console_errors()
+    browser = webdriver.Chrome(options=options, service=Service(executable_path=driver))
+    # the page sees exactly a 1280 x 720 projector (the window's size would include the browser's frame)
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 720, "deviceScaleFactor": 1, "mobile": False}
+    )
+    return browser
 
 
 def exceptions(browser):
@@ -145,13 +156,11 @@ def wait_for(predicate, timeout, what):
 
 def first_frame(browser, url, timeout=60):
     """Load ``url`` and wait until the live view has drawn a frame with the boundary image."""
-    from selenium.webdriver.common.by import By
-
     browser.get(url)
     wait_for(
-        lambda: status(browser) and browser.find_elements(By.CSS_SELECTOR, '[data-testid="stImage"] img'),
+        lambda: status(browser) and browser.execute_script(PICTURES_DRAWN),
         timeout,
-        "the first frame (frame counter and boundary image)",
+        "the first frame (frame counter and pictures)",
     )
 
 
