@@ -208,7 +208,7 @@ def test_app_starts_and_draws_the_first_frame():
     pg = at.session_state["pg"]
     assert pg.layer_dims == [2, 8, 8, 1] and pg.t == 0
     assert at.session_state["boundary_hash"] == draw.image_hash(draw.boundary_image(pg))
-    assert any("frame 1 | t = 0 updates" in c.value for c in at.caption)
+    assert at.session_state["status_text"].startswith("frame 1 | t = 0 updates")
     assert not at.error
 
 
@@ -732,7 +732,7 @@ def test_choosing_regression_switches_to_the_linear_output_and_back():
     pg = at.session_state["pg"]
     assert pg.regression and pg.trainer.loss == "mse"
     at.button(key="step").click().run()
-    assert pg.t == 1 and "accuracy" not in at.caption[0].value
+    assert pg.t == 1 and "accuracy" not in at.session_state["status_text"]
     at.selectbox(key="cfg_dataset").set_value("moons").run()
     assert at.selectbox(key="cfg_output_activation").value == "sigmoid" and not at.error
 

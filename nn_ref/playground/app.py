@@ -13,6 +13,7 @@ The state and the numbers come from ``nn_ref.playground.model`` (no Streamlit th
 ``nn_ref.playground.draw``.
 """
 
+import html
 import json
 import os
 import re
@@ -20,7 +21,6 @@ import time
 from dataclasses import asdict, replace
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from nn_ref.kernels import available_backends
@@ -28,14 +28,15 @@ from nn_ref.optim import OPTIMIZERS
 from nn_ref.playground import draw, model
 
 FRAME_S = 0.08  # the live view's fragment reruns at most every FRAME_S seconds while playing
-MAX_CURVE_POINTS = 300  # curves are thinned to about this many points
+MAX_CURVE_POINTS = 120  # curves are thinned to about this many points (each costs the browser)
 LOG_DOMAIN = [1e-8, 1e3]  # ||dW[l]|| and the spread of A[l] share this log axis (values outside are clamped)
 STATUS_ENV = "NN_REF_PLAYGROUND_STATUS"  # a file the server writes its state to (tests read it)
 RUN_FIELDS = [name for name in model.FIELDS if name != "updates_per_frame"]  # a change here starts a new run
 CSS = """<style>
 .block-container {padding-top: 3rem; padding-bottom: 1rem;}
 [data-testid="stSidebarContent"] {padding-top: 0.5rem;}
-.nnref-img img {max-width: 100%; height: auto; image-rendering: pixelated;}
+.nnref-img img {max-width: 100%; height: auto;}
+.nnref-status {height: 2.6em; overflow: hidden; font-size: 0.8rem; line-height: 1.3em; color: #555;}
 </style>"""
 
 ss = st.session_state
@@ -249,7 +250,7 @@ def buttons(pg, problems):
         )
 
 
-# ----------------------------------------------------------------------------- the charts (Vega-Lite specs)
+# ----------------------------------------------------------------------------- the charts (drawn by the server)
 def _thin(n):
     """Indices 0 .. n-1 thinned to about MAX_CURVE_POINTS (the last one kept)."""
     step = max(1, n // MAX_CURVE_POINTS)
@@ -257,108 +258,44 @@ def _thin(n):
     return keep + ([n - 1] if n and keep[-1] != n - 1 else [])
 
 
-def _finite(x):
-    return float(x) if x is not None and np.isfinite(x) else None
-
-
-# Every chart is a constant Vega-Lite spec plus a data frame: with the spec unchanged from frame to frame the
-# browser only swaps the data in the chart it has (in place, same size).
-def _x_t():
-    return {"field": "t", "type": "quantitative", "title": "update t"}
+GREY, BLUE, RED = (175, 175, 175), (31, 119, 180), (214, 39, 40)
 
 
 def cost_chart(pg):
     """The mini-batch cost of every update beside the train and test cost (eval mode), against t."""
-    rows = [{"t": i, "what": "mini-batch", "cost": _finite(pg.batch_costs[i])} for i in _thin(len(pg.batch_costs))]
-    c = pg.curve
-    rows += [
-        {"t": c["t"][i], "what": s, "cost": _finite(c[f"{s}_cost"][i])}
-        for i in _thin(len(c["t"]))
-        for s in ("train", "test")
+    b, c = _thin(len(pg.batch_costs)), _thin(len(pg.curve["t"]))
+    t = np.asarray(pg.curve["t"], float)[c]
+    series = [
+        ("mini-batch", np.asarray(b, float) + 1, np.asarray(pg.batch_costs)[b], GREY, 1),
+        ("train", t, np.asarray(pg.curve["train_cost"])[c], BLUE, 2),
+        ("test", t, np.asarray(pg.curve["test_cost"])[c], RED, 2),
     ]
-    cost = "mse" if pg.regression else "cost J"
-    spec = {
-        "mark": {"type": "line", "clip": True},
-        "height": 215,  # the element's height in pixels (not Vega-Lite's)
-        "title": f"{cost}: each update's mini-batch, train and test",
-        "encoding": {
-            "x": _x_t(),
-            "y": {"field": "cost", "type": "quantitative", "title": None},
-            "color": {
-                "field": "what",
-                "type": "nominal",
-                "title": None,
-                "scale": {"domain": ["mini-batch", "train", "test"], "range": ["#b8b8b8", "#1f77b4", "#d62728"]},
-                "legend": {"orient": "top"},
-            },
-            "strokeWidth": {"field": "what", "type": "nominal", "scale": {"range": [1, 2.5, 2.5]}, "legend": None},
-        },
-    }
-    return pd.DataFrame(rows, columns=["t", "what", "cost"]), spec
+    return draw.line_chart(series, ("mse" if pg.regression else "cost J") + " against t")
 
 
-def history_chart(pg, key, field, title):
+def history_chart(pg, key, name, title):
     """Per layer over t on the shared log axis LOG_DOMAIN: ||dW[l]|| ("norms") or the spread of A[l]."""
     h = pg.grad_history
-    rows = [
-        {"t": h["t"][i], "layer": f"{field}[{l}]", "value": min(max(v, LOG_DOMAIN[0]), LOG_DOMAIN[1])}
-        for i in _thin(len(h["t"]))
-        for l, v in enumerate(h[key][i], start=1)
-        if np.isfinite(v)
+    keep = _thin(len(h["t"]))
+    t = np.asarray(h["t"], float)[keep]
+    values = np.asarray([h[key][i] for i in keep], float).reshape(len(keep), -1)
+    series = [
+        (f"{name}[{l + 1}]", t, values[:, l], draw.LAYER_COLORS[l % len(draw.LAYER_COLORS)], 2)
+        for l in range(values.shape[1])
     ]
-    spec = {
-        "mark": {"type": "line", "point": False},
-        "height": 190,
-        "title": title,
-        "encoding": {
-            "x": _x_t(),
-            "y": {
-                "field": "value",
-                "type": "quantitative",
-                "scale": {"type": "log", "domain": LOG_DOMAIN, "clamp": True},
-                "axis": {"values": [1e-8, 1e-6, 1e-4, 1e-2, 1, 1e2], "format": ".0e"},
-                "title": None,
-            },
-            "color": {"field": "layer", "type": "nominal", "sort": None, "title": None, "legend": {"orient": "top"}},
-        },
-    }
-    return pd.DataFrame(rows, columns=["t", "layer", "value"]), spec
+    return draw.line_chart(series, title, log_domain=LOG_DOMAIN)
 
 
 def lr_chart(pg):
-    """The schedule lr(t) over 0 .. max(T, t), the current t as a red rule and point."""
-    ts, lrs = pg.lr_curve()
-    rows = [{"t": float(t), "lr": float(v), "what": "schedule"} for t, v in zip(ts, lrs)]
-    rows.append({"t": float(pg.t), "lr": pg.current_lr(), "what": "now"})
-    now = {"filter": "datum.what == 'now'"}
-    spec = {
-        "height": 190,
-        "title": f"lr(t), {pg.config.schedule} (red: t now)",
-        "encoding": {"x": _x_t(), "y": {"field": "lr", "type": "quantitative", "title": None}},
-        "layer": [
-            {"transform": [{"filter": "datum.what == 'schedule'"}], "mark": "line"},
-            {"transform": [now], "mark": {"type": "rule", "color": "red"}, "encoding": {"y": None}},
-            {"transform": [now], "mark": {"type": "point", "color": "red", "filled": True, "size": 60}},
-        ],
-    }
-    return pd.DataFrame(rows, columns=["t", "lr", "what"]), spec
-
-
-def chart(where, data_and_spec):
-    """A chart of fixed height (the spec's "height": the whole element, title and legend included)."""
-    data, spec = data_and_spec
-    spec = dict(spec)
-    height = spec.pop("height")  # Streamlit's own theme squashes the plot area: Vega-Lite's default theme
-    where.vega_lite_chart(data, spec, width="stretch", height=height, theme=None)
+    """The schedule lr(t) over 0 .. max(T, t), the current t as a red line."""
+    ts, lrs = pg.lr_curve(points=100)
+    return draw.line_chart([("lr(t)", ts, lrs, BLUE, 2)], f"schedule: {pg.config.schedule}", marker_x=pg.t)
 
 
 def picture(where, img, alt, kind="png"):
     """An RGB array as an inline image of fixed aspect (no file to fetch: nothing to break between frames)."""
     h, w = img.shape[:2]
-    where.markdown(
-        f'<div class="nnref-img"><img src="{draw.data_uri(img, kind)}" width="{w}" height="{h}" alt="{alt}"></div>',
-        unsafe_allow_html=True,
-    )
+    where.html(f'<div class="nnref-img"><img src="{draw.data_uri(img, kind)}" width="{w}" height="{h}" alt="{alt}"></div>')
 
 
 # ----------------------------------------------------------------------------- one frame
@@ -396,13 +333,16 @@ def frame():
 
     c = pg.curve
     score = "" if pg.regression else f", accuracy {c['train_accuracy'][-1]:.3f} / {c['test_accuracy'][-1]:.3f}"
-    st.caption(
+    status = (
         f"frame {ss.frames} | t = {pg.t} updates (epoch {pg.trainer.epoch + 1}) | "
         f"{ss.get('updates_per_frame_seen', 0)} updates/frame | {fps:.1f} frames/s "
         f"(server {ss.get('frame_ms', 0):.0f} ms/frame) | "
         f"cost train / test {c['train_cost'][-1]:.4g} / {c['test_cost'][-1]:.4g}{score} | "
         f"lr {pg.current_lr():.3g}"
     )
+    ss.status_text = status
+    # two lines of fixed height: a longer number never pushes the views down
+    st.markdown(f'<div class="nnref-status">{html.escape(status)}</div>', unsafe_allow_html=True)
     if pg.error is not None:
         st.error(plain(f"Training stopped: {pg.error}  (change a setting or press Reset to start again)"))
     elif pg.finished is not None:
@@ -417,12 +357,12 @@ def frame():
     ss.boundary_hash = draw.image_hash(img)
     picture(bound, img, "the decision boundary")
     bound.caption("squares: train, rings: test" if not pg.regression else "prediction; squares train, rings test")
-    chart(cost, cost_chart(pg))
+    picture(cost, cost_chart(pg), "the cost against t")
 
     a, b, d = st.columns(3)
-    chart(a, history_chart(pg, "norms", "dW", "||dW[l]|| over t (shared log axis)"))
-    chart(b, history_chart(pg, "spread", "A", "spread (std) of A[l] over t (same axis)"))
-    chart(d, lr_chart(pg))
+    picture(a, history_chart(pg, "norms", "dW", "||dW[l]|| against t (log axis shared ->)"), "gradient sizes")
+    picture(b, history_chart(pg, "spread", "A", "std of A[l] against t (same log axis)"), "activation spread")
+    picture(d, lr_chart(pg), "the learning rate against t")
 
     with st.expander("The next step's equations and shapes (nn-ref trace)", expanded=False):
         text = pg.trace_text() if not ss.playing else None

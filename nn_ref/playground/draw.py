@@ -16,7 +16,7 @@ from nn_ref import datasets
 from nn_ref.playground.model import CLASS_COLORS, GRID, PIXELS, boundary_grid
 
 NEGATIVE, POSITIVE = np.array([230.0, 120.0, 20.0]), np.array([20.0, 110.0, 200.0])  # orange < 0 < blue
-DIAGRAM_W, DIAGRAM_H = 560, 250  # the network picture, pixels
+DIAGRAM_W, DIAGRAM_H = 480, 230  # the network picture, pixels
 UNIT_PX = 26  # a unit's output map, pixels
 MAX_DRAWN_UNITS = 8  # units drawn per layer; the rest are counted ("+3")
 
@@ -162,3 +162,87 @@ def data_uri(img, kind="png"):
 def image_hash(img):
     """A short hash of an image's bytes (the tests see the picture change through it)."""
     return hashlib.sha1(np.ascontiguousarray(img).tobytes()).hexdigest()[:16]
+
+
+# ----------------------------------------------------------------------------- line charts
+CHART_W, CHART_H = 300, 170  # a chart, pixels
+LAYER_COLORS = [
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+]
+
+
+def _nice_ticks(lo, hi, most=5):
+    """Round tick values covering [lo, hi] (at most about ``most``)."""
+    span = max(hi - lo, 1e-300)
+    step = 10 ** np.floor(np.log10(span / most))
+    for factor in (1, 2, 5, 10):
+        if span / (step * factor) <= most:
+            step *= factor
+            break
+    return np.arange(np.ceil(lo / step) * step, hi + step * 1e-9, step)
+
+
+def line_chart(series, title, log_domain=None, marker_x=None, width=CHART_W, height=CHART_H):
+    """A line chart as an RGB array (height, width, 3) uint8, drawn by the server (a picture costs the browser
+    far less than a chart library redrawing every frame). ``series``: [(label, x, y, (r, g, b), line width)];
+    y on a linear axis fitted to the finite values, or on the log axis ``log_domain`` = (lo, hi) shared by
+    several charts (values outside are drawn at its edge, so 0 sits at the bottom and 1e9 at the top);
+    ``marker_x``: a red vertical line there (t now)."""
+    image = Image.new("RGB", (width, height), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    left, right, top, bottom = 44, width - 16, 30, height - 18
+    draw.text((left, 2), title, fill=(30, 30, 30))
+    x_end = max([float(np.max(x)) for _, x, _, _, _ in series if len(x)] + [1.0])
+    ys = [np.asarray(y, dtype=float) for _, _, y, _, _ in series]
+    finite = np.concatenate([y[np.isfinite(y)] for y in ys] + [np.zeros(0)])
+    if log_domain is not None:
+        lo, hi = np.log10(log_domain[0]), np.log10(log_domain[1])
+        ticks = np.arange(np.ceil(lo), hi + 1e-9, 2)
+        labels = [f"1e{int(t)}" for t in ticks]
+    else:
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        if 0 <= lo < 0.5 * hi:
+            lo = 0.0  # costs and rates: the axis from 0
+        if not hi > lo:  # a constant: 0 .. 2 x it (or +-1 around it)
+            lo, hi = (0.0, 2.0 * hi) if hi > 0 else (lo - 1.0, hi + 1.0)
+        ticks = _nice_ticks(lo, hi, 4)
+        labels = [f"{t:.3g}" for t in ticks]
+
+    def px(x, y):
+        yv = np.log10(np.clip(y, log_domain[0], log_domain[1])) if log_domain is not None else y
+        X = left + (np.asarray(x, float) / x_end) * (right - left)
+        Y = bottom - (np.clip(yv, lo, hi) - lo) / (hi - lo) * (bottom - top)
+        return X, Y
+
+    for t, label in zip(ticks, labels):
+        y = bottom - (t - lo) / (hi - lo) * (bottom - top)
+        draw.line([(left, y), (right, y)], fill=(232, 232, 232))
+        draw.text((2, y - 6), label, fill=(90, 90, 90))
+    for t in _nice_ticks(0, x_end, 4):
+        x = left + t / x_end * (right - left)
+        draw.text((x - 8, bottom + 3), f"{t:g}", fill=(90, 90, 90))
+    draw.rectangle([left, top, right, bottom], outline=(170, 170, 170))
+    if marker_x is not None:
+        x = left + min(marker_x / x_end, 1.0) * (right - left)
+        draw.line([(x, top), (x, bottom)], fill=(220, 30, 30), width=2)
+    legend_x = left
+    for (label, x, _, color, line), yy in zip(series, ys):
+        draw.line([(legend_x, 21), (legend_x + 10, 21)], fill=color, width=3)
+        draw.text((legend_x + 13, 15), label, fill=(60, 60, 60))
+        legend_x += 18 + 6 * len(label)
+        ok = np.isfinite(yy)
+        if ok.sum() >= 1:
+            X, Y = px(np.asarray(x, float)[ok], yy[ok])
+            points = list(zip(X.tolist(), Y.tolist()))
+            if len(points) == 1:
+                points = points * 2
+            draw.line(points, fill=color, width=line)
+    return np.asarray(image)
