@@ -32,10 +32,14 @@ MAX_CURVE_POINTS = 120  # curves are thinned to about this many points (each cos
 LOG_DOMAIN = [1e-8, 1e3]  # ||dW[l]|| and the spread of A[l] share this log axis (values outside are clamped)
 STATUS_ENV = "NN_REF_PLAYGROUND_STATUS"  # a file the server writes its state to (tests read it)
 RUN_FIELDS = [name for name in model.FIELDS if name != "updates_per_frame"]  # a change here starts a new run
+# no padding above the page, fixed picture and status sizes, and no fading of the views while a frame is computed
+# (Streamlit dims "stale" elements during a rerun: at 5-10 frames/s that is a flicker)
 CSS = """<style>
 .block-container {padding-top: 3rem; padding-bottom: 1rem;}
 [data-testid="stSidebarContent"] {padding-top: 0.5rem;}
 .nnref-img img {max-width: 100%; height: auto;}
+[data-stale="true"], [data-stale="true"] *, [data-testid="stExpander"] {
+  opacity: 1 !important; transition: none !important;}
 .nnref-status {height: 2.6em; overflow: hidden; font-size: 0.8rem; line-height: 1.3em; color: #555;}
 </style>"""
 
@@ -295,7 +299,9 @@ def lr_chart(pg):
 def picture(where, img, alt, kind="png"):
     """An RGB array as an inline image of fixed aspect (no file to fetch: nothing to break between frames)."""
     h, w = img.shape[:2]
-    where.html(f'<div class="nnref-img"><img src="{draw.data_uri(img, kind)}" width="{w}" height="{h}" alt="{alt}"></div>')
+    where.html(
+        f'<div class="nnref-img"><img src="{draw.data_uri(img, kind)}" width="{w}" height="{h}" alt="{alt}"></div>'
+    )
 
 
 # ----------------------------------------------------------------------------- one frame

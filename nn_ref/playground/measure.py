@@ -51,13 +51,15 @@ SERVER = re.compile(r"server (\d+) ms/frame")
 STATUS_ENV = "NN_REF_PLAYGROUND_STATUS"  # (app.STATUS_ENV: app.py is a script, not imported here)
 # a probe in the page: every 50 ms, whether every live picture is decoded, and where every picture and chart is
 PROBE = """
-window.__probe = {samples: 0, broken: 0, counts: new Set(), boxes: {}};
+window.__probe = {samples: 0, broken: 0, faded: 0, counts: new Set(), boxes: {}};
 window.__probeTimer = setInterval(() => {
   const p = window.__probe, els = document.querySelectorAll('.nnref-img img, [data-testid="stVegaLiteChart"]');
   p.samples += 1;
   p.counts.add(els.length);
   els.forEach((e, i) => {
     if (e.tagName === 'IMG' && !(e.complete && e.naturalWidth > 0)) p.broken += 1;
+    const box = e.closest('[data-testid="stElementContainer"]');
+    if (box && parseFloat(getComputedStyle(box).opacity) < 0.99) p.faded += 1;
     const r = e.getBoundingClientRect(), top = r.top + window.scrollY;
     const b = p.boxes[i] || (p.boxes[i] = {top: [top, top], height: [r.height, r.height]});
     b.top = [Math.min(b.top[0], top), Math.max(b.top[1], top)];
@@ -68,7 +70,8 @@ window.__probeTimer = setInterval(() => {
 PROBE_READ = """
 const p = window.__probe; clearInterval(window.__probeTimer);
 const jumps = Object.values(p.boxes).map(b => Math.max(b.top[1] - b.top[0], b.height[1] - b.height[0]));
-return {samples: p.samples, broken: p.broken, counts: Array.from(p.counts), jump: Math.max(0, ...jumps)};
+return {samples: p.samples, broken: p.broken, faded: p.faded, counts: Array.from(p.counts),
+        jump: Math.max(0, ...jumps)};
 """
 
 
@@ -190,8 +193,9 @@ def start_probe(browser):
 
 
 def read_probe(browser):
-    """{"samples", "broken" (samples x pictures not decoded), "counts" (numbers of views seen), "jump" (the
-    largest move or resize of any picture or chart, px)} since ``start_probe``."""
+    """{"samples", "broken" (samples x pictures not decoded), "faded" (samples x pictures dimmed by Streamlit
+    while a run is going on), "counts" (numbers of views seen), "jump" (the largest move or resize of any
+    picture or chart, px)} since ``start_probe``."""
     return browser.execute_script(PROBE_READ)
 
 
@@ -348,7 +352,8 @@ def main(argv=None):
         f"({result['frames']} frames, {result['updates']} updates in {result['seconds']:.1f} s); "
         f"app code {result['server_ms']:.0f} ms/frame (median), CPU per frame: whole server "
         f"{result['cpu_ms_server']:.0f} ms + Chromium {result['cpu_ms_browser']:.0f} ms; "
-        f"broken pictures {probe['broken']} in {probe['samples']} samples, largest layout move {probe['jump']:.1f} px; "
+        f"broken pictures {probe['broken']}, dimmed {probe['faded']} in {probe['samples']} samples, "
+        f"largest layout move {probe['jump']:.1f} px; "
         f"change-to-redraw {change:.2f} s; Pause to the last update {pause:.3f} s; "
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
     )
