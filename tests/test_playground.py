@@ -559,8 +559,13 @@ def baseline():
     return out
 
 
-def test_every_lesson_has_an_asserted_effect():
+def test_every_lesson_has_an_asserted_effect_and_a_link_in_the_docs():
     assert set(LESSON_EFFECTS) == set(model.LESSONS)
+    import pathlib
+
+    page = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "playground.md").read_text(encoding="utf-8")
+    for name in model.LESSONS:
+        assert f"<http://127.0.0.1:8501/?{model.lesson_query(name)}>" in page, name
 
 
 @pytest.mark.parametrize("name", list(model.LESSONS))

@@ -639,7 +639,7 @@ LESSONS = {
         "Learning rate too high",
         {"optimizer": "sgd", "lr": "20"},
         "SGD with lr = 20: the steps overshoot, the cost jumps around and ends far above where it started "
-        "(lr = 0.1 brings it to about 0.25)",
+        "(lr = 0.1 brings it to about 0.13)",
     ),
     "batch_1": Lesson(
         "Batch size 1",
