@@ -1,8 +1,9 @@
 """``nn-ref playground``: the lecture's network trained live in the browser (a Streamlit app, the ``app`` extra).
 
-``model`` holds the state without Streamlit (configuration, checks, the URL form, the running trainer and
-the live views as arrays); ``app.py`` is the Streamlit script that ``nn-ref playground`` starts with
-``streamlit run``, bound to 127.0.0.1.
+``model`` holds the state without Streamlit (configuration, checks, the URL form, the running trainer, the
+live views as arrays, the lessons as links); ``draw`` turns them into pictures (the network unit by unit, the
+boundary, the charts); ``app.py`` is the Streamlit script that ``nn-ref playground`` starts with
+``streamlit run``, bound to 127.0.0.1; ``measure`` opens it in headless Chromium and measures it.
 """
 
 import ctypes
