@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 APP = Path(__file__).resolve().with_name("app.py")
+STATUS_ENV = "NN_REF_PLAYGROUND_STATUS"  # set to a path, the app writes its state there (t, last update, playing)
 INSTALL = 'pip install -e ".[app]"'
 
 

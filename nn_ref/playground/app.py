@@ -7,8 +7,9 @@ Play trains ``updates per frame`` updates per frame in a fragment that reruns ev
 
 Work is bounded and stops when asked: a frame trains for at most ``model.FRAME_BUDGET_S`` seconds, and
 before every update it reads the session state, which is Streamlit's yield point: a pending Pause, Reset,
-control change or closed session interrupts the frame there. The pictures are inline PNGs with a fixed
-size and the charts have fixed heights, so a frame replaces them in place.
+control change or closed session interrupts the frame there. The network, the boundary and the charts are
+inline images drawn by the server with a fixed size, so a frame replaces them in place (nothing to fetch,
+nothing moves).
 The state and the numbers come from ``nn_ref.playground.model`` (no Streamlit there), the pictures from
 ``nn_ref.playground.draw``.
 """
@@ -25,12 +26,11 @@ import streamlit as st
 
 from nn_ref.kernels import available_backends
 from nn_ref.optim import OPTIMIZERS
-from nn_ref.playground import draw, model
+from nn_ref.playground import STATUS_ENV, draw, model
 
 FRAME_S = 0.08  # the live view's fragment reruns at most every FRAME_S seconds while playing
-MAX_CURVE_POINTS = 120  # curves are thinned to about this many points (each costs the browser)
+MAX_CURVE_POINTS = 120  # curves are thinned to about this many points
 LOG_DOMAIN = [1e-8, 1e3]  # ||dW[l]|| and the spread of A[l] share this log axis (values outside are clamped)
-STATUS_ENV = "NN_REF_PLAYGROUND_STATUS"  # a file the server writes its state to (tests read it)
 RUN_FIELDS = [name for name in model.FIELDS if name != "updates_per_frame"]  # a change here starts a new run
 # no padding above the page, fixed picture and status sizes, and no fading of the views while a frame is computed
 # (Streamlit dims "stale" elements during a rerun: at 5-10 frames/s that is a flicker)

@@ -29,6 +29,8 @@ import tempfile
 import time
 import urllib.request
 
+from nn_ref.playground import STATUS_ENV
+
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -48,7 +50,6 @@ PICTURES_DRAWN = (
 )
 STATUS = re.compile(r"frame (\d+) \| t = (\d+) updates")
 SERVER = re.compile(r"server (\d+) ms/frame")
-STATUS_ENV = "NN_REF_PLAYGROUND_STATUS"  # (app.STATUS_ENV: app.py is a script, not imported here)
 # a probe in the page: every 50 ms, whether every live picture is decoded, and where every picture and chart is
 PROBE = """
 window.__probe = {samples: 0, broken: 0, faded: 0, counts: new Set(), boxes: {}};
