@@ -1,12 +1,14 @@
 """The playground in a real browser: ``nn-ref playground --headless`` serves it, headless Chromium at 1280 x 720
 (Selenium with the Debian ``chromium`` and ``chromium-driver`` packages; .ci/run installs them) opens it, and
 one session plays as a lecturer would: 10 s of Play with a probe in the page (no broken picture, nothing
-moves), a control changed while playing, and Pause, whose effect is read from the server's own state.
+moves), a control changed while playing, Pause, whose effect is read from the server's own state, and a closed tab
+(the server stops computing).
 
 Every wait is on the page's or the server's state with a generous bound: the test passes on a busy 2-core
 machine (tried with both cores running a busy loop)."""
 
 import shutil
+import time
 
 import pytest
 
@@ -83,3 +85,13 @@ def test_play_is_smooth_stoppable_and_fits_a_projector(browser, tmp_path):
     assert measure.server_status(browser.status_file)["t"] == state["t"]
     assert measure.exceptions(browser) == [] and measure.console_errors(browser) == []
     assert "Training stopped" not in _body(browser)
+
+    # a session left alone: playing, then the tab goes away -- the server stops computing (no update for 2 s)
+    measure.click_button(browser, "Play", timeout=BOUND)
+    measure.wait_for(lambda: measure.server_status(browser.status_file)["t"] > state["t"], BOUND, "Play again")
+    browser.get("about:blank")
+    measure.wait_for(
+        lambda: time.time() - measure.server_status(browser.status_file)["last_update"] > 2.0,
+        BOUND,
+        "the server to stop training once the page is closed",
+    )
