@@ -337,8 +337,9 @@ def main(argv=None):
             try:
                 startup = first_frame(browser, f"http://127.0.0.1:{port}/?{args.query}")
                 result = measure(browser, args.seconds, server.pid, os.path.join(tmp, "profile"))
-                if args.screenshot:
-                    browser.save_screenshot(args.screenshot)
+                if args.screenshot:  # written whole, then renamed into place
+                    browser.save_screenshot(args.screenshot + ".part.png")
+                    os.replace(args.screenshot + ".part.png", args.screenshot)
                 change = redraw_latency(browser, "+ layer")
                 pause, _ = pause_latency(browser, status_file)
                 problems = exceptions(browser) + console_errors(browser)
