@@ -14,6 +14,8 @@ from nn_ref import __version__
 from nn_ref.backend import BACKEND_NAMES
 from nn_ref.kernels.contract import HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS
 from nn_ref.optim import OPTIMIZERS
+from nn_ref.schedules import BY_NAME as CLI_SCHEDULES
+from nn_ref.schedules import by_name as cli_schedule
 
 OPTIMIZER_NAMES = tuple(OPTIMIZERS)
 
@@ -383,34 +385,6 @@ def load_split(name, test_fraction=0.2, split_seed=0, data_dir=None):
     X, Y = datasets.LOADERS[name]()
     output = "linear" if name in REGRESSION_SETS else ("softmax" if Y.shape[0] > 1 else "sigmoid")
     return (*datasets.train_test_split(X, Y, test_fraction, split_seed), output)
-
-
-def cli_schedule(name, lr, total_updates, updates_per_epoch, gamma=None):
-    """The CLI's schedules, sized to the run (T = total updates): inverse (gamma = 10/T: lr/11 at the end),
-    exponential (gamma = ln(100)/T: lr/100 at the end), polynomial (power 1, to 0 at T), multistep
-    (x0.1 at T/2 and 3T/4), cosine (to 0 at T), cyclical (triangular2, base lr/10, max lr, step = 2 epochs).
-    ``gamma`` overrides the decay constant of inverse, exponential, multistep."""
-    from nn_ref import schedules
-
-    T = max(int(total_updates), 1)
-    if name in (None, "none", "constant"):
-        return schedules.constant(lr)
-    if name == "inverse":
-        return schedules.inverse(lr, gamma if gamma is not None else 10.0 / T)
-    if name == "exponential":
-        return schedules.exponential(lr, gamma if gamma is not None else math.log(100.0) / T)
-    if name == "polynomial":
-        return schedules.polynomial(lr, T)
-    if name == "multistep":
-        return schedules.multistep(lr, sorted({T // 2, (3 * T) // 4}), gamma if gamma is not None else 0.1)
-    if name == "cosine":
-        return schedules.cosine(lr, T)
-    if name == "cyclical":
-        return schedules.cyclical(lr / 10, lr, 2 * max(int(updates_per_epoch), 1), mode="triangular2")
-    raise ValueError(f"schedule: expected one of {CLI_SCHEDULES}, got {name!r}")
-
-
-CLI_SCHEDULES = ("none", "inverse", "exponential", "polynomial", "multistep", "cosine", "cyclical")
 
 
 def _report(trainer, X_tr, Y_tr, X_te, Y_te):

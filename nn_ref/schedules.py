@@ -30,6 +30,8 @@ Cyclical learning rate (Smith 2015, "Cyclical Learning Rates for Training Neural
 the amplitude is long gone), so no over- or underflow at any t.
 """
 
+import math
+
 import numpy as np
 
 from nn_ref._checks import check_positive_finite
@@ -178,3 +180,31 @@ SCHEDULES = {
     "cosine": cosine,
     "cyclical": cyclical,
 }
+
+
+# ----------------------------------------------------------------------------- schedules by name, sized to a run
+BY_NAME = ("none", "inverse", "exponential", "polynomial", "multistep", "cosine", "cyclical")
+
+
+def by_name(name, lr, total_updates, updates_per_epoch, gamma=None):
+    """A schedule named as ``nn-ref train --schedule`` and the playground name it, sized to the run
+    (T = total updates): none (constant lr), inverse (gamma = 10/T: lr/11 at T), exponential
+    (gamma = ln(100)/T: lr/100 at T), polynomial (power 1, to 0 at T), multistep (x0.1 at T/2 and 3T/4),
+    cosine (to 0 at T), cyclical (triangular2, base lr/10, max lr, step size = 2 epochs of updates).
+    ``gamma`` overrides the decay constant of inverse, exponential, multistep."""
+    if name not in BY_NAME:
+        raise ValueError(f"schedule: expected one of {BY_NAME}, got {name!r}")
+    T = max(int(total_updates), 1)
+    if name == "none":
+        return constant(lr)
+    if name == "inverse":
+        return inverse(lr, gamma if gamma is not None else 10.0 / T)
+    if name == "exponential":
+        return exponential(lr, gamma if gamma is not None else math.log(100.0) / T)
+    if name == "polynomial":
+        return polynomial(lr, T)
+    if name == "multistep":
+        return multistep(lr, sorted({T // 2, (3 * T) // 4}), gamma if gamma is not None else 0.1)
+    if name == "cosine":
+        return cosine(lr, T)
+    return cyclical(lr / 10, lr, 2 * max(int(updates_per_epoch), 1), mode="triangular2")

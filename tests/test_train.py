@@ -310,7 +310,7 @@ def test_cli_train_then_evaluate(tmp_path, capsys):
     assert "expected n0 = 2" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("name", ["none", "inverse", "exponential", "polynomial", "multistep", "cosine", "cyclical"])
+@pytest.mark.parametrize("name", cli.CLI_SCHEDULES)  # the registry: nn_ref.schedules.BY_NAME
 def test_cli_schedules_are_sized_to_the_run(name):
     s = cli.cli_schedule(name, 0.1, total_updates=100, updates_per_epoch=10)
     assert s(0) == pytest.approx(0.01 if name == "cyclical" else 0.1, rel=1e-12)

@@ -2,34 +2,46 @@
 
 Started by ``nn-ref playground`` (``streamlit run`` on this file, bound to 127.0.0.1). The controls in the
 sidebar are every knob of the lecture; the configuration lives in the URL query string (read on start,
-written on every change), so a link reproduces a setting. Every change of a setting starts a new run;
+written on every valid change), so a link reproduces a setting. Every change of a setting starts a new run;
 Play trains ``updates per frame`` updates per frame in a fragment that reruns every FRAME_S seconds.
-The state and the numbers come from ``nn_ref.playground.model`` (no Streamlit there).
+
+Work is bounded and stops when asked: a frame trains for at most ``model.FRAME_BUDGET_S`` seconds, and
+before every update it reads the session state, which is Streamlit's yield point: a pending Pause, Reset,
+control change or closed session interrupts the frame there. The network, the boundary and the charts are
+inline images drawn by the server with a fixed size, so a frame replaces them in place (nothing to fetch,
+nothing moves).
+The state and the numbers come from ``nn_ref.playground.model`` (no Streamlit there), the pictures from
+``nn_ref.playground.draw``.
 """
 
+import html
+import json
+import os
+import re
 import time
 from dataclasses import asdict, replace
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from nn_ref.kernels import available_backends
 from nn_ref.optim import OPTIMIZERS
-from nn_ref.playground import model
+from nn_ref.playground import STATUS_ENV, draw, model
 
-FRAME_S = 0.1  # the live view's fragment reruns at most every FRAME_S seconds while playing
-MAX_CURVE_POINTS = 300  # curves are thinned to about this many points
-CHOICES = {
-    "dataset": model.DATASETS,
-    "normalization": model.NORMALIZATIONS,
-    "hidden_activation": model.HIDDEN_ACTIVATIONS,
-    "output_activation": model.OUTPUTS,
-    "init": model.INITIALIZERS,
-    "optimizer": tuple(OPTIMIZERS),
-    "schedule": model.CLI_SCHEDULES,
-}
+FRAME_S = 0.08  # the live view's fragment reruns at most every FRAME_S seconds while playing
+MAX_CURVE_POINTS = 120  # curves are thinned to about this many points
+LOG_DOMAIN = [1e-8, 1e3]  # ||dW[l]|| and the spread of A[l] share this log axis (values outside are clamped)
 RUN_FIELDS = [name for name in model.FIELDS if name != "updates_per_frame"]  # a change here starts a new run
+# no padding above the page, fixed picture and status sizes, and no fading of the views while a frame is computed
+# (Streamlit dims "stale" elements during a rerun: at 5-10 frames/s that is a flicker)
+CSS = """<style>
+.block-container {padding-top: 3rem; padding-bottom: 1rem;}
+[data-testid="stSidebarContent"] {padding-top: 0.5rem;}
+.nnref-img img {max-width: 100%; height: auto;}
+[data-stale="true"], [data-stale="true"] *, [data-testid="stExpander"] {
+  opacity: 1 !important; transition: none !important;}
+.nnref-status {height: 2.6em; overflow: hidden; font-size: 0.8rem; line-height: 1.3em; color: #555;}
+</style>"""
 
 ss = st.session_state
 
@@ -40,22 +52,33 @@ def backends():
     return tuple(available_backends())
 
 
+def plain(text):
+    """``text`` shown as typed: Markdown's special characters escaped (a URL value is not a link)."""
+    return re.sub(r"([\\`*_{}\[\]()#<>~$:|])", r"\\\1", str(text))
+
+
+def write_status(**extra):
+    """With $NN_REF_PLAYGROUND_STATUS set: the server's state as JSON (t, the time of the last update,
+    playing), written to a temporary file and renamed (never half-written). The browser test reads it."""
+    path = os.environ.get(STATUS_ENV)
+    pg = ss.get("pg")
+    if not path or pg is None:
+        return
+    state = {"t": pg.t, "last_update": pg.last_update_time, "playing": bool(ss.get("playing")), **extra}
+    with open(f"{path}.tmp", "w") as f:
+        json.dump(state, f)
+    os.replace(f"{path}.tmp", path)
+
+
 # ----------------------------------------------------------------------------- state and URL
 def load_query_once():
     """On a session's first run: the configuration from the URL (bad entries reported, defaults kept)."""
     if "cfg_loaded" in ss:
         return
-    config, problems = model.from_query(st.query_params.to_dict())
-    values = asdict(config)
-    CHOICES["backend"] = backends()
-    for name, options in CHOICES.items():
-        if values[name] not in options:
-            problems.append(
-                f"URL: {name}={values[name]!r} is not one of {list(options)}; kept {getattr(model.DEFAULTS, name)!r}"
-            )
-            values[name] = getattr(model.DEFAULTS, name)
-    for name, value in values.items():
+    config, problems = model.from_query(st.query_params.to_dict(), backends())
+    for name, value in asdict(config).items():
         ss[f"cfg_{name}"] = value
+    ss.cfg_features = model.parse_features(config.features)  # the multiselect holds a list
     ss.url_problems = problems
     ss.cfg_loaded = True
     ss.playing = False
@@ -64,7 +87,9 @@ def load_query_once():
 
 
 def current_config():
-    return model.Config(**{name: ss[f"cfg_{name}"] for name in model.FIELDS})
+    values = {name: ss[f"cfg_{name}"] for name in model.FIELDS}
+    values["features"] = ",".join(ss.cfg_features)
+    return model.Config(**values)
 
 
 def write_query(config):
@@ -78,11 +103,10 @@ def new_run(config):
     """A fresh Playground for ``config`` (a new trainer: t = 0, new initialization)."""
     ss.frames, ss.frame_times, ss.last_drawn_t = 0, [], None
     try:
-        with st.spinner("building the network (a numba backend compiles on first use)..."):
-            ss.pg = model.Playground(config, backends())
+        ss.pg = model.Playground(config, backends())
     except Exception as exc:  # a backend that fails here: say so, keep the controls alive
         ss.pg, ss.playing = None, False
-        st.error(f"Could not start a run with this configuration: {type(exc).__name__}: {exc}")
+        st.error(plain(f"Could not start a run with this configuration: {type(exc).__name__}: {exc}"))
 
 
 # ----------------------------------------------------------------------------- button callbacks
@@ -105,43 +129,42 @@ def on_reset():
     ss.pg = None
 
 
-def _hidden_sizes():
+def on_dataset():
+    """A new data set gets the output it needs (linear for regression, softmax for K > 2 classes)."""
+    ss.cfg_output_activation = model.fitting_output(current_config())
+
+
+def on_layers(change, layer=None):
+    """+/- a hidden layer (a new one copies the last width), or +/- a unit in hidden layer ``layer``."""
     try:
-        return model.parse_hidden(ss.cfg_hidden)
+        sizes = model.parse_hidden(ss.cfg_hidden)
     except ValueError:
-        return None
-
-
-def on_layers(change):
-    """+/- a hidden layer (a new one copies the last width) or +/- a unit in the last hidden layer."""
-    sizes = _hidden_sizes()
-    if sizes is None:
-        return
+        return  # a bad value typed in stays for the user to fix (its message is on screen)
     if change == "add_layer":
         sizes.append(sizes[-1] if sizes else 4)
     elif change == "remove_layer" and sizes:
         sizes.pop()
-    elif change == "add_unit" and sizes:
-        sizes[-1] += 1
-    elif change == "remove_unit" and sizes:
-        sizes[-1] -= 1  # may reach 0: refused with a message, like typing it
+    elif change == "add_unit":
+        sizes[layer - 1] += 1  # may pass the limit: refused with a message, like typing it
+    elif change == "remove_unit":
+        sizes[layer - 1] -= 1  # may reach 0: refused with a message, like typing it
     ss.cfg_hidden = ",".join(map(str, sizes))
 
 
 # ----------------------------------------------------------------------------- the sidebar
 def controls():
     sb = st.sidebar
-    sb.header("Data")
-    sb.selectbox("data set", model.DATASETS, key="cfg_dataset")
+    sb.markdown("**Data**")
+    sb.selectbox("data set", model.DATASETS, key="cfg_dataset", on_change=on_dataset)
     if ss.cfg_dataset == "spirals":
-        sb.number_input("classes K", step=1, key="cfg_classes")
+        sb.number_input("classes K", step=1, key="cfg_classes", on_change=on_dataset)
     sb.number_input("samples m", step=50, key="cfg_m")
     sb.number_input(
         "noise",
         step=0.05,
         format="%.3f",
         key="cfg_noise",
-        help="moons' and spirals' noise, blobs' sigma, a Gaussian jitter for flower and xor",
+        help="moons', spirals' and regression's noise, blobs' sigma, a Gaussian jitter for flower and xor",
     )
     sb.slider("test fraction", 0.05, 0.9, step=0.05, key="cfg_test_fraction")
     sb.selectbox(
@@ -150,51 +173,42 @@ def controls():
         key="cfg_normalization",
         help="fitted on the training set, applied to train and test [Normalizing Input Data]",
     )
+    sb.multiselect(
+        "input features A[0]",
+        tuple(model.FEATURES),
+        key="cfg_features",
+        help="computed from the normalized x1, x2, as in TensorFlow Playground",
+    )
 
-    sb.header("Network")
+    sb.markdown("**Network**")
     sb.text_input(
         "hidden layers n[1], ..., n[L-1]",
         key="cfg_hidden",
-        help="units per hidden layer, comma-separated: layer_dims = [2, ..., n[L]]",
-    )
-    c = sb.columns(2)
-    c[0].button("+ layer", on_click=on_layers, args=("add_layer",), key="add_layer", help="append a hidden layer")
-    c[1].button(
-        "- layer", on_click=on_layers, args=("remove_layer",), key="remove_layer", help="drop the last hidden layer"
-    )
-    c = sb.columns(2)
-    c[0].button(
-        "+ unit", on_click=on_layers, args=("add_unit",), key="add_unit", help="one more unit in the last hidden layer"
-    )
-    c[1].button(
-        "- unit",
-        on_click=on_layers,
-        args=("remove_unit",),
-        key="remove_unit",
-        help="one unit less in the last hidden layer",
+        help=f"units per hidden layer, comma-separated (at most {model.LIMITS['units'][1]} per layer); "
+        "the buttons above the network add and remove layers and units",
     )
     sb.selectbox("hidden activation g", model.HIDDEN_ACTIVATIONS, key="cfg_hidden_activation")
     sb.selectbox(
         "output activation",
         model.OUTPUTS,
         key="cfg_output_activation",
-        help="sigmoid: n[L] = 1 and cross-entropy; softmax: n[L] = K and categorical cross-entropy",
+        help="sigmoid: n[L] = 1, cross-entropy; softmax: n[L] = K, categorical cross-entropy; linear: mse",
     )
     sb.checkbox("batch norm (hidden layers)", key="cfg_batchnorm")
     sb.selectbox(
         "initializer",
-        CHOICES["init"],
+        model.INITIALIZERS,
         key="cfg_init",
         help="zeros; normal: W ~ N(0, sigma^2); xavier: N(0, 2/(r_in + r_out)); he: N(0, 2/r_in)",
     )
     sb.number_input("sigma (normal initializer)", step=0.01, format="%.4g", key="cfg_sigma")
 
-    sb.header("Optimization")
+    sb.markdown("**Optimization**")
     sb.selectbox("optimizer", tuple(OPTIMIZERS), key="cfg_optimizer")
     sb.text_input("learning rate alpha_0", key="cfg_lr")
     sb.selectbox(
         "schedule",
-        model.CLI_SCHEDULES,
+        model.SCHEDULES,
         key="cfg_schedule",
         help="sized to the horizon T, as nn-ref train --schedule (cyclical: triangular2, step 2 epochs)",
     )
@@ -208,147 +222,112 @@ def controls():
     )
     sb.number_input("seed", step=1, key="cfg_seed")
     sb.selectbox("backend", backends(), key="cfg_backend")
-    sb.number_input("updates per frame", step=5, key="cfg_updates_per_frame")
+    sb.number_input(
+        "updates per frame",
+        step=5,
+        key="cfg_updates_per_frame",
+        help=f"at most {model.LIMITS['updates_per_frame'][1]}; a frame trains at most "
+        f"{model.FRAME_BUDGET_S} s whatever this asks",
+    )
 
 
-# ----------------------------------------------------------------------------- the charts (Vega-Lite specs)
-def _thin(rows):
-    step = max(1, len(rows) // MAX_CURVE_POINTS)
-    return rows[::step] + ([rows[-1]] if (len(rows) - 1) % step else [])
+def buttons(pg, problems):
+    """Play/Pause, Step, Reset, +/- layer and, per hidden layer, +/- a unit (as TensorFlow Playground)."""
+    try:
+        sizes = model.parse_hidden(ss.cfg_hidden)
+    except ValueError:
+        sizes = []
+    b = st.columns([1.1, 1, 1, 1.3, 1.3] + [1.2] * len(sizes))
+    cannot = pg is None or pg.stopped or bool(problems)
+    b[0].button(
+        "Pause" if ss.playing else "Play", on_click=on_play, args=(not ss.playing,), key="play", disabled=cannot
+    )
+    b[1].button("Step", on_click=on_step, key="step", disabled=cannot)
+    b[2].button("Reset", on_click=on_reset, key="reset")
+    b[3].button("+ layer", on_click=on_layers, args=("add_layer",), key="add_layer", help="append a hidden layer")
+    b[4].button("- layer", on_click=on_layers, args=("remove_layer",), key="remove_layer", help="drop the last one")
+    for l in range(1, len(sizes) + 1):
+        pm = b[4 + l].columns(2, gap="small")
+        pm[0].button("+", on_click=on_layers, args=("add_unit", l), key=f"add_unit_{l}", help=f"a unit more in A[{l}]")
+        pm[1].button(
+            "-", on_click=on_layers, args=("remove_unit", l), key=f"remove_unit_{l}", help=f"one less in A[{l}]"
+        )
 
 
-def _finite(x):
-    return float(x) if np.isfinite(x) else None
+# ----------------------------------------------------------------------------- the charts (drawn by the server)
+def _thin(n):
+    """Indices 0 .. n-1 thinned to about MAX_CURVE_POINTS (the last one kept)."""
+    step = max(1, n // MAX_CURVE_POINTS)
+    keep = list(range(0, n, step))
+    return keep + ([n - 1] if n and keep[-1] != n - 1 else [])
 
 
-# Every chart is a constant Vega-Lite spec plus a data frame: with the spec unchanged from frame to frame the
-# browser only swaps the data in the chart it has, instead of building a new chart (that keeps frames cheap).
-def _x_t():
-    return {"field": "t", "type": "quantitative", "title": "update t"}
+GREY, BLUE, RED = (175, 175, 175), (31, 119, 180), (214, 39, 40)
 
 
-def curve_chart(pg, kind):
-    """Train and test {kind} (cost or accuracy) against t."""
-    c = pg.curve
-    rows = [
-        {"t": c["t"][i], "set": s, kind: _finite(v)}
-        for i in _thin(list(range(len(c["t"]))))
-        for s, v in (("train", c[f"train_{kind}"][i]), ("test", c[f"test_{kind}"][i]))
+def cost_chart(pg):
+    """The mini-batch cost of every update beside the train and test cost (eval mode), against t."""
+    b, c = _thin(len(pg.batch_costs)), _thin(len(pg.curve["t"]))
+    t = np.asarray(pg.curve["t"], float)[c]
+    series = [
+        ("mini-batch", np.asarray(b, float) + 1, np.asarray(pg.batch_costs)[b], GREY, 1),
+        ("train", t, np.asarray(pg.curve["train_cost"])[c], BLUE, 2),
+        ("test", t, np.asarray(pg.curve["test_cost"])[c], RED, 2),
     ]
-    spec = {
-        "mark": {"type": "line"},
-        "height": 190,
-        "title": f"{kind} (train / test, eval mode)",
-        "encoding": {
-            "x": _x_t(),
-            "y": {"field": kind, "type": "quantitative"},
-            "color": {"field": "set", "type": "nominal"},
-            "strokeDash": {"field": "set", "type": "nominal"},
-        },
-    }
-    return pd.DataFrame(rows, columns=["t", "set", kind]), spec
+    return draw.line_chart(series, ("mse" if pg.regression else "cost J") + " against t")
 
 
-def activation_chart(stats):
-    """Histograms of A[l] over units and samples, one panel per layer."""
-    rows = []
-    for l, A in enumerate(stats["A"], start=1):
-        centers, counts = model.histogram(A)
-        rows += [{"layer": f"A[{l}]", "value": float(x), "count": int(n)} for x, n in zip(centers, counts)]
-    spec = {
-        "mark": "bar",
-        "height": 130,
-        "width": 130,
-        "title": "activations A[l] on the training set (histograms over units and samples)",
-        "encoding": {
-            "x": {"field": "value", "type": "quantitative", "title": None},
-            "y": {"field": "count", "type": "quantitative", "title": None},
-            "column": {"field": "layer", "type": "nominal", "title": None, "sort": None},
-        },
-        "resolve": {"scale": {"x": "independent", "y": "independent"}},
-    }
-    return pd.DataFrame(rows, columns=["layer", "value", "count"]), spec
-
-
-def grad_bar_chart(stats):
-    """||dW[l]||_F per layer now, on a log axis (bars from a tenth of the smallest: a log axis has no 0)."""
-    norms = [max(n, 1e-30) if np.isfinite(n) else None for n in stats["grad_norms"]]
-    floor = min([n for n in norms if n is not None] or [1.0]) / 10
-    rows = [{"layer": f"dW[{l}]", "norm": n, "floor": floor} for l, n in enumerate(norms, start=1)]
-    spec = {
-        "mark": "bar",
-        "height": 190,
-        "title": "||dW[l]|| now (log scale)",
-        "encoding": {
-            "x": {"field": "layer", "type": "nominal", "sort": None, "title": None},
-            "y": {"field": "norm", "type": "quantitative", "scale": {"type": "log"}, "title": "||dW[l]||_F"},
-            "y2": {"field": "floor"},
-        },
-    }
-    return pd.DataFrame(rows, columns=["layer", "norm", "floor"]), spec
-
-
-def grad_history_chart(pg):
+def history_chart(pg, key, name, title):
+    """Per layer over t on the shared log axis LOG_DOMAIN: ||dW[l]|| ("norms") or the spread of A[l]."""
     h = pg.grad_history
-    keep = _thin(list(range(len(h["t"]))))
-    rows = [
-        {"t": h["t"][i], "layer": f"dW[{l}]", "norm": max(n, 1e-30)}
-        for i in keep
-        for l, n in enumerate(h["norms"][i], start=1)
-        if np.isfinite(n)
+    keep = _thin(len(h["t"]))
+    t = np.asarray(h["t"], float)[keep]
+    values = np.asarray([h[key][i] for i in keep], float).reshape(len(keep), -1)
+    series = [
+        (f"{name}[{l + 1}]", t, values[:, l], draw.LAYER_COLORS[l % len(draw.LAYER_COLORS)], 2)
+        for l in range(values.shape[1])
     ]
-    spec = {
-        "mark": "line",
-        "height": 190,
-        "title": "||dW[l]|| over t (log scale)",
-        "encoding": {
-            "x": _x_t(),
-            "y": {"field": "norm", "type": "quantitative", "scale": {"type": "log"}, "title": "||dW[l]||_F"},
-            "color": {"field": "layer", "type": "nominal", "sort": None},
-        },
-    }
-    return pd.DataFrame(rows, columns=["t", "layer", "norm"]), spec
+    return draw.line_chart(series, title, log_domain=LOG_DOMAIN)
 
 
 def lr_chart(pg):
-    """The schedule lr(t) over 0 .. max(T, t), the current t as a red rule and point."""
-    ts, lrs = pg.lr_curve()
-    rows = [{"t": float(t), "lr": float(v), "what": "schedule"} for t, v in zip(ts, lrs)]
-    rows.append({"t": float(pg.t), "lr": pg.current_lr(), "what": "now"})
-    now = {"filter": "datum.what == 'now'"}
-    spec = {
-        "height": 190,
-        "title": f"lr(t), {pg.config.schedule} (red: t now)",
-        "encoding": {"x": _x_t(), "y": {"field": "lr", "type": "quantitative"}},
-        "layer": [
-            {"transform": [{"filter": "datum.what == 'schedule'"}], "mark": "line"},
-            {"transform": [now], "mark": {"type": "rule", "color": "red"}, "encoding": {"y": None}},
-            {"transform": [now], "mark": {"type": "point", "color": "red", "filled": True, "size": 60}},
-        ],
-    }
-    return pd.DataFrame(rows, columns=["t", "lr", "what"]), spec
+    """The schedule lr(t) over 0 .. max(T, t), the current t as a red line."""
+    ts, lrs = pg.lr_curve(points=100)
+    return draw.line_chart([("lr(t)", ts, lrs, BLUE, 2)], f"schedule: {pg.config.schedule}", marker_x=pg.t)
 
 
-def chart(where, data_and_spec):
-    data, spec = data_and_spec
-    where.vega_lite_chart(data, spec)
+def picture(where, img, alt, kind="png"):
+    """An RGB array as an inline image of fixed aspect (no file to fetch: nothing to break between frames)."""
+    h, w = img.shape[:2]
+    where.html(
+        f'<div class="nnref-img"><img src="{draw.data_uri(img, kind)}" width="{w}" height="{h}" alt="{alt}"></div>'
+    )
 
 
 # ----------------------------------------------------------------------------- one frame
+def _yield_point():
+    """Reading the session state is Streamlit's yield point: a pending Pause, Reset, control change or
+    closed session raises here (and ends this frame)."""
+    return "playing" in ss
+
+
 def frame():
     """Train one frame's updates (when playing), then draw every live view."""
     pg = ss.get("pg")
     if pg is None:
+        st.info("Press Reset or change a setting to start a run.")
         return
-    start, cpu_start = time.perf_counter(), time.thread_time()
+    start = time.perf_counter()
     stopped = False
     if ss.playing:
-        if pg.error is None:
-            pg.step(ss.cfg_updates_per_frame if ss.cfg_updates_per_frame >= 1 else 1)
-        if pg.error is not None:
+        try:
+            budget = ss.get("frame_budget_s", model.FRAME_BUDGET_S)  # (the AppTests lift it: exact counts)
+            pg.step(pg.config.updates_per_frame, budget_s=budget, yield_point=_yield_point)
+        finally:
+            write_status()
+        if pg.stopped:
             ss.playing, stopped = False, True
-        now = time.perf_counter()
-        ss.frame_times = (ss.frame_times + [now])[-30:]
+        ss.frame_times = (ss.frame_times + [time.perf_counter()])[-30:]
     if pg.curve["t"][-1] != pg.t and pg.error is None:
         pg.record()
     ss.frames += 1
@@ -357,56 +336,56 @@ def frame():
     ss.last_drawn_t = pg.t
     times = ss.frame_times
     fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) >= 2 and times[-1] > times[0] else 0.0
-    ss.fps = fps
 
-    if pg.error is not None:
-        st.error(f"Training stopped: {pg.error}  (change a setting or press Reset to start again)")
     c = pg.curve
-    st.caption(
+    score = "" if pg.regression else f", accuracy {c['train_accuracy'][-1]:.3f} / {c['test_accuracy'][-1]:.3f}"
+    status = (
         f"frame {ss.frames} | t = {pg.t} updates (epoch {pg.trainer.epoch + 1}) | "
         f"{ss.get('updates_per_frame_seen', 0)} updates/frame | {fps:.1f} frames/s "
-        f"(server {ss.get('frame_ms', 0):.0f} ms/frame, {ss.get('frame_cpu_ms', 0):.0f} ms CPU) | "
-        f"train cost {c['train_cost'][-1]:.4g}, accuracy {c['train_accuracy'][-1]:.3f} | "
-        f"test cost {c['test_cost'][-1]:.4g}, accuracy {c['test_accuracy'][-1]:.3f}"
+        f"(server {ss.get('frame_ms', 0):.0f} ms/frame) | "
+        f"cost train / test {c['train_cost'][-1]:.4g} / {c['test_cost'][-1]:.4g}{score} | "
+        f"lr {pg.current_lr():.3g}"
     )
-
-    left, mid, right = st.columns([1.1, 1, 1])
-    img = model.boundary_image(pg)
-    ss.boundary_hash = model.image_hash(img)
-    x0, x1, y0, y1 = pg.extent()
-    left.image(
-        img,
-        caption=f"decision boundary, layer_dims {pg.layer_dims}; x1 in [{x0:.2g}, {x1:.2g}], "
-        f"x2 in [{y0:.2g}, {y1:.2g}]; filled: train, hollow: test",
-    )
-    chart(mid, curve_chart(pg, "cost"))
-    chart(right, curve_chart(pg, "accuracy"))
+    ss.status_text = status
+    # two lines of fixed height: a longer number never pushes the views down
+    st.markdown(f'<div class="nnref-status">{html.escape(status)}</div>', unsafe_allow_html=True)
+    if pg.error is not None:
+        st.error(plain(f"Training stopped: {pg.error}  (change a setting or press Reset to start again)"))
+    elif pg.finished is not None:
+        st.info(plain(f"Done: {pg.finished}. Reset, or change a setting, to train again."))
 
     stats = pg.layer_stats()
     ss.grad_norms = stats["grad_norms"]
-    chart(st, activation_chart(stats))
-    a, b, d = st.columns(3)
-    chart(a, grad_bar_chart(stats))
-    chart(b, grad_history_chart(pg))
-    chart(d, lr_chart(pg))
+    net, bound, cost = st.columns([2.25, 1.05, 1.7])
+    picture(net, draw.network_image(pg), "the network: each unit's output over the input plane", "jpeg")
+    net.caption(f"layer_dims {pg.layer_dims}: links blue > 0, orange < 0, thickness |W|")
+    img = draw.boundary_image(pg)
+    ss.boundary_hash = draw.image_hash(img)
+    picture(bound, img, "the decision boundary")
+    bound.caption("squares: train, rings: test" if not pg.regression else "prediction; squares train, rings test")
+    picture(cost, cost_chart(pg), "the cost against t")
 
-    text = pg.trace_text() if not ss.playing else None
-    if text is not None:
-        st.subheader("The next step, as `nn-ref trace` prints it")
-        st.caption(
-            f"the first 2 training samples, the current parameters, learning rate {pg.current_lr():.4g}; "
-            f"the update line is plain gradient descent (the run uses {pg.config.optimizer})"
-        )
-        st.code(text, language=None)
-    elif ss.playing:
-        st.caption("pause or step to see the next step's equations and shapes")
-    else:
-        st.caption(
-            f"the step's equations are shown for nets without batch norm and at most "
-            f"{model.TRACE_MAX_UNITS} units in {model.TRACE_MAX_LAYERS} layers"
-        )
+    a, b, d = st.columns(3)
+    picture(a, history_chart(pg, "norms", "dW", "||dW[l]|| against t (log axis shared ->)"), "gradient sizes")
+    picture(b, history_chart(pg, "spread", "A", "std of A[l] against t (same log axis)"), "activation spread")
+    picture(d, lr_chart(pg), "the learning rate against t")
+
+    with st.expander("The next step's equations and shapes (nn-ref trace)", expanded=False):
+        text = pg.trace_text() if not ss.playing else None
+        if text is not None:
+            st.caption(
+                f"the first 2 training samples, the current parameters, learning rate {pg.current_lr():.4g}; "
+                f"the update line is plain gradient descent (the run uses {pg.config.optimizer})"
+            )
+            st.code(text, language=None)
+        elif ss.playing:
+            st.caption("pause or step to see the next step's equations and shapes")
+        else:
+            st.caption(
+                f"shown for nets without batch norm and at most {model.TRACE_MAX_UNITS} units in "
+                f"{model.TRACE_MAX_LAYERS} layers"
+            )
     ss.frame_ms = 1000 * (time.perf_counter() - start)  # the previous frame's, shown in the caption
-    ss.frame_cpu_ms = 1000 * (time.thread_time() - cpu_start)
     if stopped:
         st.rerun()  # the Play button and the timer follow the stopped run
 
@@ -414,18 +393,18 @@ def frame():
 # ----------------------------------------------------------------------------- the page
 def main():
     st.set_page_config(page_title="nn-ref playground", layout="wide")
+    st.html(CSS)
     load_query_once()
     controls()
-    st.title("nn-ref playground")
     for problem in ss.url_problems:
-        st.warning(problem)
+        st.warning(plain(problem))
 
     config = current_config()
     problems = model.validate(config, backends())
     if problems:
         ss.playing = False
         for problem in problems:
-            st.error(f"Refused: {problem}")
+            st.error(plain(f"Refused: {problem}"))
         if ss.get("pg") is not None:
             st.info("showing the last valid configuration; fix the setting above to start a new run")
     else:
@@ -435,19 +414,8 @@ def main():
             new_run(config)
         else:
             pg.config = replace(pg.config, updates_per_frame=config.updates_per_frame)
-
-    pg = ss.get("pg")
-    b = st.columns([1, 1, 1, 5])
-    b[0].button(
-        "Pause" if ss.playing else "Play",
-        on_click=on_play,
-        args=(not ss.playing,),
-        key="play",
-        disabled=pg is None or pg.error is not None or bool(problems),
-    )
-    b[1].button("Step", on_click=on_step, key="step", disabled=pg is None or pg.error is not None or bool(problems))
-    b[2].button("Reset", on_click=on_reset, key="reset")
-
+    write_status()
+    buttons(ss.get("pg"), problems)
     st.fragment(run_every=FRAME_S if ss.playing else None)(frame)()
 
 

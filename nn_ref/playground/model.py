@@ -14,35 +14,66 @@ and n[L] = K (the classes) for softmax; A[l] (n[l], m), W[l] (n[l], n[l-1]). A d
 trainer's ``DivergenceError`` message is kept in ``error`` and ``step`` does nothing more.
 """
 
-import hashlib
 import math
+import time
+import urllib.parse
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
 from nn_ref import datasets, network, normalize
 from nn_ref.backend import to_backend, to_host
-from nn_ref.cli import CLI_SCHEDULES, cli_schedule
 from nn_ref.init import INITIALIZERS
 from nn_ref.optim import OPTIMIZERS, minibatches
+from nn_ref.schedules import BY_NAME as SCHEDULES
+from nn_ref.schedules import by_name as schedule_by_name
 from nn_ref.train import DivergenceError, Trainer
 
-DATASETS = ("moons", "flower", "blobs", "spirals", "xor")
+DATASETS = ("moons", "flower", "blobs", "spirals", "xor", "regression")
+REGRESSION = ("regression",)  # the data sets with a real-valued target: linear output, mse
 NORMALIZATIONS = ("none", "minmax", "standard")
 HIDDEN_ACTIVATIONS = tuple(network.HIDDEN_ACTIVATIONS)
-OUTPUTS = ("sigmoid", "softmax")
+OUTPUTS = tuple(network.OUTPUT_ACTIVATIONS)  # sigmoid (2 classes), softmax (K classes), linear (regression)
+# the input features the network sees, computed from the (normalized) x1, x2 as in TensorFlow Playground
+FEATURES = {
+    "x1": lambda x1, x2: x1,
+    "x2": lambda x1, x2: x2,
+    "x1^2": lambda x1, x2: x1 * x1,
+    "x2^2": lambda x1, x2: x2 * x2,
+    "x1x2": lambda x1, x2: x1 * x2,
+    "sin(x1)": lambda x1, x2: np.sin(x1),
+    "sin(x2)": lambda x1, x2: np.sin(x2),
+}
 GRID = 60  # the decision boundary is evaluated on a GRID x GRID lattice
 PIXELS = 4  # ... and each lattice cell drawn as PIXELS x PIXELS pixels
 TRACE_MAX_UNITS = 24  # the step's equations are shown for nets with at most this many units in all
 TRACE_MAX_LAYERS = 4
 CLASS_COLORS = np.array([[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189]], float)
+# limits: every frame's work is bounded (a shared link cannot keep a core busy)
+LIMITS = {
+    "m": (20, 5000),
+    "noise": (0.0, 5.0),
+    "test_fraction": (0.05, 0.9),
+    "units": (1, 64),  # per hidden layer
+    "hidden_layers": (0, 8),
+    "parameters": (1, 20_000),  # sum of the sizes of every W[l], b[l]
+    "sigma": (1e-6, 100.0),
+    "lr": (1e-8, 1e3),
+    "horizon": (1, 1_000_000),
+    "batch_multiplier": (1, 64),
+    "seed": (0, 2**32 - 1),
+    "updates_per_frame": (1, 500),
+}
+FRAME_BUDGET_S = 0.2  # a frame trains for at most this long, whatever updates_per_frame asks
+STATS_M = 500  # layer statistics use the first STATS_M training samples
 
 
 @dataclass
 class Config:
     """Every knob of the playground. ``hidden`` is the hidden part of layer_dims as text ("8,8": two
-    hidden layers of 8 units; "" for none); ``lr`` is text too, so that a bad value can be refused with
-    a message rather than clamped. batch_size 0 means the whole training set (batch gradient descent)."""
+    hidden layers of 8 units; "" for none); ``features`` the inputs as text ("x1,x2,x1x2", names of
+    FEATURES); ``lr`` is text too, so that a bad value can be refused with a message rather than clamped.
+    batch_size 0 means the whole training set (batch gradient descent)."""
 
     dataset: str = "moons"
     m: int = 300
@@ -50,6 +81,7 @@ class Config:
     classes: int = 2
     test_fraction: float = 0.2
     normalization: str = "standard"
+    features: str = "x1,x2"
     hidden: str = "8,8"
     hidden_activation: str = "tanh"
     output_activation: str = "sigmoid"
@@ -72,82 +104,148 @@ DEFAULTS = Config()
 
 
 def parse_hidden(text):
-    """[n[1], ..., n[L-1]] from "8,8" (ints >= 1). Raises ValueError naming the bad entry."""
+    """[n[1], ..., n[L-1]] from "8,8" (ints in LIMITS["units"], at most LIMITS["hidden_layers"] layers).
+    Raises ValueError naming the bad entry."""
     parts = [p.strip() for p in str(text).replace(" ", ",").split(",") if p.strip()]
+    lo, hi = LIMITS["units"]
+    if len(parts) > LIMITS["hidden_layers"][1]:
+        raise ValueError(f"hidden layers: expected at most {LIMITS['hidden_layers'][1]} layers, got {len(parts)}")
     sizes = []
     for i, p in enumerate(parts, start=1):
         try:
             n = int(p)
         except ValueError:
             raise ValueError(f"hidden layer {i}: expected a whole number of units, got {p!r}") from None
-        if n < 1:
-            raise ValueError(f"hidden layer {i} has {n} units: every layer needs at least 1 unit")
+        if n < lo:
+            raise ValueError(f"hidden layer {i} has {n} units: every layer needs at least {lo} unit")
+        if n > hi:
+            raise ValueError(f"hidden layer {i}: expected at most {hi} units, got {n}")
         sizes.append(n)
     return sizes
 
 
+def parse_features(text):
+    """The input features, names of FEATURES, from "x1,x2,x1x2". Raises ValueError naming a bad one."""
+    names = [p.strip() for p in str(text).split(",") if p.strip()]
+    for name in names:
+        if name not in FEATURES:
+            raise ValueError(f"input features: expected names from {tuple(FEATURES)}, got {name!r}")
+    if not names:
+        raise ValueError("input features: expected at least one of " + ", ".join(FEATURES))
+    if len(set(names)) != len(names):
+        raise ValueError(f"input features: each feature once, got {text!r}")
+    return names
+
+
 def parse_lr(text):
-    """The learning rate alpha_0 > 0 from text. Raises ValueError otherwise."""
+    """The learning rate alpha_0 from text (a number in LIMITS["lr"]). Raises ValueError otherwise."""
+    lo, hi = LIMITS["lr"]
     try:
         lr = float(text)
     except (TypeError, ValueError):
         raise ValueError(f"learning rate: expected a number > 0, got {text!r}") from None
     if not (lr > 0 and math.isfinite(lr)):
         raise ValueError(f"learning rate: expected a number > 0, got {text}")
+    if not lo <= lr <= hi:
+        raise ValueError(f"learning rate: expected {lo:g} .. {hi:g}, got {text}")
     return lr
+
+
+def n_parameters(layer_dims, batchnorm=False):
+    """The number of entries of every W[l] (n[l], n[l-1]) and b[l] (n[l], 1) (and gamma, beta with batch norm)."""
+    dims = list(layer_dims)
+    count = sum(n * (n_prev + 1) for n_prev, n in zip(dims[:-1], dims[1:]))
+    return count + (2 * sum(dims[1:-1]) if batchnorm else 0)
+
+
+def check(config, backends=None):
+    """{setting: message} for every impossible setting ({} when the configuration can run); the message
+    names the setting, the expected and the given value."""
+    problems = {}
+    c = config
+
+    def need(name, ok, message):
+        if not ok and name not in problems:
+            problems[name] = message
+
+    def num(x):
+        return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
+
+    def in_range(name, label, value, key=None):
+        lo, hi = LIMITS[key or name]
+        ok = isinstance(value, int | float) and math.isfinite(value) and lo <= value <= hi
+        need(name, ok, f"{label}: expected {num(lo)} .. {num(hi)}, got {value}")
+
+    def choice(name, label, options):
+        need(name, getattr(c, name) in options, f"{label}: expected one of {tuple(options)}, got {getattr(c, name)!r}")
+
+    choice("dataset", "data set", DATASETS)
+    in_range("m", "samples m", c.m)
+    in_range("noise", "noise", c.noise)
+    need("classes", 2 <= c.classes <= len(CLASS_COLORS), f"classes: expected 2 .. {len(CLASS_COLORS)}, got {c.classes}")
+    in_range("test_fraction", "test fraction", c.test_fraction)
+    choice("normalization", "normalization", NORMALIZATIONS)
+    for name, parse in (("features", parse_features), ("hidden", parse_hidden), ("lr", parse_lr)):
+        try:
+            parse(getattr(c, name))
+        except ValueError as exc:
+            problems[name] = str(exc)
+    choice("hidden_activation", "hidden activation", HIDDEN_ACTIVATIONS)
+    choice("output_activation", "output activation", OUTPUTS)
+    regression, out = c.dataset in REGRESSION, c.output_activation
+    need("output_activation", not regression or out == "linear", "output activation: regression needs linear (mse)")
+    need(
+        "output_activation",
+        regression or out != "linear",
+        f"output activation: {c.dataset} is a classification: "
+        "choose sigmoid or softmax (linear is for the regression data set)",
+    )
+    if out == "sigmoid" and n_classes(c) > 2:
+        need(
+            "output_activation",
+            False,
+            f"output activation: a sigmoid output separates 2 classes; this data set "
+            f"has {n_classes(c)}: choose softmax",
+        )
+    choice("init", "initializer", INITIALIZERS)
+    in_range("sigma", "sigma", c.sigma)
+    choice("optimizer", "optimizer", tuple(OPTIMIZERS))
+    choice("schedule", "schedule", SCHEDULES)
+    in_range("horizon", "schedule horizon T", c.horizon)
+    need(
+        "batch_size",
+        0 <= c.batch_size <= LIMITS["m"][1],
+        f"batch size: expected 1 .. m (or 0 for the whole set), got {c.batch_size}",
+    )
+    in_range("batch_multiplier", "batch multiplier k", c.batch_multiplier)
+    if c.batchnorm:
+        need("batchnorm", c.batch_size != 1, "batch norm needs mini-batches of at least 2 samples, got batch size 1")
+        need("batchnorm", bool(str(c.hidden).strip()), "batch norm acts on hidden layers: add a hidden layer")
+    in_range("seed", "seed", c.seed)
+    in_range("updates_per_frame", "updates per frame", c.updates_per_frame)
+    if "hidden" not in problems and "features" not in problems:
+        dims = layer_dims(c)
+        count, most = n_parameters(dims, c.batchnorm), LIMITS["parameters"][1]
+        need(
+            "hidden",
+            count <= most,
+            f"hidden layers: layer_dims {dims} has {count} parameters; the playground "
+            f"draws at most {most} (fewer or narrower layers)",
+        )
+    if backends is not None:
+        need("backend", c.backend in backends, f"backend {c.backend!r} cannot run here; available: {list(backends)}")
+    return problems
 
 
 def validate(config, backends=None):
     """A list of messages, one per impossible setting ([] when the configuration can run)."""
-    problems = []
+    return list(check(config, backends).values())
 
-    def need(ok, message):
-        if not ok:
-            problems.append(message)
 
-    need(config.dataset in DATASETS, f"dataset: expected one of {DATASETS}, got {config.dataset!r}")
-    need(20 <= config.m <= 5000, f"samples m: expected 20 .. 5000, got {config.m}")
-    need(0 <= config.noise <= 5 and math.isfinite(config.noise), f"noise: expected 0 .. 5, got {config.noise}")
-    need(2 <= config.classes <= len(CLASS_COLORS), f"classes: expected 2 .. {len(CLASS_COLORS)}, got {config.classes}")
-    need(0.05 <= config.test_fraction <= 0.9, f"test fraction: expected 0.05 .. 0.9, got {config.test_fraction}")
-    need(
-        config.normalization in NORMALIZATIONS,
-        f"normalization: expected one of {NORMALIZATIONS}, got {config.normalization!r}",
-    )
-    try:
-        parse_hidden(config.hidden)
-    except ValueError as exc:
-        problems.append(str(exc))
-    need(
-        config.hidden_activation in HIDDEN_ACTIVATIONS,
-        f"hidden activation: expected one of {HIDDEN_ACTIVATIONS}, got {config.hidden_activation!r}",
-    )
-    need(
-        config.output_activation in OUTPUTS,
-        f"output activation: expected one of {OUTPUTS}, got {config.output_activation!r}",
-    )
-    if config.output_activation == "sigmoid" and n_classes(config) > 2:
-        problems.append(
-            f"a sigmoid output separates 2 classes; this data set has {n_classes(config)}: choose the softmax output"
-        )
-    need(config.init in INITIALIZERS, f"initializer: expected one of {INITIALIZERS}, got {config.init!r}")
-    need(config.sigma > 0 and math.isfinite(config.sigma), f"sigma: expected a number > 0, got {config.sigma}")
-    need(config.optimizer in OPTIMIZERS, f"optimizer: expected one of {tuple(OPTIMIZERS)}, got {config.optimizer!r}")
-    try:
-        parse_lr(config.lr)
-    except ValueError as exc:
-        problems.append(str(exc))
-    need(config.schedule in CLI_SCHEDULES, f"schedule: expected one of {CLI_SCHEDULES}, got {config.schedule!r}")
-    need(config.horizon >= 1, f"schedule horizon T: expected >= 1 update, got {config.horizon}")
-    need(config.batch_size >= 0, f"batch size: expected >= 1 (or 0 for the whole set), got {config.batch_size}")
-    need(config.batch_multiplier >= 1, f"batch multiplier k: expected >= 1, got {config.batch_multiplier}")
-    if config.batchnorm:
-        need(config.batch_size != 1, "batch norm needs mini-batches of at least 2 samples, got batch size 1")
-        need(bool(config.hidden.strip()), "batch norm acts on hidden layers: add a hidden layer")
-    need(config.updates_per_frame >= 1, f"updates per frame: expected >= 1, got {config.updates_per_frame}")
-    if backends is not None:
-        need(config.backend in backends, f"backend {config.backend!r} cannot run here; available: {list(backends)}")
-    return problems
+def layer_dims(config):
+    """[n[0] (the input features), n[1], ..., n[L-1], n[L]] of a valid configuration."""
+    n_out = 1 if config.output_activation != "softmax" else n_classes(config)
+    return [len(parse_features(config.features)), *parse_hidden(config.hidden), n_out]
 
 
 def n_classes(config):
@@ -165,16 +263,18 @@ def to_query(config):
     return out
 
 
-def from_query(query):
-    """(Config, problems) from a query mapping {name: text}: unknown names and values of the wrong
-    type are reported in ``problems`` and left at their defaults."""
-    values, problems = {}, []
+def from_query(query, backends=None):
+    """(Config, problems) from a query mapping {name: text}. Unknown names, values of the wrong type and
+    values the configuration cannot run (out of range, unknown choices) are reported in ``problems``, one
+    message naming the setting each, and left at their defaults: the Config returned can always run."""
+    values, problems, given = {}, [], {}
     for name, text in dict(query).items():
         if isinstance(text, list | tuple):
             text = text[-1] if text else ""
         if name not in FIELDS:
             problems.append(f"URL: unknown setting {name!r} ignored")
             continue
+        given[name] = text
         kind = type(getattr(DEFAULTS, name))
         try:
             if kind is bool:
@@ -189,7 +289,33 @@ def from_query(query):
                 values[name] = str(text)
         except ValueError:
             problems.append(f"URL: {name}={text!r} is not a {kind.__name__}; kept {getattr(DEFAULTS, name)!r}")
-    return Config(**values), problems
+    if "output_activation" not in values:  # a link that names only the data set gets its output
+        values["output_activation"] = fitting_output(Config(**values))
+    config = Config(**values)
+    for _ in range(len(FIELDS)):  # a setting put back to its default can uncover another one's problem
+        bad = {name: msg for name, msg in check(config, backends).items() if name in values}
+        if not bad:
+            break
+        for name, msg in bad.items():
+            problems.append(f"URL: {name}={given[name]!r}: {msg}; kept {getattr(DEFAULTS, name)!r}")
+            del values[name]
+        config = Config(**values)
+    if check(config, backends):  # settings that cannot run together: the defaults
+        problems.append(
+            f"URL: these settings cannot run together ({'; '.join(validate(config, backends))}); kept the defaults"
+        )
+        config = Config()
+    return config, problems
+
+
+def fitting_output(config):
+    """The output activation a data set needs: linear for regression, softmax for more than 2 classes,
+    else the configured one (sigmoid, or softmax when it was chosen; a linear output becomes sigmoid)."""
+    if config.dataset in REGRESSION:
+        return "linear"
+    if n_classes(config) > 2:
+        return "softmax"
+    return "sigmoid" if config.output_activation == "linear" else config.output_activation
 
 
 # ----------------------------------------------------------------------------- data
@@ -202,8 +328,18 @@ def xor(m=300, noise=0.15, seed=0):
     return X + noise * rng.standard_normal((2, m)), labels.reshape(1, m)
 
 
+def regression(m=300, noise=0.15, seed=0):
+    """The regression set: x uniform in [-1.5, 1.5]^2, y = sin(2 x1) + x2^2 / 2 + N(0, noise^2).
+    Returns X (2, m), Y (1, m) of real values (a linear output and the mse cost fit it)."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1.5, 1.5, size=(2, m))
+    y = np.sin(2.0 * X[0]) + 0.5 * X[1] ** 2 + noise * rng.standard_normal(m)
+    return X, y.reshape(1, m)
+
+
 def make_data(config):
-    """The configured data set: X (2, m) and Y (1, m) of 0/1 (sigmoid) or one-hot (K, m) (softmax).
+    """The configured data set: X (2, m) and Y (1, m) of 0/1 (sigmoid), one-hot (K, m) (softmax) or real
+    values (1, m) (regression).
 
     noise is moons' and spirals' noise, blobs' sigma, and for flower and xor the std of a Gaussian
     jitter added to the points (flower's own 0.2 is built in); everything is seeded by ``seed``.
@@ -218,6 +354,8 @@ def make_data(config):
     elif c.dataset == "flower":
         X, Y = datasets.flower(c.m, seed=c.seed)
         X = X + c.noise * np.random.default_rng(c.seed + 1).standard_normal(X.shape)
+    elif c.dataset == "regression":
+        X, Y = regression(c.m, c.noise, c.seed)
     else:
         X, Y = xor(c.m, c.noise, c.seed)
     if c.output_activation == "softmax" and Y.shape[0] == 1:
@@ -244,12 +382,14 @@ class Playground:
         X_tr, self.Y_train, X_te, self.Y_test = datasets.train_test_split(X, Y, c.test_fraction, c.seed)
         self.X_train_raw, self.X_test_raw = X_tr, X_te
         self.scaler = None if c.normalization == "none" else normalize.SCALERS[c.normalization]().fit(X_tr)
+        self.features = parse_features(c.features)
         self.X_train, self.X_test = self.transform(X_tr), self.transform(X_te)
-        self.layer_dims = [2, *parse_hidden(c.hidden), Y.shape[0]]
+        self.layer_dims = layer_dims(c)
+        self.regression = c.dataset in REGRESSION
         m_train = X_tr.shape[1]
         b = c.batch_size if 0 < c.batch_size < m_train else m_train
         self.updates_per_epoch = math.ceil(math.ceil(m_train / b) / c.batch_multiplier)
-        self.schedule = cli_schedule(c.schedule, parse_lr(c.lr), c.horizon, self.updates_per_epoch)
+        self.schedule = schedule_by_name(c.schedule, parse_lr(c.lr), c.horizon, self.updates_per_epoch)
         self.trainer = Trainer(
             self.layer_dims,
             c.hidden_activation,
@@ -270,10 +410,12 @@ class Playground:
         )
         self.trainer.parameters.update(to_backend(host, self.trainer.B))
         self._groups = self._group_stream()
-        self.error = None
+        self.error = None  # the message that stopped a diverging run
+        self.finished = None  # the note of a schedule that reached lr = 0 (a finished run, not an error)
+        self.last_update_time = None  # time.time() at the end of the last update (the tests read it)
         self.batch_costs = []  # the mini-batch cost of every update (before the update)
         self.curve = {"t": [], "train_cost": [], "test_cost": [], "train_accuracy": [], "test_accuracy": []}
-        self.grad_history = {"t": [], "norms": []}
+        self.grad_history = {"t": [], "norms": [], "spread": []}
         self.record()
 
     @property
@@ -281,9 +423,16 @@ class Playground:
         """Updates made so far."""
         return self.trainer.t
 
+    @property
+    def stopped(self):
+        """Whether the run can make no more updates (diverged, or its schedule reached lr = 0)."""
+        return self.error is not None or self.finished is not None
+
     def transform(self, X):
-        """The inputs as the network sees them: X (2, m) through the scaler fitted on the training set."""
-        return X if self.scaler is None else self.scaler.transform(X)
+        """The inputs as the network sees them, A[0] (n[0], m): X (2, m) through the scaler fitted on the
+        training set, then the configured features of the scaled x1, x2 (x1, x2, x1^2, x1x2, sin(x1), ...)."""
+        Xs = X if self.scaler is None else self.scaler.transform(X)
+        return np.vstack([FEATURES[name](Xs[0], Xs[1]) for name in self.features])
 
     def _group_stream(self):
         """(group of k mini-batches, whether it ends the epoch), epoch after epoch, shuffled by the trainer's
@@ -294,13 +443,24 @@ class Playground:
             for start in range(0, len(batches), k):
                 yield batches[start : start + k], start + k >= len(batches)
 
-    def step(self, n=1):
-        """Make up to n updates (stops at a divergence: ``error`` gets its message). Returns the number made."""
-        done = 0
-        if self.error is not None:
-            return done
+    def step(self, n=1, budget_s=None, yield_point=None):
+        """Make up to n updates; returns the number made. Stops early after ``budget_s`` seconds, at a
+        divergence (``error`` gets the trainer's message) or when the schedule reaches lr = 0 (``finished``
+        gets a note). ``yield_point()`` is called before every update: the app passes a function that
+        raises when the user pressed Pause, Reset or changed a setting, so a frame stops at once."""
+        done, start = 0, time.perf_counter()
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # the trainer checks the cost
-            for _ in range(int(n)):
+            while done < int(n) and not self.stopped:
+                if yield_point is not None:
+                    yield_point()
+                if done and budget_s is not None and time.perf_counter() - start > budget_s:
+                    break
+                if not self.current_lr() > 0:
+                    self.finished = (
+                        f"the {self.config.schedule} schedule reached learning rate 0 at t = {self.t} "
+                        f"(horizon T = {self.config.horizon}): this run is complete"
+                    )
+                    break
                 try:
                     # Trainer.update: the one update of Trainer.fit (forward, cost, backward, accumulate k
                     # mini-batches, optimizer step at lr(t)) -- fit itself only runs whole epochs
@@ -311,6 +471,7 @@ class Playground:
                     break
                 self.batch_costs.append(float(cost))
                 self.trainer.epoch += ends_epoch
+                self.last_update_time = time.time()
                 done += 1
         return done
 
@@ -335,7 +496,8 @@ class Playground:
         return to_host(self.trainer.parameters)
 
     def probabilities(self, X_raw):
-        """P(class) for raw points X_raw (2, N): (1, N) for sigmoid (P(y = 1)), (K, N) for softmax."""
+        """The output for raw points X_raw (2, N): P(y = 1) (1, N) for sigmoid, P(class) (K, N) for softmax,
+        the predicted value (1, N) for regression."""
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             AL, _ = self.trainer.forward(self.transform(X_raw), mode="eval")
         return _host(AL)
@@ -346,22 +508,43 @@ class Playground:
         pad = 0.1 * np.maximum(hi - lo, 1e-9)
         return lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1]
 
-    def layer_stats(self):
-        """One forward and backward pass over the training set (batch statistics for BN, nothing updated):
+    def grid_points(self, grid):
+        """The raw points of a grid x grid lattice over ``extent()``: (2, grid^2), row 0 at the top (largest y)."""
+        x0, x1, y0, y1 = self.extent()
+        gx, gy = np.meshgrid(np.linspace(x0, x1, grid), np.linspace(y1, y0, grid))
+        return np.vstack([gx.ravel(), gy.ravel()])
 
-        {"A": [A[1], ..., A[L]] (host arrays (n[l], m)), "grad_norms": [||dW[1]||_F, ..., ||dW[L]||_F]}.
-        The norms are appended to ``grad_history``.
-        """
-        tr = self.trainer
+    def unit_maps(self, grid=16):
+        """Every unit's output over the input plane, for the network diagram: [A[0], A[1], ..., A[L]] on a
+        grid x grid lattice, each (n[l], grid, grid) (A[0]: the input features; eval mode)."""
+        A0 = self.transform(self.grid_points(grid))
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            AL, caches = tr.forward(self.X_train, mode="batch")
-            grads = network.backward(AL, self.Y_train, caches, tr.loss, tr.B, batchnorm=tr.batchnorm)
+            AL, caches = self.trainer.forward(A0, mode="eval")
         L = len(caches)
-        A = [_host(AL if l == L else caches[l][0][0]) for l in range(1, L + 1)]
-        norms = [float(np.linalg.norm(_host(grads[f"dW{l}"]))) for l in range(1, L + 1)]
-        self.grad_history["t"].append(self.t)
-        self.grad_history["norms"].append(norms)
-        return {"A": A, "grad_norms": norms}
+        A = [A0] + [_host(AL if l == L else caches[l][0][0]) for l in range(1, L + 1)]
+        return [a.reshape(a.shape[0], grid, grid) for a in A]
+
+    def layer_stats(self):
+        """One forward and backward pass over the first STATS_M training samples (batch statistics for BN,
+        nothing updated):
+
+        {"A": [A[1], ..., A[L]] (host arrays (n[l], m)), "grad_norms": [||dW[1]||_F, ..., ||dW[L]||_F],
+        "spread": [std of A[1], ..., std of A[L-1]] (over units and samples)}. The norms and spreads are
+        appended to ``grad_history`` with t."""
+        tr = self.trainer
+        X, Y = self.X_train[:, :STATS_M], self.Y_train[:, :STATS_M]
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            AL, caches = tr.forward(X, mode="batch")
+            grads = network.backward(AL, Y, caches, tr.loss, tr.B, batchnorm=tr.batchnorm)
+            L = len(caches)
+            A = [_host(AL if l == L else caches[l][0][0]) for l in range(1, L + 1)]
+            norms = [float(np.linalg.norm(_host(grads[f"dW{l}"]))) for l in range(1, L + 1)]
+            spread = [float(np.std(a)) for a in A[:-1]]
+        if not self.grad_history["t"] or self.grad_history["t"][-1] != self.t:
+            self.grad_history["t"].append(self.t)
+            self.grad_history["norms"].append(norms)
+            self.grad_history["spread"].append(spread)
+        return {"A": A, "grad_norms": norms, "spread": spread}
 
     def lr_curve(self, points=200):
         """(t, lr(t)) over 0 .. max(T, t now): the schedule the trainer follows."""
@@ -374,9 +557,10 @@ class Playground:
 
     def trace_text(self, m=2):
         """``nn-ref trace`` of the next step on the first m training samples with the current parameters
-        (as ``format_trace`` prints it), or None when the net is too big to read or uses batch norm."""
+        (as ``format_trace`` prints it), or None when the net is too big to read, uses batch norm or its
+        schedule has reached lr = 0."""
         too_big = sum(self.layer_dims) > TRACE_MAX_UNITS or len(self.layer_dims) - 1 > TRACE_MAX_LAYERS
-        if self.config.batchnorm or too_big:
+        if self.config.batchnorm or too_big or not self.current_lr() > 0:  # (a finished schedule: no next step)
             return None
         from nn_ref.trace import format_trace, trace
 
@@ -399,76 +583,110 @@ def _host(x):
     return to_host({"x": x})["x"]
 
 
-# ----------------------------------------------------------------------------- the boundary picture
+# ----------------------------------------------------------------------------- the boundary
 def boundary_grid(pg, grid=GRID):
-    """P on a grid x grid lattice over ``pg.extent()``: (K', grid, grid), row 0 at the top (largest y)."""
-    x0, x1, y0, y1 = pg.extent()
-    xs, ys = np.linspace(x0, x1, grid), np.linspace(y1, y0, grid)
-    gx, gy = np.meshgrid(xs, ys)
-    P = pg.probabilities(np.vstack([gx.ravel(), gy.ravel()]))
+    """The output on a grid x grid lattice over ``pg.extent()``: (n[L], grid, grid), row 0 at the top."""
+    P = pg.probabilities(pg.grid_points(grid))
     return P.reshape(P.shape[0], grid, grid)
 
 
-def _class_probabilities(P):
-    """(K, ...) class probabilities from a sigmoid (1, ...) or softmax (K, ...) output."""
-    return np.concatenate([1.0 - P, P]) if P.shape[0] == 1 else P
+# ----------------------------------------------------------------------------- the lessons, as links
+@dataclass(frozen=True)
+class Lesson:
+    """A setting of the lecture as a playground link: ``query`` (the URL's settings) and ``claim`` (what it
+    shows; tests/test_playground.py asserts each claim from the model)."""
+
+    title: str
+    query: dict
+    claim: str
 
 
-def boundary_image(pg, grid=GRID, pixels=PIXELS):
-    """The decision boundary as an RGB image (grid*pixels, grid*pixels, 3) uint8: every cell coloured by
-    sum_k P(k) colour_k, pale; the training points as filled squares, the test points as hollow ones."""
-    P = _class_probabilities(np.nan_to_num(boundary_grid(pg, grid), nan=0.5))
-    K = P.shape[0]
-    colors = CLASS_COLORS[:K]
-    rgb = np.tensordot(P.transpose(1, 2, 0), colors, axes=1)  # (grid, grid, 3)
-    rgb = 255.0 - 0.45 * (255.0 - rgb)  # pale background
-    img = np.repeat(np.repeat(rgb, pixels, axis=0), pixels, axis=1)
-    size = grid * pixels
-    x0, x1, y0, y1 = pg.extent()
-    for X, Y, hollow in ((pg.X_train_raw, pg.Y_train, False), (pg.X_test_raw, pg.Y_test, True)):
-        labels = datasets.labels_of(Y)
-        cols = np.clip(((X[0] - x0) / (x1 - x0) * (size - 1)).round().astype(int), 2, size - 3)
-        rows = np.clip(((y1 - X[1]) / (y1 - y0) * (size - 1)).round().astype(int), 2, size - 3)
-        for dr in range(-2, 3):
-            for dc in range(-2, 3):
-                edge = max(abs(dr), abs(dc)) == 2
-                if edge:
-                    img[rows + dr, cols + dc] = 40.0
-                else:
-                    img[rows + dr, cols + dc] = 255.0 if hollow else 0.8 * colors[labels]
-    return img.clip(0, 255).astype(np.uint8)
+LESSONS = {
+    "vanishing": Lesson(
+        "Vanishing gradients",
+        {
+            "hidden": "8,8,8,8",
+            "hidden_activation": "sigmoid",
+            "init": "normal",
+            "sigma": "0.01",
+            "optimizer": "sgd",
+            "lr": "0.1",
+        },
+        "sigmoid units, W ~ N(0, 0.01^2), plain SGD: ||dW[1]|| / ||dW[5]|| is about 1e-7 (each layer back "
+        "multiplies by sigma times g' <= 1/4) and the cost stays at ln 2 = 0.693",
+    ),
+    "batchnorm": Lesson(
+        "Batch norm rescues it",
+        {
+            "hidden": "8,8,8,8",
+            "hidden_activation": "sigmoid",
+            "init": "normal",
+            "sigma": "0.01",
+            "optimizer": "sgd",
+            "lr": "0.5",
+            "batchnorm": "1",
+        },
+        "the same net with batch norm in every hidden layer: the gradients reach W[1] and the cost falls "
+        "below 0.1 in 500 updates",
+    ),
+    "exploding": Lesson(
+        "Exploding gradients",
+        {"hidden": "16,16,16,16,16", "hidden_activation": "relu", "init": "normal", "sigma": "2", "optimizer": "sgd"},
+        "ReLU units, W ~ N(0, 2^2): every layer multiplies the signal by about sigma sqrt(n/2) = 5.7, "
+        "||dW[l]|| starts near 1e3 and SGD diverges within a few dozen updates",
+    ),
+    "lr_too_high": Lesson(
+        "Learning rate too high",
+        {"optimizer": "sgd", "lr": "20"},
+        "SGD with lr = 20: the steps overshoot, the cost jumps around and ends far above where it started "
+        "(lr = 0.1 brings it to about 0.13)",
+    ),
+    "batch_1": Lesson(
+        "Batch size 1",
+        {"optimizer": "sgd", "lr": "0.1", "batch_size": "1"},
+        "b = 1 (stochastic gradient descent): the mini-batch cost jumps by about 0.4 from update to update",
+    ),
+    "full_batch": Lesson(
+        "Full batch",
+        {"optimizer": "sgd", "lr": "0.1", "batch_size": "0"},
+        "b = m (batch gradient descent): the mini-batch cost is the training cost and falls smoothly (steps "
+        "hundreds of times smaller than with b = 1)",
+    ),
+    "schedule": Lesson(
+        "A schedule calms a high learning rate",
+        {"optimizer": "sgd", "lr": "20", "schedule": "exponential", "horizon": "400"},
+        "lr = 20 decayed exponentially to 0.2 over T = 400 updates: the cost bounces at first, then settles "
+        "far below the constant lr = 20 run",
+    ),
+    "regression": Lesson(
+        "Regression",
+        {"dataset": "regression", "features": "x1,x2,sin(x1),x2^2", "hidden": "4"},
+        "a linear output with the mse cost fits y = sin(2 x1) + x2^2 / 2; the features sin(x1) and x2^2 make it easy",
+    ),
+}
 
 
-def image_hash(img):
-    """A short hash of an image's bytes (the tests see the picture change through it)."""
-    return hashlib.sha1(np.ascontiguousarray(img).tobytes()).hexdigest()[:16]
-
-
-def histogram(values, bins=20):
-    """(centers, counts) of the finite entries of ``values`` (all entries: counts sum to their number)."""
-    v = np.asarray(values, dtype=np.float64).ravel()
-    v = v[np.isfinite(v)]
-    if v.size == 0:
-        return np.zeros(0), np.zeros(0, dtype=np.int64)
-    lo, hi = float(v.min()), float(v.max())
-    if hi - lo < 1e-12:
-        lo, hi = lo - 0.5, hi + 0.5
-    counts, edges = np.histogram(v, bins=bins, range=(lo, hi))
-    return 0.5 * (edges[:-1] + edges[1:]), counts
+def lesson_query(name):
+    """The URL query string of a lesson, e.g. "hidden=8,8,8,8&init=normal&sigma=0.01&..."."""
+    return urllib.parse.urlencode(LESSONS[name].query, safe=",")
 
 
 __all__ = [
     "Config",
     "DATASETS",
     "DivergenceError",
+    "FEATURES",
+    "LESSONS",
+    "LIMITS",
     "Playground",
-    "boundary_image",
+    "boundary_grid",
+    "check",
     "from_query",
-    "histogram",
-    "image_hash",
     "make_data",
+    "parse_features",
     "parse_hidden",
     "parse_lr",
+    "regression",
     "to_query",
     "validate",
     "xor",
