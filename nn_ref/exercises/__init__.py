@@ -34,12 +34,15 @@ from nn_ref.exercises.core import (
     EXERCISES,
     GRAD_TOL,
     RTOL,
+    RTOL32,
     SOLUTIONS_ENV,
+    TIME_LIMIT,
     Case,
     CheckResult,
     Exercise,
     ExerciseFailed,
     H,
+    case_inputs,
     central_differences,
     check,
     exercise,
@@ -56,6 +59,7 @@ from nn_ref.exercises import (  # noqa: F401
     optimizer_exercises,  # minibatches, momentum_step, adam_step
     batchnorm_exercises,  # batchnorm_forward, batchnorm_backward
     schedule_exercises,  # cyclical_lr, accumulate_gradients
+    pytorch_exercises,  # relu_net_gradients
 )
 
 # isort: on
@@ -67,24 +71,32 @@ from nn_ref.exercises.notebooks import (
     show_figure,
     write_notebooks,
 )
+from nn_ref.exercises.progress import PROGRESS_ENV, done, progress, progress_file
 
 __all__ = [
     "EXERCISES",
     "GRAD_TOL",
     "H",
     "NOTEBOOK_SOURCES",
+    "PROGRESS_ENV",
     "RTOL",
+    "RTOL32",
     "SOLUTIONS_ENV",
+    "TIME_LIMIT",
     "Case",
     "CheckResult",
     "Exercise",
     "ExerciseFailed",
     "FigureImage",
+    "case_inputs",
     "central_differences",
     "check",
+    "done",
     "exercise",
     "main_notebooks",
     "notebook_sources",
+    "progress",
+    "progress_file",
     "reference",
     "show_figure",
     "solutions_mode",
