@@ -63,6 +63,7 @@ from nn_ref.exercises import (  # noqa: F401
 )
 
 # isort: on
+from nn_ref.exercises import progress as progress_module  # noqa: F401 -- the module (progress is the function)
 from nn_ref.exercises.notebooks import (
     NOTEBOOK_SOURCES,
     FigureImage,

@@ -474,7 +474,8 @@ def _array(value, key, E, dtype):
     if dtype is not None and value.dtype != dtype:
         raise _Structure(
             f"{key} has dtype {value.dtype} for {np.dtype(dtype).name} input: the result's dtype follows the "
-            f"input's (np.zeros_like(x), x.dtype; no .astype to another float)"
+            "input's (np.zeros_like(x), x.dtype; no .astype to another float; a NumPy float64 scalar such as "
+            "np.sqrt(2.0) promotes a float32 array, a Python float such as math.sqrt(2.0) does not)"
         )
     return value.astype(np.float64)
 
