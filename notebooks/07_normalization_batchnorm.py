@@ -19,7 +19,7 @@
 import numpy as np
 
 from nn_ref import batchnorm, network
-from nn_ref.exercises import check, exercise, show_figure
+from nn_ref.exercises import check, exercise, progress, show_figure
 from nn_ref.normalize import MinMaxScaler, StandardScaler
 
 np.set_printoptions(precision=4, suppress=True)
@@ -129,3 +129,12 @@ def batchnorm_backward(dout, cache):
 
 # %%
 check("batchnorm_backward", batchnorm_backward)
+
+# %% [markdown]
+# ## Your progress
+#
+# Every exercise of the ten notebooks: done, failing or not yet (each full `check` is recorded in
+# `~/.nn-ref/progress.json`, so this table sees the other notebooks' kernels too).
+
+# %%
+progress()

@@ -20,7 +20,7 @@
 import numpy as np
 
 from nn_ref import optim, schedules
-from nn_ref.exercises import check, exercise, show_figure
+from nn_ref.exercises import check, exercise, progress, show_figure
 
 np.set_printoptions(precision=4, suppress=True)
 
@@ -157,3 +157,12 @@ def adam_step(W, dW, m, v, t, learning_rate, beta1, beta2, eps):
 
 # %%
 check("adam_step", adam_step)
+
+# %% [markdown]
+# ## Your progress
+#
+# Every exercise of the ten notebooks: done, failing or not yet (each full `check` is recorded in
+# `~/.nn-ref/progress.json`, so this table sees the other notebooks' kernels too).
+
+# %%
+progress()

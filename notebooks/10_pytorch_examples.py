@@ -24,7 +24,7 @@
 import numpy as np
 
 from nn_ref import activations, network
-from nn_ref.exercises import check, exercise, show_figure
+from nn_ref.exercises import check, exercise, progress, show_figure
 from nn_ref.graph import Value
 
 np.set_printoptions(precision=4, suppress=True)
@@ -135,3 +135,12 @@ def update_parameters(parameters, grads, learning_rate):
 
 # %%
 check("update_parameters", update_parameters)
+
+# %% [markdown]
+# ## Your progress
+#
+# Every exercise of the ten notebooks: done, failing or not yet (each full `check` is recorded in
+# `~/.nn-ref/progress.json`, so this table sees the other notebooks' kernels too).
+
+# %%
+progress()
