@@ -20,7 +20,11 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 KERNEL = "nn-ref-notebooks-venv"
-PROBE = "import importlib.util, sys\nprint('PREFIX', sys.prefix)\nprint('PYTEST', importlib.util.find_spec('pytest') is not None)"
+PROBE = (
+    "import importlib.util, sys\n"
+    "print('PREFIX', sys.prefix)\n"
+    "print('PYTEST', importlib.util.find_spec('pytest') is not None)"
+)
 
 
 def main(out, paths):
