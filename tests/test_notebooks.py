@@ -97,7 +97,7 @@ def executed(tmp_path_factory):
     python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[notebooks]"],
+        [str(python), "-m", "pip", "install", "--quiet", "--no-compile", "-e", f"{ROOT}[notebooks]"],
         env=env,
         capture_output=True,
         text=True,
