@@ -801,8 +801,8 @@ def test_printing_is_allowed(capsys):
 def test_failure_message_counts_cases_and_reproduces_one():
     result = check("relu_backward", relu_backward_ge)
     k = result.failing[0]
-    assert f'{result.passed_cases} of {result.cases} cases pass; reproduce: check("relu_backward", ' in result.message
-    assert f"relu_backward_ge, case={k})" in result.message
+    assert f'{result.passed_cases} of {result.cases} cases pass; reproduce: `check("relu_backward", ' in result.message
+    assert f"relu_backward_ge, case={k})`" in result.message
     assert 0 < result.passed_cases < result.cases  # only the cases with Z = 0 entries show the slip
     alone = check("relu_backward", relu_backward_ge, case=k)
     assert not alone.passed and alone.cases == 1

@@ -714,7 +714,7 @@ def _failed(ex, fn_name, k, where, problem, cases, passed, failing, stop=False):
         tally = f"{passed} of {ran} cases pass; "
     else:
         tally = ""
-    text = f'{where}: {problem} -- {tally}reproduce: check("{ex.name}", {fn_name}, case={k}){note}'
+    text = f'{where}: {problem} -- {tally}reproduce: `check("{ex.name}", {fn_name}, case={k})`{note}'
     return CheckResult(ex.name, False, text, ran, passed, failing)
 
 
