@@ -667,6 +667,13 @@ def test_hyperparameter_slips_fail(name, fn, phrase):
     assert result.passed_cases < result.cases
 
 
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 2**16), k=st.integers(0, len(HYPERPARAMETER_SLIPS) - 1))
+def test_hyperparameter_slips_fail_for_any_seed(seed, k):
+    name, fn, _ = HYPERPARAMETER_SLIPS[k]
+    assert not check(name, fn, seed=seed).passed
+
+
 def sigmoid_backward_list(dA, cache):
     s = 1 / (1 + np.exp(-cache))
     return (dA * s * (1 - s)).tolist()

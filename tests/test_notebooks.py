@@ -178,6 +178,7 @@ def test_student_copies_say_not_implemented(kernel_env, monkeypatch):
 
 def test_docs_link_every_notebook_and_exercise():
     guide = (ROOT / "docs" / "exercises.md").read_text(encoding="utf-8")
+    assert 'pip install -e ".[notebooks]"' in guide  # the install the venv test reproduces
     for path in NOTEBOOKS:
         assert f"(../notebooks/{path.name})" in guide, path.name
     for name in EXERCISES:
