@@ -154,9 +154,11 @@ def test_notebook_runs_under_the_notebooks_extra_alone(path, executed):
 
 
 def test_student_copies_say_not_implemented(kernel_env, monkeypatch):
-    """As a student first opens them, the exercises unwritten: each notebook's imports, exercise cells and
-    check cells (all ten in one kernel) run, and every check says "not implemented yet" instead of raising.
-    (The other cells are the same in both modes; test_notebook_runs_with_solutions runs them.)"""
+    """As a student first opens them, the exercises unwritten: each notebook's imports, exercise cells, check
+    cells and the cells that train with the student's functions (all notebooks in one kernel) run; every check
+    says "not implemented yet" instead of raising, every payoff cell says what to finish first, and the
+    progress table shows every exercise failing. (The other cells are the same in both modes; the venv test
+    runs them.)"""
     for key, value in kernel_env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("NN_REF_SOLUTIONS")
@@ -167,6 +169,8 @@ def test_student_copies_say_not_implemented(kernel_env, monkeypatch):
         cells.append(code[0])
         for cell in exercises:
             cells += [cell, code[code.index(cell) + 1]]
+        cells += [c for c in code if "if done(" in c.source]
+    cells.append(nbformat.v4.new_code_cell("progress()"))
     nb = nbformat.v4.new_notebook(cells=cells)
     NotebookClient(nb, timeout=120, kernel_name=KERNEL, resources={"metadata": {"path": str(NOTEBOOK_DIR)}}).execute()
     checks = [c for c in nb.cells if c.source.lstrip().startswith("check(")]
@@ -174,6 +178,13 @@ def test_student_copies_say_not_implemented(kernel_env, monkeypatch):
     for cell in checks:
         shown = "".join(o.get("data", {}).get("text/markdown", "") for o in cell.outputs)
         assert "**failed**" in shown and "not implemented yet" in shown, (cell.source, cell.outputs)
+    payoffs = [c for c in nb.cells if "if done(" in c.source]
+    assert len(payoffs) >= 4  # notebooks 03, 04, 05 train with the student's functions; 10 compares with autograd
+    for cell in payoffs:
+        assert "done yet: write" in _text(cell), (cell.source, cell.outputs)
+    table = "".join(o.get("data", {}).get("text/markdown", "") for o in nb.cells[-1].outputs)
+    assert f"**0 of {len(EXERCISES)} exercises done**" in table, table
+    assert table.count("&#x274C;") == len(EXERCISES)  # every exercise failing: its check ran, unwritten
 
 
 def test_docs_link_every_notebook_and_exercise():
