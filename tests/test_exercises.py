@@ -1000,3 +1000,33 @@ def test_progress_file_can_be_turned_off(tmp_path, monkeypatch):
     check("relu_backward", reference("relu_backward"))
     assert exercises.progress_file() is None and not list(tmp_path.iterdir())
     assert exercises.done("relu_backward")
+
+
+WEIRD_RETURNS = [
+    5,
+    "x",
+    [],
+    {},
+    {"a": 1},
+    (None, None),
+    (None, None, None),
+    np.array("a"),
+    np.ones(3, dtype=object),
+    object(),
+    float("nan"),
+    1j,
+    True,
+    np.ones((2, 2)),
+    (np.ones((2, 2)),) * 3,
+]
+
+
+@pytest.mark.parametrize("name", list(EXERCISES))
+def test_any_return_value_gets_a_message_not_a_crash(name):
+    """Whatever a function returns, the checker answers with a failed check in words about the return
+    value -- never an exception of its own, never blamed on the student's code raising."""
+    for value in WEIRD_RETURNS:
+        result = check(name, lambda *args, value=value: value)
+        assert not result.passed, (value, result.message)
+        assert "checker itself failed" not in result.message and "raised" not in result.message, result.message
+        assert "\n" not in result.message
