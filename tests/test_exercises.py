@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nn_ref import exercises
-from nn_ref.exercises import EXERCISES, CheckResult, check, exercise, reference
+from nn_ref.exercises import EXERCISES, CheckResult, check, exercise, optimizer_exercises, reference
 
 
 @pytest.fixture(autouse=True)
@@ -899,7 +899,7 @@ def adam_kingma_compact(W, dW, m, v, t, learning_rate, beta1, beta2, eps):
     """Kingma and Ba's Algorithm 1, the efficiency note: alpha_t = alpha sqrt(1 - beta2^t) / (1 - beta1^t)."""
     m = beta1 * m + (1 - beta1) * dW
     v = beta2 * v + (1 - beta2) * dW**2
-    alpha_t = learning_rate * (1 - beta2**t) ** 0.5 / (1 - beta1**t)  # a Python float: float32 stays float32
+    alpha_t = learning_rate * np.sqrt(1 - beta2**t) / (1 - beta1**t)
     return W - alpha_t * m / (np.sqrt(v) + eps), m, v
 
 
@@ -952,6 +952,19 @@ def test_correct_but_unusual_solutions_pass(name, fn):
     result = check(name, fn)
     assert result.passed, result.message
     assert result.passed_cases == result.cases >= 6
+
+
+def test_float32_cases_pass_float32_hyperparameters_and_explain_promotion():
+    """In a float32 case the hyperparameters are float32 too (np.sqrt(1 - beta2**t) stays float32); a
+    float64 constant of the student's own promotes the result, and the message says how."""
+    W, dW, m, v, t, lr, beta1, beta2, eps = exercises.case_inputs("adam_step", len(optimizer_exercises.ADAM_CASES) + 1)
+    assert W.dtype == np.float32 and type(lr) is np.float32 and type(eps) is np.float32 and t == 1
+
+    def relu_backward(dA, cache):
+        return dA * (cache > 0) * np.sqrt(1.0)  # np.sqrt(1.0) is a NumPy float64 scalar
+
+    message = check("relu_backward", relu_backward).message
+    assert "dZ has dtype float64 for float32 input" in message and "math.sqrt(2.0) does not" in message, message
 
 
 def test_kingma_compact_adam_is_named_as_accepted():

@@ -260,30 +260,34 @@ def _copy_params(P):
     return {k: v.copy() for k, v in P.items()}
 
 
-def _map_arrays(x, f):
-    """x with f applied to every float64 array inside its tuples, lists and dicts (other objects as they are)."""
+def _map_floats(x, array, scalar):
+    """x with ``array`` applied to every float64 array and ``scalar`` to every Python float inside its tuples,
+    lists and dicts (other arrays copied, other objects as they are)."""
     if isinstance(x, np.ndarray):
-        return f(x) if x.dtype == np.float64 else x.copy()
+        return array(x) if x.dtype == np.float64 else x.copy()
+    if isinstance(x, float):
+        return scalar(x)
     if isinstance(x, tuple):
-        return tuple(_map_arrays(y, f) for y in x)
+        return tuple(_map_floats(y, array, scalar) for y in x)
     if isinstance(x, list):
-        return [_map_arrays(y, f) for y in x]
+        return [_map_floats(y, array, scalar) for y in x]
     if isinstance(x, dict):
-        return {k: _map_arrays(v, f) for k, v in x.items()}
+        return {k: _map_floats(v, array, scalar) for k, v in x.items()}
     return x
 
 
 def _rounded(x):
-    """float64 arrays rounded to float32's precision, kept float64 (what a float32 case's reference sees)."""
-    return _map_arrays(x, lambda a: a.astype(np.float32).astype(np.float64))
+    """Floats rounded to float32's precision, kept float64 (what a float32 case's reference sees)."""
+    return _map_floats(x, lambda a: a.astype(np.float32).astype(np.float64), lambda v: float(np.float32(v)))
 
 
 def _float32_case(case):
-    """The float32 copy of a float64 case: the student gets float32 arrays, the reference and the
-    hypotheses the same numbers in float64."""
+    """The float32 copy of a float64 case: the student gets float32 arrays and float32 hyperparameters
+    (np.float32(0.9), so 1 - beta**t stays float32), the reference and the hypotheses the same numbers in
+    float64."""
     return Case(
         f"{case.label}, float32",
-        lambda: _map_arrays(case.make(), lambda a: a.astype(np.float32)),
+        lambda: _map_floats(case.make(), lambda a: a.astype(np.float32), np.float32),
         _rounded(case.context),
         case.m,
         np.float32,
