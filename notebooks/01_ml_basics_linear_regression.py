@@ -23,7 +23,7 @@
 import numpy as np
 
 from nn_ref import datasets, losses, regression
-from nn_ref.exercises import check, exercise, show_figure
+from nn_ref.exercises import check, exercise, progress, show_figure
 
 np.set_printoptions(precision=4, suppress=True)
 
@@ -116,3 +116,12 @@ def l2_loss(A, Y):
 
 # %%
 check("l2_loss", l2_loss)
+
+# %% [markdown]
+# ## Your progress
+#
+# Every exercise of the ten notebooks: done, failing or not yet (each full `check` is recorded in
+# `~/.nn-ref/progress.json`, so this table sees the other notebooks' kernels too).
+
+# %%
+progress()

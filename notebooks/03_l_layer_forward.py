@@ -28,8 +28,8 @@
 # %%
 import numpy as np
 
-from nn_ref import activations, network
-from nn_ref.exercises import check, exercise, show_figure
+from nn_ref import activations, datasets, network
+from nn_ref.exercises import check, done, exercise, progress, show_figure
 from nn_ref.trace import format_trace, trace
 
 np.set_printoptions(precision=4, suppress=True)
@@ -139,3 +139,49 @@ def L_model_forward(X, parameters):
 
 # %%
 check("L_model_forward", L_model_forward)
+
+# %% [markdown]
+# ## Your `linear_forward` trains the lecture's network
+#
+# Once `linear_forward` passes its check, it computes every layer of a real training run: below, each
+# $Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}$ is your function; nn-ref adds the activations, and its
+# `network.backward` and `network.update_parameters` consume the caches your `linear_forward` made. The
+# network is the lecture's binary classifier: ReLU hidden layers, a sigmoid output, `layer_dims = [2, 16, 16, 1]`,
+# on the two-moons data (300 samples), full-batch gradient descent.
+
+
+# %%
+def my_forward(X, parameters):
+    """network.forward with your linear_forward; caches[l-1] = ((A_prev, W, b), Z, A, activation, alpha)."""
+    L = len(parameters) // 2
+    A, caches = X, []
+    for l in range(1, L + 1):
+        Z, linear_cache = linear_forward(A, parameters[f"W{l}"], parameters[f"b{l}"])  # yours
+        activation = "relu" if l < L else "sigmoid"
+        A, _ = activations.relu(Z) if l < L else activations.sigmoid(Z)
+        caches.append((linear_cache, Z, A, activation, 0.01))
+    return A, caches
+
+
+if done("linear_forward"):
+    X_moons, Y_moons = datasets.moons(m=300, seed=0)
+    params = network.initialize_parameters([2, 16, 16, 1], init="he", seed=0)
+    for step in range(1, 1501):
+        AL, caches = my_forward(X_moons, params)
+        grads = network.backward(AL, Y_moons, caches)
+        network.update_parameters(params, grads, learning_rate=0.3)
+        if step % 500 == 0:
+            print(f"step {step}: J = {network.compute_cost(AL, Y_moons):.4f}")
+    accuracy = float(((my_forward(X_moons, params)[0] > 0.5) == Y_moons).mean())
+    print(f"training accuracy with your linear_forward: {accuracy:.3f}")
+else:
+    print("linear_forward is not done yet: write it in Exercise 1 and run its check; then run this cell again.")
+
+# %% [markdown]
+# ## Your progress
+#
+# Every exercise of the ten notebooks: done, failing or not yet (each full `check` is recorded in
+# `~/.nn-ref/progress.json`, so this table sees the other notebooks' kernels too).
+
+# %%
+progress()

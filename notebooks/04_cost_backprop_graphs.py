@@ -19,8 +19,8 @@
 # %%
 import numpy as np
 
-from nn_ref import network
-from nn_ref.exercises import check, exercise, show_figure
+from nn_ref import datasets, network
+from nn_ref.exercises import check, done, exercise, progress, show_figure
 from nn_ref.gradcheck import check_network
 from nn_ref.graph import Value
 from nn_ref.trace import format_trace, trace
@@ -162,3 +162,37 @@ def L_model_backward(AL, Y, caches):
 
 # %%
 check("L_model_backward", L_model_backward)
+
+# %% [markdown]
+# ## Your backward pass trains the lecture's network
+#
+# Once `L_model_backward` passes, it can replace `network.backward` in a training loop: nn-ref's forward
+# pass makes the caches, **your** function turns them into the gradients, and nn-ref's update takes the
+# step. The network: `layer_dims = [2, 16, 16, 1]`, ReLU hidden layers, a sigmoid output, two-moons data.
+# The same run with nn-ref's own backward ends at the same parameters (to rounding).
+
+# %%
+if done("L_model_backward"):
+    X_moons, Y_moons = datasets.moons(m=300, seed=0)
+    mine = network.initialize_parameters([2, 16, 16, 1], init="he", seed=0)
+    theirs = {key: value.copy() for key, value in mine.items()}
+    for step in range(1, 1501):
+        AL, caches = network.forward(X_moons, mine)
+        network.update_parameters(mine, L_model_backward(AL, Y_moons, caches), learning_rate=0.3)  # yours
+        AL_ref, caches_ref = network.forward(X_moons, theirs)
+        network.update_parameters(theirs, network.backward(AL_ref, Y_moons, caches_ref), learning_rate=0.3)
+        if step % 500 == 0:
+            print(f"step {step}: J = {network.compute_cost(AL, Y_moons):.4f}")
+    print(f"training accuracy with your backward pass: {network.accuracy(X_moons, Y_moons, mine):.3f}")
+    print("largest difference from nn-ref's run:", max(float(abs(mine[k] - theirs[k]).max()) for k in mine))
+else:
+    print("L_model_backward is not done yet: write it in Exercise 3 and run its check; then run this cell again.")
+
+# %% [markdown]
+# ## Your progress
+#
+# Every exercise of the ten notebooks: done, failing or not yet (each full `check` is recorded in
+# `~/.nn-ref/progress.json`, so this table sees the other notebooks' kernels too).
+
+# %%
+progress()

@@ -20,7 +20,7 @@
 import numpy as np
 
 from nn_ref import datasets, network, optim
-from nn_ref.exercises import check, exercise, show_figure
+from nn_ref.exercises import check, done, exercise, progress, show_figure
 
 np.set_printoptions(precision=4, suppress=True)
 
@@ -136,3 +136,35 @@ def minibatches(X, Y, batch_size, rng):
 
 # %%
 check("minibatches", minibatches)
+
+# %% [markdown]
+# ## Your update and your mini-batches train the network
+#
+# The epoch loop from above, now with **your** `minibatches` cutting the shuffled data and **your**
+# `update_parameters` taking every step (nn-ref computes the forward and backward passes). Same network
+# and data as above: `layer_dims = [2, 8, 1]` on the two-moons data, batches of 32, learning rate 0.5.
+
+# %%
+if done("update_parameters") and done("minibatches"):
+    X, Y = datasets.moons(m=200, seed=0)
+    parameters = network.initialize_parameters([2, 8, 1], seed=0)
+    rng = np.random.default_rng(0)
+    for epoch in range(30):
+        for X_batch, Y_batch in minibatches(X, Y, 32, rng):  # yours
+            AL, caches = network.forward(X_batch, parameters)
+            grads = network.backward(AL, Y_batch, caches)
+            parameters = update_parameters(parameters, grads, 0.5)  # yours
+        if epoch % 10 == 9:
+            J = network.compute_cost(network.forward(X, parameters)[0], Y)
+            print(f"epoch {epoch + 1}: J = {J:.4f}, accuracy {network.accuracy(X, Y, parameters):.3f}")
+else:
+    print("update_parameters and minibatches are not both done yet: write them above and run their checks.")
+
+# %% [markdown]
+# ## Your progress
+#
+# Every exercise of the ten notebooks: done, failing or not yet (each full `check` is recorded in
+# `~/.nn-ref/progress.json`, so this table sees the other notebooks' kernels too).
+
+# %%
+progress()

@@ -20,7 +20,7 @@
 import numpy as np
 
 from nn_ref import datasets, network, optim
-from nn_ref.exercises import check, exercise, show_figure
+from nn_ref.exercises import check, exercise, progress, show_figure
 
 np.set_printoptions(precision=4, suppress=True)
 
@@ -97,3 +97,12 @@ def accumulate_gradients(grads_list, batch_sizes):
 
 # %%
 check("accumulate_gradients", accumulate_gradients)
+
+# %% [markdown]
+# ## Your progress
+#
+# Every exercise of the ten notebooks: done, failing or not yet (each full `check` is recorded in
+# `~/.nn-ref/progress.json`, so this table sees the other notebooks' kernels too).
+
+# %%
+progress()

@@ -1,8 +1,10 @@
-"""The notebooks in notebooks/ (jupytext percent format): each is executed top to bottom in a fresh
-Jupyter kernel on the NumPy backend with the exercises filled by nn-ref's own functions
+"""The notebooks in notebooks/ (jupytext percent format, found by glob): each is executed top to bottom
+as a student installs nn-ref -- a fresh venv with `pip install -e ".[notebooks]"` only, its own Python
+running the kernels -- on the NumPy backend with the exercises filled by nn-ref's own functions
 (NN_REF_SOLUTIONS=1), so every check cell must pass -- a failing check raises in the kernel."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -32,6 +34,7 @@ def kernel_env(tmp_path_factory):
     return {
         "JUPYTER_PATH": str(path),
         "NN_REF_SOLUTIONS": "1",
+        "NN_REF_PROGRESS": "",  # progress() per kernel: nothing written to the home folder
         "NN_REF_BACKEND": "numpy",
         "MPLBACKEND": "Agg",
         "OPENBLAS_NUM_THREADS": "1",
@@ -44,8 +47,10 @@ def _exercise_cells(nb):
     return [c for c in nb.cells if c.cell_type == "code" and "exercise" in c.metadata.get("tags", [])]
 
 
-def test_there_are_ten_notebooks_one_per_section():
-    assert len(NOTEBOOKS) == 10, [p.name for p in NOTEBOOKS]
+def test_notebooks_are_numbered_one_per_section():
+    assert len(NOTEBOOKS) >= 10, [p.name for p in NOTEBOOKS]
+    numbers = [p.name[:2] for p in NOTEBOOKS]
+    assert numbers == [f"{i:02d}" for i in range(1, len(NOTEBOOKS) + 1)], numbers
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -63,6 +68,7 @@ def test_student_copy_has_exercises_and_checks(path):
         following = cells[cells.index(cell) + 1].source
         assert f'check("{name}", ' in following, following
     assert "show_figure(" in path.read_text()
+    assert "progress()" in [c.source.strip() for c in cells][-1]  # every notebook ends with the overview
 
 
 def test_figures_shown_are_registered_figures():
@@ -79,15 +85,61 @@ def test_every_exercise_is_in_a_notebook():
         assert f'check("{name}", ' in sources, name
 
 
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    """Every notebook executed as a student installs nn-ref (docs/exercises.md): a fresh venv without the
+    system's or the test extra's packages, `pip install -e ".[notebooks]"` (pip's cache and the machine's
+    wheels make it quick after the first time), then tests/_run_notebooks.py in that venv: its own Python
+    runs the kernels. Returns {notebook stem: executed notebook}."""
+    base = tmp_path_factory.mktemp("student")
+    venv = base / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-compile", "-e", f"{ROOT}[notebooks]"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
+    assert install.returncode == 0, install.stdout[-2000:] + install.stderr[-4000:]
+    env.update(
+        NN_REF_SOLUTIONS="1",
+        NN_REF_BACKEND="numpy",
+        NN_REF_PROGRESS="",  # progress() in this kernel only: nothing written to the home folder
+        MPLBACKEND="Agg",
+        OPENBLAS_NUM_THREADS="1",
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+    )
+    out = base / "executed"
+    run = subprocess.run(
+        [str(python), str(ROOT / "tests" / "_run_notebooks.py"), str(out), *map(str, NOTEBOOKS)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
+    return venv, {p.stem: nbformat.read(out / f"{p.stem}.ipynb", as_version=4) for p in NOTEBOOKS}
+
+
+def _text(cell):
+    return "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_with_solutions(path, kernel_env, monkeypatch):
-    for key, value in kernel_env.items():
-        monkeypatch.setenv(key, value)
-    nb = jupytext.read(path)
-    client = NotebookClient(nb, timeout=120, kernel_name=KERNEL, resources={"metadata": {"path": str(NOTEBOOK_DIR)}})
-    client.execute()
+def test_notebook_runs_under_the_notebooks_extra_alone(path, executed):
+    venv, notebooks = executed
+    nb = notebooks[path.stem]
     nbformat.validate(nb)
     cells = [c for c in nb.cells if c.cell_type == "code"]
+    probe = _text(cells[0])
+    assert f"PREFIX {venv}" in probe and "PYTEST False" in probe, probe  # the venv's packages, not the tests'
+    errors = [o for c in cells for o in c.outputs if o.get("output_type") == "error"]
+    assert not errors, [(e["ename"], e["evalue"]) for e in errors]
+    assert not any(o.get("name") == "stderr" and "Traceback" in o.get("text", "") for c in cells for o in c.outputs)
     checks = [c for c in cells if c.source.lstrip().startswith("check(")]
     assert checks
     for cell in checks:
@@ -95,15 +147,18 @@ def test_notebook_runs_with_solutions(path, kernel_env, monkeypatch):
         assert "**passed**" in shown, (cell.source, cell.outputs)
     images = [o for c in cells for o in c.outputs if "image/png" in o.get("data", {})]
     assert images, "no figure was drawn"
-    errors = [o for c in cells for o in c.outputs if o.get("output_type") == "error"]
-    assert not errors
-    assert not any(o.get("name") == "stderr" and "Traceback" in o.get("text", "") for c in cells for o in c.outputs)
+    table = "".join(o.get("data", {}).get("text/markdown", "") for o in cells[-1].outputs)
+    names = [re.search(r'@exercise\("(\w+)"\)', c.source).group(1) for c in _exercise_cells(nb)]
+    for name in names:  # the progress cell shows this notebook's exercises done
+        assert f"| &#x2705; | `{name}` |" in table, table
 
 
 def test_student_copies_say_not_implemented(kernel_env, monkeypatch):
-    """As a student first opens them, the exercises unwritten: each notebook's imports, exercise cells and
-    check cells (all ten in one kernel) run, and every check says "not implemented yet" instead of raising.
-    (The other cells are the same in both modes; test_notebook_runs_with_solutions runs them.)"""
+    """As a student first opens them, the exercises unwritten: each notebook's imports, exercise cells, check
+    cells and the cells that train with the student's functions (all notebooks in one kernel) run; every check
+    says "not implemented yet" instead of raising, every payoff cell says what to finish first, and the
+    progress table shows every exercise failing. (The other cells are the same in both modes; the venv test
+    runs them.)"""
     for key, value in kernel_env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("NN_REF_SOLUTIONS")
@@ -114,6 +169,8 @@ def test_student_copies_say_not_implemented(kernel_env, monkeypatch):
         cells.append(code[0])
         for cell in exercises:
             cells += [cell, code[code.index(cell) + 1]]
+        cells += [c for c in code if "if done(" in c.source]
+    cells.append(nbformat.v4.new_code_cell("progress()"))
     nb = nbformat.v4.new_notebook(cells=cells)
     NotebookClient(nb, timeout=120, kernel_name=KERNEL, resources={"metadata": {"path": str(NOTEBOOK_DIR)}}).execute()
     checks = [c for c in nb.cells if c.source.lstrip().startswith("check(")]
@@ -121,13 +178,22 @@ def test_student_copies_say_not_implemented(kernel_env, monkeypatch):
     for cell in checks:
         shown = "".join(o.get("data", {}).get("text/markdown", "") for o in cell.outputs)
         assert "**failed**" in shown and "not implemented yet" in shown, (cell.source, cell.outputs)
+    payoffs = [c for c in nb.cells if "if done(" in c.source]
+    assert len(payoffs) >= 4  # notebooks 03, 04, 05 train with the student's functions; 10 compares with autograd
+    for cell in payoffs:
+        assert "done yet: write" in _text(cell), (cell.source, cell.outputs)
+    table = "".join(o.get("data", {}).get("text/markdown", "") for o in nb.cells[-1].outputs)
+    assert f"**0 of {len(EXERCISES)} exercises done**" in table, table
+    assert table.count("&#x274C;") == len(EXERCISES)  # every exercise failing: its check ran, unwritten
 
 
-def test_readme_links_every_notebook():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Notebooks and exercises", 1)[1].split("\n## ", 1)[0]
+def test_docs_link_every_notebook_and_exercise():
+    guide = (ROOT / "docs" / "exercises.md").read_text(encoding="utf-8")
+    assert 'pip install -e ".[notebooks]"' in guide  # the install the venv test reproduces
     for path in NOTEBOOKS:
-        assert f"(notebooks/{path.name})" in section, path.name
+        assert f"(../notebooks/{path.name})" in guide, path.name
+    for name in EXERCISES:
+        assert f"`{name}`" in guide, name
 
 
 def test_notebooks_outputs_are_not_committed():

@@ -11,14 +11,15 @@ A student writes one of nn-ref's functions, with nn-ref's signature, and checks 
 
     check("relu_backward", relu_backward)   # -> CheckResult: .passed, .message, shown as a report
 
-``check`` runs the function on several seeded cases (m > 1, odd sizes 3, 5, 7, large |Z| such as
-+-800 where an exp can overflow), compares every output with nn-ref's own function and, for the
-backward exercises, with central differences in float64. When an output differs, the checker tests
-the student's numbers against planted-bug hypotheses and names the likely bug: off by a factor of m
-(a forgotten or doubled 1/m), a transposed array, a sign flip, a missing activation mask, A used
-where Z is needed, db of shape (n,) instead of (n, 1), a known wrong derivative formula, NaN from an
-unstable exp or log(0), an exception in the student's code -- otherwise the worst entry, its index,
-and the expected and computed values.
+``check`` runs the function on every case of the exercise (seeded, with shapes and hyperparameters drawn
+per case, m = 1, odd sizes, |Z| = 800 where an exp can overflow, float64 and float32), each in a thread with a
+time limit. Per case it checks the contract first -- something returned, of the declared kind, real, of the
+input's dtype and the declared shape, the inputs unchanged -- then the values against nn-ref's own function
+(computed with NumPy as nn-ref imported it) and, for the backward exercises, central differences in float64.
+A diagnosis of the likely bug is offered only when its hypothesis reproduces the student's numbers (a planted
+bug, a hard-coded hyperparameter, NaN from an unstable exp or log(0), a factor m, 1/m or -1); otherwise the
+worst entry with its relative error. The message ends with "k of n cases pass" and ``check(name, fn, case=k)``.
+``progress()`` lists the exercises as done / failing / not yet. The guide: docs/exercises.md.
 
 Gradient convention (nn-ref's, the deeplearning.ai one): dZ[l] and dA[l] are m times dJ/dZ[l],
 dJ/dA[l]; the 1/m appears once, in dW[l] = (1/m) dZ[l] A[l-1]^T and db[l] = (1/m) sum_i dZ[l].
@@ -27,19 +28,23 @@ dJ/dA[l]; the 1/m appears once, in dW[l] = (1/m) dZ[l] A[l-1]^T and db[l] = (1/m
 ``reference(name)`` is nn-ref's own implementation with the exercise's signature.
 
 The package: ``core`` (the registry and the checker), one catalogue module per lecture area -- imported
-below in lecture order, which is ``EXERCISES``'s order -- and ``notebooks`` (figures in a cell, student copies).
+below in lecture order, which is ``EXERCISES``'s order -- ``progress`` (done / failing / not yet, kept across
+kernels) and ``notebooks`` (figures in a cell, student copies).
 """
 
 from nn_ref.exercises.core import (
     EXERCISES,
     GRAD_TOL,
     RTOL,
+    RTOL32,
     SOLUTIONS_ENV,
+    TIME_LIMIT,
     Case,
     CheckResult,
     Exercise,
     ExerciseFailed,
     H,
+    case_inputs,
     central_differences,
     check,
     exercise,
@@ -56,9 +61,11 @@ from nn_ref.exercises import (  # noqa: F401
     optimizer_exercises,  # minibatches, momentum_step, adam_step
     batchnorm_exercises,  # batchnorm_forward, batchnorm_backward
     schedule_exercises,  # cyclical_lr, accumulate_gradients
+    pytorch_exercises,  # relu_net_gradients
 )
 
 # isort: on
+from nn_ref.exercises import progress as progress_module  # noqa: F401 -- the module (progress is the function)
 from nn_ref.exercises.notebooks import (
     NOTEBOOK_SOURCES,
     FigureImage,
@@ -67,24 +74,32 @@ from nn_ref.exercises.notebooks import (
     show_figure,
     write_notebooks,
 )
+from nn_ref.exercises.progress import PROGRESS_ENV, done, progress, progress_file
 
 __all__ = [
     "EXERCISES",
     "GRAD_TOL",
     "H",
     "NOTEBOOK_SOURCES",
+    "PROGRESS_ENV",
     "RTOL",
+    "RTOL32",
     "SOLUTIONS_ENV",
+    "TIME_LIMIT",
     "Case",
     "CheckResult",
     "Exercise",
     "ExerciseFailed",
     "FigureImage",
+    "case_inputs",
     "central_differences",
     "check",
+    "done",
     "exercise",
     "main_notebooks",
     "notebook_sources",
+    "progress",
+    "progress_file",
     "reference",
     "show_figure",
     "solutions_mode",

@@ -4,21 +4,23 @@ import numpy as np
 
 from nn_ref import batchnorm
 from nn_ref.backend import use_backend
-from nn_ref.exercises.core import Case, Exercise, _named, _register, _rng, _shape, _tuple, central_differences
+from nn_ref.exercises.core import Case, Exercise, _drawn, _named, _register, _rng, _shape, _tuple, central_differences
 
 # ---------------------------------------------------------------------------- batch normalization
 
 
-BN_SIZES = ((3, 5), (5, 7), (1, 9), (7, 3))
+BN_SIZES = ((3, 5), (5, 7), (1, 9), (7, 3), (6, 4))  # m >= 3: at m = 2 z_hat = +-1 and dZ = 0
+BN_EPS = (1e-5, 1e-3, 1e-5, 0.1, 1e-5, 1e-2)  # one per case: a hard-coded eps fails
 
 
 def _bn_data(seed):
+    """(Z, gamma, beta, dout, eps) for the sizes above and one drawn from the seed (m >= 3)."""
     out = []
-    for k, (n, m) in enumerate(BN_SIZES):
+    for k, (n, m) in enumerate((*BN_SIZES, _drawn(seed, 0, ms=(3, 4, 5, 9)))):
         rng = _rng(seed, k)
         Z = rng.standard_normal((n, m)) * 2 + 1
         gamma, beta = rng.standard_normal((n, 1)) + 1, rng.standard_normal((n, 1))
-        out.append((Z, gamma, beta, rng.standard_normal((n, m))))
+        out.append((Z, gamma, beta, rng.standard_normal((n, m)), BN_EPS[k]))
     return out
 
 
@@ -31,11 +33,11 @@ def _bn_forward_cases(seed):
     return [
         Case(
             f"Z {_shape(Z)}",
-            (lambda Z=Z, g=g, b=b: (Z.copy(), g.copy(), b.copy(), {"mode": "train", "eps": 1e-5})),
-            {"Z": Z, "gamma": g, "beta": b},
+            (lambda Z=Z, g=g, b=b, eps=eps: (Z.copy(), g.copy(), b.copy(), {"mode": "train", "eps": eps})),
+            {"Z": Z, "gamma": g, "beta": b, "eps": eps},
             Z.shape[1],
         )
-        for Z, g, b, _ in _bn_data(seed)
+        for Z, g, b, _, eps in _bn_data(seed)
     ]
 
 
@@ -45,8 +47,7 @@ def _bn_forward_outputs(value, case):
 
 
 def _bn_forward_hyp(case):
-    Z, g, b = case.context["Z"], case.context["gamma"], case.context["beta"]
-    eps = 1e-5
+    Z, g, b, eps = (case.context[k] for k in ("Z", "gamma", "beta", "eps"))
     mu, var = Z.mean(axis=1, keepdims=True), Z.var(axis=1, keepdims=True)
     mu0, var0 = Z.mean(axis=0, keepdims=True), Z.var(axis=0, keepdims=True)
     with np.errstate(all="ignore"):
@@ -69,6 +70,14 @@ def _bn_forward_hyp(case):
                 "divided by the variance, not the standard deviation: z_hat = (z - mu) / sqrt(var + eps)",
                 {"out": g * (Z - mu) / (var + eps) + b},
             ),
+            *(
+                (
+                    f"used eps = {e:g}, not bn_param['eps'] = {eps:g}",
+                    {"out": g * (Z - mu) / np.sqrt(var + e) + b},
+                )
+                for e in (1e-5, 1e-8, 1e-3)
+                if e != eps
+            ),
         ]
 
 
@@ -85,14 +94,15 @@ _register(
         _bn_forward_cases,
         _bn_forward_outputs,
         _bn_forward_hyp,
+        mutable=("bn_param",),
     )
 )
 
 
 def _bn_backward_cases(seed):
     cases = []
-    for Z, g, b, dout in _bn_data(seed):
-        _, cache = _bn_forward_ref(Z, g, b, {"mode": "train", "eps": 1e-5})
+    for Z, g, b, dout, eps in _bn_data(seed):
+        _, cache = _bn_forward_ref(Z, g, b, {"mode": "train", "eps": eps})
         cases.append(
             Case(
                 f"dout {_shape(dout)}",
@@ -102,7 +112,7 @@ def _bn_backward_cases(seed):
                         tuple(c.copy() if isinstance(c, np.ndarray) else c for c in cache),
                     )
                 ),
-                {"Z": Z, "gamma": g, "beta": b, "dout": dout, "cache": cache},
+                {"Z": Z, "gamma": g, "beta": b, "dout": dout, "cache": cache, "eps": eps},
                 Z.shape[1],
             )
         )
@@ -111,10 +121,10 @@ def _bn_backward_cases(seed):
 
 def _bn_backward_numeric(case):
     Z, g, b = (case.context[k].copy() for k in ("Z", "gamma", "beta"))
-    dout = case.context["dout"]
+    dout, eps = case.context["dout"], case.context["eps"]
 
     def J():
-        return float((dout * _bn_forward_ref(Z, g, b, {"mode": "train", "eps": 1e-5})[0]).sum())
+        return float((dout * _bn_forward_ref(Z, g, b, {"mode": "train", "eps": eps})[0]).sum())
 
     return {"dZ": central_differences(J, Z), "dgamma": central_differences(J, g), "dbeta": central_differences(J, b)}
 

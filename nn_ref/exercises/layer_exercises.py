@@ -7,13 +7,13 @@ from nn_ref import losses, network
 from nn_ref.exercises.core import (
     Case,
     Exercise,
+    _drawn,
     _fresh,
     _named,
     _register,
     _rng,
     _shape,
     _sig,
-    _Structure,
     _tuple,
     central_differences,
 )
@@ -21,12 +21,14 @@ from nn_ref.exercises.core import (
 # ---------------------------------------------------------------------------- linear layer
 
 
-LINEAR_SIZES = ((3, 5, 7), (5, 3, 5), (1, 7, 3), (7, 1, 9))  # (n[l], n[l-1], m)
+LINEAR_SIZES = ((3, 5, 7), (5, 3, 5), (1, 7, 3), (7, 1, 9), (3, 2, 1))  # (n[l], n[l-1], m)
 
 
 def _linear_data(seed):
+    """(A_prev, W, b, dZ) for the sizes above and one drawn from the seed."""
+    (n_drawn, m_drawn), n_prev_drawn = _drawn(seed, 0), _drawn(seed, 1)[0]
     out = []
-    for k, (n, n_prev, m) in enumerate(LINEAR_SIZES):
+    for k, (n, n_prev, m) in enumerate((*LINEAR_SIZES, (n_drawn, n_prev_drawn, m_drawn))):
         rng = _rng(seed, k)
         out.append(
             (
@@ -126,6 +128,7 @@ _register(
         _named(("dA_prev", "dW", "db")),
         _linear_backward_hyp,
         _linear_backward_numeric,
+        means=("dW", "db"),
     )
 )
 
@@ -135,7 +138,7 @@ _register(
 
 def _cost_cases(seed):
     cases = []
-    for k, (n, m) in enumerate(((1, 5), (1, 7), (3, 5))):
+    for k, (n, m) in enumerate(((1, 5), (1, 7), (3, 5), (1, 1), _drawn(seed, 0, n_max=3))):
         rng = _rng(seed, k)
         AL = _sig(rng.standard_normal((n, m)) * 2)
         Y = (rng.random((n, m)) < 0.5).astype(np.float64)
@@ -162,11 +165,7 @@ def _cost_hyp(case):
 
 
 def _cost_outputs(value, case):
-    J = np.asarray(value, dtype=np.float64) if not isinstance(value, tuple) else None
-    if J is None or J.size != 1:
-        what = f"shape {J.shape}" if J is not None else "a tuple"
-        raise _Structure(f"expected to return the cost J as one number, got {what} (sum over all entries)")
-    return {"J": float(J.reshape(()))}
+    return {"J": value}
 
 
 _register(
@@ -181,6 +180,7 @@ _register(
         _cost_cases,
         _cost_outputs,
         _cost_hyp,
+        means=("J",),
         nan_hint="log(0) was taken (AL = 1 with y = 1 gives 0 * log(0) = NaN): take the log of max(a, tiny) and "
         "max(1 - a, tiny), tiny = np.finfo(float).tiny",
     )
@@ -189,7 +189,7 @@ _register(
 
 def _l2_cases(seed):
     cases = []
-    for k, m in enumerate((5, 7, 3)):
+    for k, m in enumerate((5, 7, 3, 1, _drawn(seed, 0)[1])):
         rng = _rng(seed, k)
         A, Y = rng.standard_normal((1, m)), rng.standard_normal((1, m))
         cases.append(Case(f"A {_shape(A)}", _fresh(A, Y), {"A": A, "Y": Y}, m))
@@ -219,7 +219,7 @@ _register(
         "01_ml_basics_linear_regression",
         lambda A, Y: losses.l2_loss(A, Y, reduction="sum"),
         _l2_cases,
-        lambda v, c: dict(zip(("L", "dA"), (_cost_outputs(_tuple(v, ("L", "dA"))[0], c)["J"], v[1]))),
+        _named(("L", "dA")),
         _l2_hyp,
         _l2_numeric,
     )

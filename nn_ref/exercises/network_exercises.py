@@ -22,12 +22,13 @@ from nn_ref.exercises.core import (
 # ---------------------------------------------------------------------------- the L-layer network
 
 
-NET_DIMS = ((5, 3, 1), (3, 7, 5, 1), (7, 5, 3, 1))
+NET_DIMS = ((5, 3, 1), (3, 7, 5, 1), (7, 5, 3, 1), (4, 3, 1))
+NET_M = (5, 7, 3, 1)
 
 
 def _net_cases(seed):
     cases = []
-    for k, (dims, m) in enumerate(zip(NET_DIMS, (5, 7, 3))):
+    for k, (dims, m) in enumerate(zip(NET_DIMS, NET_M)):
         rng = _rng(seed, k)
         P = network.initialize_parameters(dims, seed=seed + k)
         for l in range(1, len(dims)):
@@ -187,16 +188,19 @@ _register(
         _dict_outputs(_grad_keys),
         _L_backward_hyp,
         _L_backward_numeric,
+        means=("dW", "db"),
     )
 )
 
 
+UPDATE_LR = (0.1, 0.7, 0.03, 0.25)  # one learning rate per case: a hard-coded one fails
+
+
 def _update_cases(seed):
     cases = []
-    for label, _, _, P in _net_cases(seed):
+    for (label, _, _, P), lr in zip(_net_cases(seed), UPDATE_LR):
         rng = _rng(seed, 7)
         grads = {"d" + k: rng.standard_normal(v.shape) for k, v in P.items()}
-        lr = 0.1
         cases.append(
             Case(
                 f"{label}, learning_rate = {lr}",
@@ -236,6 +240,8 @@ _register(
         _dict_outputs(lambda c: [f"{p}{l}" for l in range(1, c.context["L"] + 1) for p in "Wb"]),
         _update_hyp,
         base=lambda c: c.context["P"],
+        mutable=("parameters",),
+        hyperparameters=("learning_rate",),
     )
 )
 
@@ -311,5 +317,6 @@ _register(
         _dict_outputs(lambda c: [f"{p}{l}" for l in range(1, len(c.context["dims"])) for p in "Wb"]),
         _init_hyp,
         explain=_init_explain,
+        float32=False,
     )
 )

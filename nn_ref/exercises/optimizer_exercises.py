@@ -5,12 +5,23 @@ import numpy as np
 
 from nn_ref import optim
 from nn_ref.backend import use_backend
-from nn_ref.exercises.core import Case, Exercise, _fresh, _named, _register, _rng, _shape, _Structure, _tuple
+from nn_ref.exercises.core import (
+    Case,
+    Exercise,
+    _fresh,
+    _named,
+    _register,
+    _rng,
+    _shape,
+    _Structure,
+    _tuple,
+    _what,
+)
 
 # ---------------------------------------------------------------------------- mini-batches
 
 
-MB_SIZES = ((10, 4), (7, 3), (9, 9), (5, 1))  # (m, batch_size)
+MB_SIZES = ((10, 4), (7, 3), (9, 9), (5, 1), (1, 4), (11, 5))  # (m, batch_size)
 
 
 def _mb_cases(seed):
@@ -41,25 +52,33 @@ def _mb_flat(batches):
     return out
 
 
+def _batch_sizes(batches):
+    """The number of samples (columns) of each returned X_batch, or None where that is not readable."""
+    sizes = []
+    for pair in batches:
+        Xb = pair[0] if isinstance(pair, (tuple, list)) and pair else None
+        sizes.append(Xb.shape[1] if isinstance(Xb, np.ndarray) and Xb.ndim == 2 else None)
+    return sizes
+
+
 def _mb_outputs(value, case):
-    try:
-        batches = list(value)
-    except TypeError:
-        raise _Structure(
-            f"expected a list (or generator) of (X_batch, Y_batch) pairs, got {type(value).__name__}"
-        ) from None
+    if isinstance(value, (np.ndarray, dict, str)) or not hasattr(value, "__iter__"):
+        raise _Structure(f"expected a list (or generator) of (X_batch, Y_batch) pairs, got {_what(value)}")
+    batches = list(value)
     X, b = case.context["X"], case.context["b"]
     m = X.shape[1]
     sizes = [b] * (m // b) + ([m % b] if m % b else [])
     if len(batches) != len(sizes):
-        hint = (
-            f" -- the last one, of m mod batch_size = {m % b} samples, is missing"
-            if len(batches) == len(sizes) - 1 and m % b
-            else ""
-        )
+        got = _batch_sizes(batches)
+        shown = " + ".join("?" if n is None else str(n) for n in got) if got else "none"
+        hint = ""
+        if got == sizes[:-1]:
+            hint = f" -- the last one, of m mod batch_size = {m % b} samples, is missing"
+        elif None not in got and sum(got) == m:
+            hint = " -- every batch but the last has batch_size samples (np.array_split balances the sizes instead)"
         raise _Structure(
             f"expected {len(sizes)} mini-batches (m = {m}, batch_size = {b}: sizes "
-            f"{' + '.join(map(str, sizes))}), got {len(batches)}{hint}"
+            f"{' + '.join(map(str, sizes))}), got {len(batches)} of sizes {shown}{hint}"
         )
     for pair in batches:
         _tuple(pair, ("X_batch", "Y_batch"))
@@ -105,38 +124,58 @@ _register(
 # ---------------------------------------------------------------------------- optimizers
 
 
-def _opt_cases(seed, adam=False):
+# (shape, dW's scale, beta, learning_rate): learning_rate never 1 - beta, so v = beta v + lr dW cannot pass
+MOMENTUM_CASES = (((3, 5), 1.0, 0.9, 0.05), ((5, 1), 1.0, 0.8, 0.3), ((7, 3), 0.1, 0.95, 0.01), ((1, 1), 1.0, 0.5, 1.0))
+# (shape, t, dW's scale, learning_rate, beta1, beta2, eps): the defaults once, then others; gradients of
+# scale 1e-2 and 1e-3 next to eps = 1e-3, 1e-4 so a hard-coded eps changes the step
+ADAM_CASES = (
+    ((3, 5), 1, 1.0, 0.01, 0.9, 0.999, 1e-8),
+    ((5, 1), 2, 1e-2, 0.1, 0.8, 0.99, 1e-3),
+    ((7, 3), 7, 1e-3, 0.05, 0.5, 0.9, 1e-4),
+    ((2, 1), 3, 1.0, 0.002, 0.95, 0.9999, 1e-6),
+)
+
+
+def _momentum_cases(seed):
     cases = []
-    for k, (shape, t) in enumerate((((3, 5), 1), ((5, 1), 2), ((7, 3), 7))):
+    for k, (shape, scale, beta, lr) in enumerate(MOMENTUM_CASES):
         rng = _rng(seed, k)
-        W, dW = rng.standard_normal(shape), rng.standard_normal(shape)
-        v = rng.standard_normal(shape) * 0.1
-        if adam:
-            m_ = rng.standard_normal(shape) * 0.1
-            v = np.abs(v)
-            if t == 1:  # the first step starts from m = v = 0
-                m_, v = np.zeros(shape), np.zeros(shape)
-            args = (W, dW, m_, v, t, 0.01, 0.9, 0.999, 1e-8)
-            cases.append(
-                Case(
-                    f"W {_shape(W)}, t = {t}",
-                    _fresh(*args),
-                    {"W": W, "dW": dW, "m": m_, "v": v, "t": t, "lr": 0.01},
-                    None,
-                )
+        W, dW = rng.standard_normal(shape), rng.standard_normal(shape) * scale
+        v = rng.standard_normal(shape) * 0.1 * scale
+        cases.append(
+            Case(
+                f"W {_shape(W)}, beta = {beta}, learning_rate = {lr}",
+                _fresh(W, dW, v, beta, lr),
+                {"W": W, "dW": dW, "v": v, "beta": beta, "lr": lr},
+                None,
             )
-        else:
-            args = (W, dW, v, 0.9, 0.1)
-            cases.append(
-                Case(f"W {_shape(W)}", _fresh(*args), {"W": W, "dW": dW, "v": v, "beta": 0.9, "lr": 0.1}, None)
+        )
+    return cases
+
+
+def _adam_cases(seed):
+    cases = []
+    for k, (shape, t, scale, lr, b1, b2, eps) in enumerate(ADAM_CASES):
+        rng = _rng(seed, k)
+        W, dW = rng.standard_normal(shape), rng.standard_normal(shape) * scale
+        m_, v = rng.standard_normal(shape) * 0.1 * scale, np.abs(rng.standard_normal(shape)) * 0.1 * scale**2
+        if t == 1:  # the first step starts from m = v = 0
+            m_, v = np.zeros(shape), np.zeros(shape)
+        cases.append(
+            Case(
+                f"W {_shape(W)}, t = {t}, learning_rate = {lr}, beta1 = {b1}, beta2 = {b2}, eps = {eps:g}",
+                _fresh(W, dW, m_, v, t, lr, b1, b2, eps),
+                {"W": W, "dW": dW, "m": m_, "v": v, "t": t, "lr": lr, "b1": b1, "b2": b2, "eps": eps},
+                None,
             )
+        )
     return cases
 
 
 def _momentum_ref(W, dW, v, beta, learning_rate):
     opt = optim.Momentum(beta=beta)
-    opt.v = {"W": np.array(v, dtype=np.float64)}
-    params = {"W": np.array(W, dtype=np.float64)}
+    opt.v = {"W": np.array(v)}
+    params = {"W": np.array(W)}
     with use_backend("numpy"):
         opt.step(params, {"dW": dW}, learning_rate)
     return params["W"], opt.v["W"]
@@ -145,7 +184,17 @@ def _momentum_ref(W, dW, v, beta, learning_rate):
 def _momentum_hyp(case):
     W, dW, v, beta, lr = (case.context[k] for k in ("W", "dW", "v", "beta", "lr"))
     v_new = beta * v + (1 - beta) * dW
+    v_lr = beta * v + lr * dW
     return [
+        (
+            "used learning_rate where 1 - beta belongs: v = beta v + (1 - beta) dW, then W = W - learning_rate v",
+            {"v": v_lr, "W": W - lr * v_lr},
+        ),
+        (
+            "that is the other momentum form (v = beta v + learning_rate dW; W = W - v): this exercise uses "
+            "v = beta v + (1 - beta) dW; W = W - learning_rate v",
+            {"v": v_lr, "W": W - v_lr},
+        ),
         (
             "forgot the (1 - beta) factor: v = beta v + (1 - beta) dW",
             {"v": beta * v + dW, "W": W - lr * (beta * v + dW)},
@@ -168,10 +217,12 @@ _register(
         "Optimizers (gradient descent with momentum)",
         "08_learning_rate_schedules",
         _momentum_ref,
-        _opt_cases,
+        _momentum_cases,
         _named(("W", "v")),
         _momentum_hyp,
         base=lambda c: {"W": c.context["W"]},
+        mutable=("W", "v"),
+        hyperparameters=("beta", "learning_rate"),
     )
 )
 
@@ -179,16 +230,25 @@ _register(
 def _adam_ref(W, dW, m, v, t, learning_rate, beta1, beta2, eps):
     opt = optim.Adam(beta1=beta1, beta2=beta2, eps=eps)
     opt.t = int(t) - 1  # step() counts t up to this step's t
-    opt.m, opt.v = {"W": np.array(m, dtype=np.float64)}, {"W": np.array(v, dtype=np.float64)}
-    params = {"W": np.array(W, dtype=np.float64)}
+    opt.m, opt.v = {"W": np.array(m)}, {"W": np.array(v)}
+    params = {"W": np.array(W)}
     with use_backend("numpy"):
         opt.step(params, {"dW": dW}, learning_rate)
     return params["W"], opt.m["W"], opt.v["W"]
 
 
+def _adam_compact(W, dW, m, v, t, learning_rate, beta1, beta2, eps):
+    """Kingma and Ba's Algorithm 1, compact form: the bias correction folded into the step size,
+    lr_t = lr sqrt(1 - beta2^t) / (1 - beta1^t), W = W - lr_t m / (sqrt(v) + eps)."""
+    m = beta1 * m + (1 - beta1) * dW
+    v = beta2 * v + (1 - beta2) * dW * dW
+    lr_t = learning_rate * np.sqrt(1 - beta2**t) / (1 - beta1**t)
+    return W - lr_t * m / (np.sqrt(v) + eps), m, v
+
+
 def _adam_variant(case, correct=True, square=True, sqrt=True, t_shift=0):
     W, dW, m, v, t, lr = (case.context[k] for k in ("W", "dW", "m", "v", "t", "lr"))
-    b1, b2, eps = 0.9, 0.999, 1e-8
+    b1, b2, eps = (case.context[k] for k in ("b1", "b2", "eps"))
     m = b1 * m + (1 - b1) * dW
     v = b2 * v + (1 - b2) * (dW * dW if square else dW)
     tt = t + t_shift
@@ -221,9 +281,12 @@ _register(
         "Optimizers (Adam)",
         "08_learning_rate_schedules",
         _adam_ref,
-        lambda s: _opt_cases(s, adam=True),
+        _adam_cases,
         _named(("W", "m", "v")),
         _adam_hyp,
         base=lambda c: {"W": c.context["W"]},
+        mutable=("W", "m", "v"),
+        hyperparameters=("learning_rate", "beta1", "beta2", "eps"),
+        accepted=(("also accepted: Kingma and Ba's compact form, eps added to sqrt(v)", _adam_compact),),
     )
 )

@@ -5,14 +5,19 @@ import numpy as np
 
 from nn_ref import optim, schedules
 from nn_ref.backend import use_backend
-from nn_ref.exercises.core import Case, Exercise, _copy_params, _dict_outputs, _fresh, _named, _register, _rng
+from nn_ref.exercises.core import Case, Exercise, _copy_params, _dict_outputs, _fresh, _number, _register, _rng
 
 # ---------------------------------------------------------------------------- schedules, accumulation
 
 
 def _clr_call(fn, args):
     ts, base_lr, max_lr, step_size = args
-    return np.array([float(fn(int(t), base_lr, max_lr, step_size)) for t in ts])
+    return [fn(int(t), base_lr, max_lr, step_size) for t in ts]
+
+
+def _clr_outputs(values, case):
+    """The learning rates at t = 0, 1, ... as an array: each one a number (a float, or an array of one entry)."""
+    return {"lr": np.array([_number(v, f"lr at t = {t}") for t, v in enumerate(values)])}
 
 
 def _clr_ref(t, base_lr, max_lr, step_size):
@@ -63,14 +68,15 @@ _register(
         "08_learning_rate_schedules",
         _clr_ref,
         _clr_cases,
-        _named(("lr",)),
+        _clr_outputs,
         _clr_hyp,
         call=_clr_call,
+        float32=False,
     )
 )
 
 
-ACC_SIZES = ((4, 4, 2), (3, 5), (7, 7, 7))
+ACC_SIZES = ((4, 4, 2), (3, 5), (7, 7, 7), (1,), (9, 1, 4, 4))
 
 
 def _acc_cases(seed):
