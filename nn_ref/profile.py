@@ -224,60 +224,68 @@ def layer_ops(case, backend="numpy", dtype=np.float32):
 
 def fused_ops(case, dtype=np.float32):
     """The fused cpu ``train_step`` (``kernels/cpu/step.py``'s ``sgd_step``) op by op: the kernels it runs, each
-    called alone. Forward: one kernel per layer (Z and g fused); backward: dA[l-1] = W^T dZ with W before its
-    update, then ``descend``: the update folded into the dW product."""
+    called alone, on the same memory the step uses (Z[l], A[l] per layer, one dZ and one dA buffer, the
+    parameters themselves). Forward: one kernel per layer (Z and g fused); backward: dA[l-1] = W^T dZ with W
+    before its update, then ``descend``: the update folded into the dW product. The replayed updates go back
+    and forth (lr, then -lr: the same work, the parameters kept where they are)."""
     from nn_ref.kernels.cpu import elementwise, linear, reductions
 
     X, Y, AL, caches, grads = _step_arrays(case, "cpu", dtype)
     loss, lr, m, L = case["loss"], case["lr"], case["m"], len(caches)
     alpha = caches[0][4]
+    nmax = max(W.shape[0] for (_, W, _), *_ in caches)
+    dZbuf, dAbuf = np.empty(nmax * m, dtype), np.empty(nmax * m, dtype)
+    dZ_of = lambda l: dZbuf[: caches[l - 1][1].size].reshape(caches[l - 1][1].shape)  # noqa: E731
+    dA_of = lambda l: dAbuf[: caches[l - 1][1].size].reshape(caches[l - 1][1].shape)  # noqa: E731
     ops = []
     for l, ((A_prev, W, b), Z, A, g, _) in enumerate(caches, 1):
         n, p = W.shape
-        Zc, Ac, code = np.empty_like(Z), np.empty_like(A), ACTIVATION_CODES[g]
         ops.append(
             Op(l, f"Z{l}, A{l} = W{l} A{l - 1} + b{l}, {g}(Z{l}) (one kernel)", "gemm",
                2 * n * p * m + n * m + G_FLOPS[g] * n * m, (W, A_prev, b, Z, A),
-               lambda A_prev=A_prev, W=W, b=b, Zc=Zc, Ac=Ac, code=code:
-               linear.linear_forward(A_prev, W, b, Zc, Ac, code, alpha))
+               lambda A_prev=A_prev, W=W, b=b, Z=Z, A=A, code=ACTIVATION_CODES[g]:
+               linear.linear_forward(A_prev, W, b, Z, A, code, alpha))
         )  # fmt: skip
     t, lcode, nL = tiny(dtype), LOSS_CODES[loss], AL.shape[0]
     ops.append(Op(L, "J = cost(AL, Y)", "reduction", 3 * nL * m, (AL, Y), lambda: reductions.cost(AL, Y, lcode, t)))
-    g_out = caches[-1][3]
-    out = np.empty_like(AL)
+    (_, ZL, _, g_out, _), dZL, dAL = caches[-1], dZ_of(L), dA_of(L)
     if collapses(g_out, loss):
-        ops.append(Op(L, f"dZ{L} = A{L} - Y", "elementwise", nL * m, (AL, Y, out),
-                      lambda: reductions.cost_gradient(AL, Y, out, OUTPUT_DELTA, t)))  # fmt: skip
+        ops.append(Op(L, f"dZ{L} = A{L} - Y", "elementwise", nL * m, (AL, Y, dZL),
+                      lambda: reductions.cost_gradient(AL, Y, dZL, OUTPUT_DELTA, t)))  # fmt: skip
     else:  # dA[L], then dZ[L] = dA[L] g'(Z[L]) (softmax: its own backward)
-        ops.append(Op(L, f"dA{L} = m dJ/dA{L}", "elementwise", 2 * nL * m, (AL, Y, out),
-                      lambda: reductions.cost_gradient(AL, Y, out, lcode, t)))  # fmt: skip
-        dA, ZL, dZL = grads[f"dA{L}"], caches[-1][1], np.empty_like(AL)
+        ops.append(Op(L, f"dA{L} = m dJ/dA{L}", "elementwise", 2 * nL * m, (AL, Y, dAL),
+                      lambda: reductions.cost_gradient(AL, Y, dAL, lcode, t)))  # fmt: skip
         if g_out == "softmax":
-            run = lambda: elementwise.softmax_backward(dA, AL, dZL)  # noqa: E731
+            run = lambda: elementwise.softmax_backward(dAL, AL, dZL)  # noqa: E731
         else:
-            run = lambda: elementwise.activation_backward(dA, ZL, dZL, ACTIVATION_CODES[g_out], alpha)  # noqa: E731
-        ops.append(Op(L, f"dZ{L} = dA{L} * {g_out}'(Z{L})", "elementwise", 2 * nL * m, (dA, ZL, dZL), run))
+            run = lambda: elementwise.activation_backward(dAL, ZL, dZL, ACTIVATION_CODES[g_out], alpha)  # noqa: E731
+        ops.append(Op(L, f"dZ{L} = dA{L} * {g_out}'(Z{L})", "elementwise", 2 * nL * m, (dAL, ZL, dZL), run))
+    sign = {l: [lr] for l in range(1, L + 1)}
+
+    def descend(dZ, A_prev, W, b, l):
+        sign[l][0] = -sign[l][0]
+        linear.descend(dZ, A_prev, W, b, -sign[l][0])
+
     for l in range(L, 0, -1):
         (A_prev, W, b), *_ = caches[l - 1]
         n, p = W.shape
-        dZ = grads[f"dZ{l}"]
+        dZ = dZ_of(l)
         if l > 1:
-            dA_prev = np.empty_like(A_prev)
+            dA_prev = dA_of(l - 1)
             ops.append(Op(l, f"dA{l - 1} = W{l}ᵀ dZ{l}", "gemm", 2 * n * p * m, (W, dZ, dA_prev),
                           lambda W=W, dZ=dZ, dA_prev=dA_prev: linear.product_tn(W, dZ, dA_prev)))  # fmt: skip
-        Wc, bc = W.copy(), b.copy()
         ops.append(
             Op(l, f"W{l}, b{l} -= (lr/m) dZ{l} A{l - 1}ᵀ, (lr/m) Σ dZ{l} (folded)", "gemm",
-               2 * n * p * m + 2 * n * p + n * m + 2 * n, (dZ, A_prev, Wc, Wc, bc, bc),
-               lambda dZ=dZ, A_prev=A_prev, Wc=Wc, bc=bc: linear.descend(dZ, A_prev, Wc, bc, lr))
+               2 * n * p * m + 2 * n * p + n * m + 2 * n, (dZ, A_prev, W, W, b, b),
+               lambda dZ=dZ, A_prev=A_prev, W=W, b=b, l=l: descend(dZ, A_prev, W, b, l))
         )  # fmt: skip
         if l > 1:
             _, Z_prev, _, g, _ = caches[l - 2]
-            dA_prev, dZ_prev, code = grads[f"dA{l - 1}"], np.empty_like(Z_prev), ACTIVATION_CODES[g]
+            dA_prev, dZ_prev = dA_of(l - 1), dZ_of(l - 1)
             ops.append(
                 Op(l - 1, f"dZ{l - 1} = dA{l - 1} * {g}'(Z{l - 1})", "elementwise", 2 * dZ_prev.size,
                    (dA_prev, Z_prev, dZ_prev),
-                   lambda dA_prev=dA_prev, Z_prev=Z_prev, dZ_prev=dZ_prev, code=code:
+                   lambda dA_prev=dA_prev, Z_prev=Z_prev, dZ_prev=dZ_prev, code=ACTIVATION_CODES[g]:
                    elementwise.activation_backward(dA_prev, Z_prev, dZ_prev, code, alpha))
             )  # fmt: skip
     return ops
