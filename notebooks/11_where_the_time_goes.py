@@ -153,7 +153,9 @@ for r in large["paths"]["layers"]["ops"]:
             arrowprops=dict(arrowstyle="->", color="#7A7A7A", lw=1.2),
         )
         ax.plot(r0["intensity"], r0["gflops"], "o", color="#D9D9D9", ms=6, zorder=2)
-ax.set_xlim(left=min(r["intensity"] for r in small["paths"]["layers"]["ops"] if r["intensity"] > 0) / 2)
+points = [r for res in (small, large) for r in res["paths"]["layers"]["ops"] if r["gflops"] > 0]
+ax.set_xlim(left=min(r["intensity"] for r in points) / 2)
+ax.set_ylim(bottom=min(r["gflops"] for r in points) / 2)
 show(fig)
 
 # %% [markdown]
