@@ -478,13 +478,13 @@ def format_profile(result):
         f"times: µs per call ({c['clock']} clock), median [min, max] of {c['rounds']} interleaved rounds",
     ]
     w = 44
-    head = f"  {'l':>2}  {'op':<{w}}{'median':>9}{'min':>9}{'max':>9}{'MFLOP':>9}{'MB':>8}{'GFLOP/s':>9}{'GB/s':>7}"
+    head = f"  {'l':>2}  {'op':<{w}}{'median':>10}{'min':>10}{'max':>10}{'MFLOP':>9}{'MB':>8}{'GFLOP/s':>9}{'GB/s':>7}"
     head += f"{'FLOP/B':>8}{'% step':>8}"
-    pad = " " * 50
+    pad = " " * 41
 
     def total(label, us, step, lo=None, hi=None):
-        spread = f"{lo:>9.1f}{hi:>9.1f}" if lo is not None else " " * 18
-        return f"      {label:<{w}}{us:>9.1f}{spread}{pad}{100 * us / step:>8.1f}"
+        spread = f"{lo:>10.1f}{hi:>10.1f}" if lo is not None else " " * 20
+        return f"      {label:<{w}}{us:>10.1f}{spread}{pad}{100 * us / step:>8.1f}"
 
     for path, entry in result["paths"].items():
         title = "per-layer path (nn_ref.network, five calls)" if path == "layers" else "fused path (train_step)"
@@ -493,7 +493,7 @@ def format_profile(result):
         step = s["median_us"]
         for r in entry["ops"]:
             lines.append(
-                f"  {r['layer']:>2}  {r['op']:<{w}}{r['median_us']:>9.1f}{r['min_us']:>9.1f}{r['max_us']:>9.1f}"
+                f"  {r['layer']:>2}  {r['op']:<{w}}{r['median_us']:>10.1f}{r['min_us']:>10.1f}{r['max_us']:>10.1f}"
                 f"{r['flops'] / 1e6:>9.3f}{r['bytes'] / 1e6:>8.3f}{r['gflops']:>9.2f}{r['gbs']:>7.2f}"
                 f"{r['intensity']:>8.2f}{100 * r['median_us'] / step:>8.1f}"
             )
