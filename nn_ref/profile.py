@@ -301,21 +301,24 @@ def _synchronized(ops, K):
 
 
 # ----------------------------------------------------------------------------- the roofline
-def _median_time(fn, reps):
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+
+
+def _median_time(fn, reps, clock):
     fn()  # warm: page faults, BLAS threads, compilation
     times = []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     return statistics.median(times), min(times), max(times)
 
 
-def measure_roofline(backend="numpy", dtype=np.float32, gemm_size=2048, stream_mib=64, reps=5):
+def measure_roofline(backend="numpy", dtype=np.float32, gemm_size=2048, stream_mib=64, reps=5, clock="wall"):
     """The two ceilings, measured: {"gemm": peak FLOP/s of an n x n x n product, "bandwidth": bytes/s of a copy
     of ``stream_mib`` MiB, "ridge": the intensity where they meet}, each with the numbers it comes from.
     Host (numpy, cpu): NumPy's matmul (its BLAS) and ``np.copyto``; cuda: the backend's GEMM and a
-    device-to-device copy."""
+    device-to-device copy. ``clock``: "wall" or "cpu" (as in ``profile``; the cpu clock is for host backends)."""
     dtype = np.dtype(dtype)
     n = int(gemm_size)
     rng = np.random.default_rng(0)
@@ -337,8 +340,8 @@ def measure_roofline(backend="numpy", dtype=np.float32, gemm_size=2048, stream_m
         gemm = lambda: np.matmul(A, B, out=C)  # noqa: E731
         copy = lambda: np.copyto(dst, src)  # noqa: E731
         how = ("NumPy matmul (its BLAS)", "np.copyto (one thread)")
-    t_gemm, lo_g, hi_g = _median_time(gemm, reps)
-    t_copy, lo_c, hi_c = _median_time(copy, reps)
+    t_gemm, lo_g, hi_g = _median_time(gemm, reps, CLOCKS[clock])
+    t_copy, lo_c, hi_c = _median_time(copy, reps, CLOCKS[clock])
     flops, moved = 2.0 * n**3, 2.0 * src.nbytes
     roof = {
         "gemm": {"flops_per_s": flops / t_gemm, "how": f"{how[0]}, {n}x{n}x{n} {dtype.name}", "flops": flops,
@@ -347,6 +350,7 @@ def measure_roofline(backend="numpy", dtype=np.float32, gemm_size=2048, stream_m
                       "bytes": moved, "median_s": t_copy, "min_s": lo_c, "max_s": hi_c, "reps": reps},
     }  # fmt: skip
     roof["ridge"] = roof["gemm"]["flops_per_s"] / roof["bandwidth"]["bytes_per_s"]
+    roof["clock"] = clock
     return roof
 
 
@@ -401,9 +405,6 @@ def _row(samples, flops=None, nbytes=None):
         row.update(flops=flops, bytes=nbytes, intensity=flops / nbytes if nbytes else 0.0)
         row.update(gflops=flops / med / 1e3, gbs=nbytes / med / 1e3)
     return row
-
-
-CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
 
 def _paths(case, name, dtype, fused):
@@ -535,8 +536,8 @@ def plot_roofline(result, path=None):
         ax.loglog(x, np.minimum(peak, x * bw), color=style.BLACK, lw=2.4)
         style.label_line(ax, x, np.minimum(peak, x * bw), f"GEMM peak {peak:.0f} GFLOP/s", style.BLACK,
                          x_at=hi, dx=-4, dy=6, ha="right", va="bottom")  # fmt: skip
-        style.label_line(ax, x, x * bw, f"{bw:.1f} GB/s", style.BLACK, x_at=lo * 1.5, dx=8, dy=-8, ha="left",
-                         va="top")  # fmt: skip
+        style.label_line(ax, x, x * bw, f"{bw:.1f} GB/s", style.BLACK, x_at=roof["ridge"] / 8, dx=-6, dy=6,
+                         ha="right", va="bottom")  # fmt: skip
         for kind, colour in colours.items():
             for marker, which in (("o", "layers"), ("s", "fused")):
                 pts = [(r["intensity"], r["gflops"]) for p, r in rows if p == which and r["kind"] == kind]
@@ -578,7 +579,7 @@ def main(args):
         if path:
             check_writable(path)
     case = make_case(args.layers, args.batch, args.hidden, args.output, lr=args.lr)
-    roofline = measure_roofline(args.backend, args.dtype, args.peak_size, args.stream_mib)
+    roofline = measure_roofline(args.backend, args.dtype, args.peak_size, args.stream_mib, clock=args.clock)
     result = profile(case, args.backend, args.dtype, args.rounds, args.budget, roofline, clock=args.clock)
     print(format_profile(result))
     if args.json:
