@@ -69,14 +69,19 @@ def test_fused_ops_fold_the_update_into_the_weight_gradient():
     assert separate - folded == 8 * (2 * 2 * 5 + 2)  # dW never written nor read back (and db's one read)
 
 
-@pytest.mark.parametrize("backend", ["numpy", "cpu"])
+@pytest.mark.parametrize("backend", ["numpy", "cpu", pytest.param("cuda", marks=pytest.mark.cuda)])
 def test_the_split_backward_computes_linear_backward(backend):
+    from nn_ref.backend import accelerated
+
     rng = np.random.default_rng(1)
     A_prev, W, dZ = rng.standard_normal((4, 9)), rng.standard_normal((3, 4)), rng.standard_normal((3, 9))
     want = network.linear_backward(dZ, (A_prev, W, np.zeros((3, 1))), "numpy")
+    K = accelerated(backend)
+    dev, host = (K.to_device, K.to_host) if K is not None else (np.asarray, np.asarray)
     dW_of, db_of, dA_of = P._linear_backward_parts(backend)
-    for got, ref in zip((dA_of(W, dZ), dW_of(dZ, A_prev), db_of(dZ)), want):
-        np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-12)
+    got = dA_of(dev(W), dev(dZ)), dW_of(dev(dZ), dev(A_prev)), db_of(dev(dZ))
+    for g, ref in zip(got, want):
+        np.testing.assert_allclose(host(g), ref, rtol=1e-10, atol=1e-12)
 
 
 def _profile_cli(tmp_path, backend, attempt):
