@@ -99,6 +99,7 @@ def _profile_cli(tmp_path, backend, attempt):
     return json.loads(out.read_text())
 
 
+@pytest.mark.slow  # a whole program, twice: 10-30 s
 @pytest.mark.parametrize("backend", ["numpy", "cpu"])
 def test_the_ops_and_the_glue_add_up_to_the_step(tmp_path, backend):
     """Per round, (the ops' times + the glue) / the step's time; the median over 15 rounds within 10 %. A busy
