@@ -43,6 +43,7 @@ than any cache), measured here, now, with the numbers they come from.
 """
 
 import datetime
+import importlib.metadata
 import io
 import os
 import platform
@@ -57,9 +58,9 @@ from nn_ref._checks import check_data, check_labels
 from nn_ref.backend import accelerated, chosen, to_backend
 from nn_ref.kernels.contract import ACTIVATION_CODES, DEFAULT_LOSS, LOSS_CODES, OUTPUT_DELTA, collapses, tiny
 
-# FLOPs per entry of g(Z) (an exp, max or division counts as one)
+# FLOPs per entry (an exp, log, max or division counts as one): of g(Z), and of the other elementwise ops
 G_FLOPS = {"linear": 0, "relu": 1, "leaky_relu": 1, "tanh": 1, "sigmoid": 3, "softmax": 5}
-PATHS = ("layers", "fused")
+PER_ENTRY = {"cost": 3, "AL - Y": 1, "dJ/dAL": 2, "dA g'(Z)": 2}
 
 
 @dataclass
@@ -184,22 +185,24 @@ def layer_ops(case, backend="numpy", dtype=np.float32):
                lambda Z=Z, g=g, alpha=alpha: activations.activation_forward(Z, g, alpha, B))
         )  # fmt: skip
     nL = AL.shape[0]
-    ops.append(Op(L, "J = cost(AL, Y)", "reduction", 3 * nL * m, (AL, Y), lambda: losses.cost(AL, Y, loss, B)))
+    ops.append(
+        Op(L, "J = cost(AL, Y)", "reduction", PER_ENTRY["cost"] * nL * m, (AL, Y), lambda: losses.cost(AL, Y, loss, B))
+    )
     for l in range(L, 0, -1):
         (A_prev, W, b), Z, A, g, alpha = caches[l - 1]
         n, p = W.shape
         dZ, dW, db = grads[f"dZ{l}"], grads[f"dW{l}"], grads[f"db{l}"]
         if l == L and collapses(g, loss):
-            ops.append(Op(l, f"dZ{l} = A{l} - Y", "elementwise", n * m, (AL, Y, dZ),
+            ops.append(Op(l, f"dZ{l} = A{l} - Y", "elementwise", PER_ENTRY["AL - Y"] * n * m, (AL, Y, dZ),
                           lambda: losses.output_delta(AL, Y, B)))  # fmt: skip
         else:
             dA = grads[f"dA{l}"]
             if l == L:
-                ops.append(Op(l, f"dA{l} = m dJ/dA{l}", "elementwise", 2 * n * m, (AL, Y, dA),
+                ops.append(Op(l, f"dA{l} = m dJ/dA{l}", "elementwise", PER_ENTRY["dJ/dAL"] * n * m, (AL, Y, dA),
                               lambda: losses.cost_gradient(AL, Y, loss, B)))  # fmt: skip
             cache = network._g_cache(Z, A, g, alpha)
             ops.append(
-                Op(l, f"dZ{l} = dA{l} * {g}'(Z{l})", "elementwise", 2 * n * m, (dA, Z, dZ),
+                Op(l, f"dZ{l} = dA{l} * {g}'(Z{l})", "elementwise", PER_ENTRY["dA g'(Z)"] * n * m, (dA, Z, dZ),
                    lambda dA=dA, cache=cache, g=g: activations.activation_backward(dA, cache, g, B))
             )  # fmt: skip
         ops.append(Op(l, f"dW{l} = (1/m) dZ{l} A{l - 1}ᵀ", "gemm", 2 * n * p * m + n * p, (dZ, A_prev, dW),
@@ -247,19 +250,30 @@ def fused_ops(case, dtype=np.float32):
                linear.linear_forward(A_prev, W, b, Z, A, code, alpha))
         )  # fmt: skip
     t, lcode, nL = tiny(dtype), LOSS_CODES[loss], AL.shape[0]
-    ops.append(Op(L, "J = cost(AL, Y)", "reduction", 3 * nL * m, (AL, Y), lambda: reductions.cost(AL, Y, lcode, t)))
+    ops.append(
+        Op(
+            L,
+            "J = cost(AL, Y)",
+            "reduction",
+            PER_ENTRY["cost"] * nL * m,
+            (AL, Y),
+            lambda: reductions.cost(AL, Y, lcode, t),
+        )
+    )
     (_, ZL, _, g_out, _), dZL, dAL = caches[-1], dZ_of(L), dA_of(L)
     if collapses(g_out, loss):
-        ops.append(Op(L, f"dZ{L} = A{L} - Y", "elementwise", nL * m, (AL, Y, dZL),
+        ops.append(Op(L, f"dZ{L} = A{L} - Y", "elementwise", PER_ENTRY["AL - Y"] * nL * m, (AL, Y, dZL),
                       lambda: reductions.cost_gradient(AL, Y, dZL, OUTPUT_DELTA, t)))  # fmt: skip
     else:  # dA[L], then dZ[L] = dA[L] g'(Z[L]) (softmax: its own backward)
-        ops.append(Op(L, f"dA{L} = m dJ/dA{L}", "elementwise", 2 * nL * m, (AL, Y, dAL),
+        ops.append(Op(L, f"dA{L} = m dJ/dA{L}", "elementwise", PER_ENTRY["dJ/dAL"] * nL * m, (AL, Y, dAL),
                       lambda: reductions.cost_gradient(AL, Y, dAL, lcode, t)))  # fmt: skip
         if g_out == "softmax":
             run = lambda: elementwise.softmax_backward(dAL, AL, dZL)  # noqa: E731
         else:
             run = lambda: elementwise.activation_backward(dAL, ZL, dZL, ACTIVATION_CODES[g_out], alpha)  # noqa: E731
-        ops.append(Op(L, f"dZ{L} = dA{L} * {g_out}'(Z{L})", "elementwise", 2 * nL * m, (dAL, ZL, dZL), run))
+        ops.append(
+            Op(L, f"dZ{L} = dA{L} * {g_out}'(Z{L})", "elementwise", PER_ENTRY["dA g'(Z)"] * nL * m, (dAL, ZL, dZL), run)
+        )
     sign = {l: [lr] for l in range(1, L + 1)}
 
     def descend(dZ, A_prev, W, b, l):
@@ -283,8 +297,8 @@ def fused_ops(case, dtype=np.float32):
             _, Z_prev, _, g, _ = caches[l - 2]
             dA_prev, dZ_prev = dA_of(l - 1), dZ_of(l - 1)
             ops.append(
-                Op(l - 1, f"dZ{l - 1} = dA{l - 1} * {g}'(Z{l - 1})", "elementwise", 2 * dZ_prev.size,
-                   (dA_prev, Z_prev, dZ_prev),
+                Op(l - 1, f"dZ{l - 1} = dA{l - 1} * {g}'(Z{l - 1})", "elementwise",
+                   PER_ENTRY["dA g'(Z)"] * dZ_prev.size, (dA_prev, Z_prev, dZ_prev),
                    lambda dA_prev=dA_prev, Z_prev=Z_prev, dZ_prev=dZ_prev, code=ACTIVATION_CODES[g]:
                    elementwise.activation_backward(dA_prev, Z_prev, dZ_prev, code, alpha))
             )  # fmt: skip
@@ -361,7 +375,9 @@ def machine():
         "processor": bench._cpu_name(),
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
+        "python": platform.python_version(),
         "numpy": np.__version__,
+        "numba": importlib.metadata.version("numba"),
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "load": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
