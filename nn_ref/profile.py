@@ -48,6 +48,7 @@ import io
 import os
 import platform
 import statistics
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -595,6 +596,12 @@ def main(args):
         if path:
             check_writable(path)
     case = make_case(args.layers, args.batch, args.hidden, args.output, lr=args.lr)
+    print(
+        f"nn-ref profile: measuring the roofline, then {args.rounds} rounds on {args.backend} (numba kernels compile "
+        "on their first use: up to a minute once, cached afterwards) ...",
+        file=sys.stderr,
+        flush=True,
+    )
     roofline = measure_roofline(args.backend, args.dtype, args.peak_size, args.stream_mib, clock=args.clock)
     result = profile(case, args.backend, args.dtype, args.rounds, args.budget, roofline, clock=args.clock)
     print(format_profile(result))
