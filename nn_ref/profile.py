@@ -437,8 +437,8 @@ def profile(case, backend="numpy", dtype=np.float32, rounds=5, budget_s=0.02, ro
     ``--json`` saves): machine, roofline, and per path ("layers", and "fused" where the backend has it)
     the step's time, each op's row, the glue, and how much of the step they account for. ``roofline``: a
     ``measure_roofline`` result to reuse (measured here when None). ``clock``: "wall" (time.perf_counter) or
-    "cpu" (time.process_time, this process's CPU time: blind to other processes on a busy machine; every
-    thread's time, so with one BLAS thread it is the work of the step alone).
+    "cpu" (time.process_time, this process's CPU time: the time other processes take on a busy machine does not
+    count, their contention for caches still does; every thread's time, so use one BLAS thread).
 
     The glue (the step's Python between its ops) is timed on empty work: the same step and ops on a net of
     the same depth with every n[l] = 1 and m = 1, glue = that step minus the sum of those ops."""
