@@ -134,3 +134,17 @@ def test_bad_arguments_are_one_line(capsys):
     assert main(["profile", "--json", "/proc/forbidden/p.json"]) == 2  # refused before any timing
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "/proc/forbidden/p.json" in err
+
+
+def test_the_roofline_plot_is_in_the_slide_style_and_names_the_machine(tmp_path):
+    from nn_ref.figures.style import small_texts
+
+    roof = P.measure_roofline("numpy", np.float64, gemm_size=64, stream_mib=1, reps=1)
+    result = P.profile(P.make_case((3, 5, 2), 8), "numpy", np.float64, rounds=1, budget_s=0.001, roofline=roof)
+    fig = P.plot_roofline(result, tmp_path / "roof.svg")
+    assert (tmp_path / "roof.svg").read_text().lstrip().startswith("<?xml") and not list(tmp_path.glob("*.tmp*"))
+    assert small_texts(fig) == []
+    title = fig.axes[0].get_title()
+    assert result["machine"]["processor"] in title and result["machine"]["date"] in title and "load" in title
+    drawn = sum(len(c.get_offsets()) for c in fig.axes[0].collections)
+    assert drawn == sum(1 for r in result["paths"]["layers"]["ops"] if r["gflops"] > 0)  # every op with FLOPs
