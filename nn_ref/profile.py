@@ -446,7 +446,7 @@ def profile(case, backend="numpy", dtype=np.float32, rounds=5, budget_s=0.02, ro
     name = "numpy" if isinstance(B, str) else B.name
     dtype = np.dtype(dtype)
     start = machine()
-    roofline = roofline or measure_roofline(name, dtype)
+    roofline = roofline or measure_roofline(name, dtype, clock=clock)
     empty = dict(case, dims=(1,) * len(case["dims"]), m=1)
     paths, empties = _paths(case, name, dtype, fused), _paths(empty, name, dtype, fused)
     runs = {(work, path): run for work, table in (("real", paths), ("empty", empties)) for path, run in table.items()}
