@@ -57,8 +57,8 @@ GPU_CASES = {
 DTYPE = np.float32
 
 
-def _data(case, seed=0):
-    """X (n0, m), Y (nL, m) and the He-initialised parameters, as host float32 arrays."""
+def _data(case, seed=0, dtype=DTYPE):
+    """X (n0, m), Y (nL, m) and the He-initialised parameters, as host arrays of ``dtype`` (float32)."""
     rng = np.random.default_rng(seed)
     dims, m = case["dims"], case["m"]
     if dims == (1, 10, 1):
@@ -74,14 +74,14 @@ def _data(case, seed=0):
     for l in range(1, len(dims)):
         params[f"W{l}"] = rng.standard_normal((dims[l], dims[l - 1])) * np.sqrt(2.0 / dims[l - 1])
         params[f"b{l}"] = np.zeros((dims[l], 1))
-    return X.astype(DTYPE), Y.astype(DTYPE), {k: v.astype(DTYPE) for k, v in params.items()}
+    return X.astype(dtype), Y.astype(dtype), {k: v.astype(dtype) for k, v in params.items()}
 
 
-def _fused_runner(backend_name, case):
+def _fused_runner(backend_name, case, dtype=DTYPE):
     from nn_ref.kernels import get_backend, pack_parameters
 
     B = get_backend(backend_name)
-    X, Y, params = _data(case)
+    X, Y, params = _data(case, dtype=dtype)
     theta, dims = pack_parameters(params)
     X, Y, theta = B.to_device(X), B.to_device(Y), B.to_device(theta)
     h, o, loss, lr = case["hidden"], case["output"], case["loss"], case["lr"]
@@ -93,12 +93,12 @@ def _fused_runner(backend_name, case):
     return step
 
 
-def _layers_runner(backend_name, case):
+def _layers_runner(backend_name, case, dtype=DTYPE):
     """The five-call loop a student writes, through nn_ref.network with backend=``backend_name``."""
     from nn_ref import network
     from nn_ref.backend import to_backend
 
-    X, Y, params = _data(case)
+    X, Y, params = _data(case, dtype=dtype)
     params = to_backend(params, backend_name)
     h, o, loss, lr = case["hidden"], case["output"], case["loss"], case["lr"]
 
@@ -198,8 +198,9 @@ def _torch_runner(case, device="cpu"):
     return step
 
 
-def _time_round(step, budget_s, settle_s=0.0):
-    """Mean microseconds per call of ``step`` over a batch of calls lasting about budget_s.
+def _time_round(step, budget_s, settle_s=0.0, clock=time.perf_counter):
+    """Mean microseconds per call of ``step`` over a batch of calls lasting about budget_s (of ``clock``:
+    wall time, or ``time.process_time`` for the CPU time of this process).
 
     ``settle_s``: sleep first, then one untimed call. numpy's OpenBLAS, scipy's OpenBLAS (numba's
     np.dot) and PyTorch's OpenMP each keep their worker threads spinning for a while after use;
@@ -210,10 +211,10 @@ def _time_round(step, budget_s, settle_s=0.0):
         step()
     n, t = 1, 0.0
     while True:
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(n):
             step()
-        t = time.perf_counter() - t0
+        t = clock() - t0
         if t >= budget_s or n >= 1 << 20:
             return t / n * 1e6
         n = max(n * 2, int(n * budget_s / max(t, 1e-9) * 1.1))

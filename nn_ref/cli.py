@@ -343,6 +343,42 @@ def _add_bench(sub):
     p.set_defaults(func=run)
 
 
+def _add_profile(sub):
+    p = sub.add_parser(
+        "profile",
+        help="where a training step's time goes, op by op, against this machine's measured roofline",
+        description="Split one SGD step of the lecture's network into its operations per layer (Z = W A + b, "
+        "g(Z), cost, dZ, dW, db, dA, the update): time, FLOPs, bytes moved, GFLOP/s, GB/s, arithmetic "
+        "intensity; the Python glue apart; the per-layer and the fused step side by side; the machine's GEMM "
+        "peak and memory bandwidth measured first. See docs/profile.md.",
+    )
+    p.add_argument("--layers", type=_int_list, default=[784, 256, 128, 10], help="layer_dims (default 784,256,128,10)")
+    p.add_argument("--batch", type=_positive_int, default=256, help="m, samples per step (default 256)")
+    p.add_argument("--backend", choices=("numpy", "cpu", "cuda"), default="cpu", help="backend (default cpu)")
+    p.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="dtype (default float32)")
+    p.add_argument("--hidden", choices=HIDDEN_ACTIVATIONS, default="relu", help="hidden activation (default relu)")
+    p.add_argument(
+        "--output",
+        choices=("softmax", "linear"),
+        default="softmax",
+        help="output: softmax + categorical cross-entropy (one-hot labels, default) or linear + MSE",
+    )
+    p.add_argument("--lr", type=_positive_float, default=0.1, help="learning rate (default 0.1)")
+    p.add_argument("--rounds", type=_positive_int, default=5, help="interleaved timing rounds (default 5)")
+    p.add_argument("--budget", type=_positive_float, default=0.05, help="seconds per timing per round (default 0.05)")
+    p.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="wall time (default) or this process's CPU time (on a busy machine; use one BLAS thread)",
+    )
+    p.add_argument("--peak-size", type=_positive_int, default=2048, help="n of the n^3 GEMM peak (default 2048)")
+    p.add_argument("--stream-mib", type=_positive_int, default=64, help="MiB copied for the bandwidth (default 64)")
+    p.add_argument("--json", metavar="FILE", help="save the profile as JSON")
+    p.add_argument("--plot", metavar="FILE", help="save the roofline plot (PNG, SVG or PDF by the extension)")
+    p.set_defaults(func=_lazy("nn_ref.profile", "main"))
+
+
 def _add_playground(sub):
     p = sub.add_parser(
         "playground",
@@ -553,6 +589,7 @@ def main(argv=None):
     _add_info(sub)
     _add_warmup(sub)
     _add_bench(sub)
+    _add_profile(sub)
     _add_notebooks(sub)
     _add_playground(sub)
     args = parser.parse_args(argv)

@@ -20,6 +20,8 @@ from nn_ref.exercises import EXERCISES
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.py"))
+# one per lecture section, each with exercises; those after them (11 on) are the HPML lens, without exercises
+LECTURE_NOTEBOOKS = [p for p in NOTEBOOKS if int(p.name[:2]) <= 10]
 KERNEL = "nn-ref-notebooks"
 
 
@@ -53,7 +55,7 @@ def test_notebooks_are_numbered_one_per_section():
     assert numbers == [f"{i:02d}" for i in range(1, len(NOTEBOOKS) + 1)], numbers
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", LECTURE_NOTEBOOKS, ids=[p.stem for p in LECTURE_NOTEBOOKS])
 def test_student_copy_has_exercises_and_checks(path):
     """Every exercise cell is an unwritten function (raise NotImplementedError) marked with @exercise,
     followed by a cell that checks it; each notebook has 1-3 exercises and draws a lecture figure."""
@@ -141,7 +143,7 @@ def test_notebook_runs_under_the_notebooks_extra_alone(path, executed):
     assert not errors, [(e["ename"], e["evalue"]) for e in errors]
     assert not any(o.get("name") == "stderr" and "Traceback" in o.get("text", "") for c in cells for o in c.outputs)
     checks = [c for c in cells if c.source.lstrip().startswith("check(")]
-    assert checks
+    assert checks or path not in LECTURE_NOTEBOOKS
     for cell in checks:
         shown = "".join(o.get("data", {}).get("text/markdown", "") for o in cell.outputs)
         assert "**passed**" in shown, (cell.source, cell.outputs)
