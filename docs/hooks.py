@@ -228,6 +228,9 @@ def _playground(page, query):
     )
 
 
+SITE_PAGES = {"CONTRIBUTING.md": "reference/contributing.md", "CHANGELOG.md": "reference/changelog.md"}
+
+
 def _readme(page, section):
     """README.md (or its ``## section``) with its links made relative to ``page`` (README links from the root)."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -241,7 +244,9 @@ def _readme(page, section):
         target = m.group(1)
         if re.match(r"[a-z]+:|#", target):  # a URL or an anchor
             return m.group(0)
-        return f"]({_rel(page, target.removeprefix('docs/'))})"
+        path, _, anchor = target.partition("#")
+        path = SITE_PAGES.get(path, path.removeprefix("docs/"))
+        return f"]({_rel(page, path)}{'#' + anchor if anchor else ''})"
 
     return re.sub(r"\]\(([^)\s]+)\)", link, text)
 
