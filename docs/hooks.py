@@ -318,7 +318,23 @@ def _notebook_math(html_text):
         body = "".join(part if i % 2 else _NOTEBOOK_MATH.sub(math, part) for i, part in enumerate(parts))
         return m.group(1) + body + m.group(3)
 
-    return _NOTEBOOK_MARKDOWN.sub(cells, _MATHJAX_SCRIPT.sub("", html_text))
+    return _toc_to_heading_ids(_NOTEBOOK_MARKDOWN.sub(cells, _MATHJAX_SCRIPT.sub("", html_text)))
+
+
+def _toc_to_heading_ids(html_text):
+    """mkdocs-jupyter's table of contents slugs a heading without its code (``exercise-1``) where nbconvert's id
+    keeps it (``exercise-1-linear_forward``): point each entry at its heading."""
+    from markdown.extensions.toc import slugify
+
+    ids = {}
+    for heading_id, inner in re.findall(r'<h[1-6] id="([^"]+)">(.*?)</h[1-6]>', html_text, flags=re.S):
+        text = re.sub(r"<a class=\"anchor-link\".*?</a>|<code>.*?</code>|<[^>]+>", "", inner, flags=re.S)
+        ids.setdefault(slugify(html.unescape(text), "-"), heading_id)
+
+    def entry(m):
+        return f'<a href="#{ids.get(m.group(1), m.group(1))}" class="md-nav__link">'
+
+    return re.sub(r'<a href="#([^"]+)" class="md-nav__link">', entry, html_text)
 
 
 def on_post_page(output, page, config):
