@@ -2,8 +2,8 @@
 figures, failing notebook cells, unknown directives fail), every chapter has what the lecture needs, and headless
 Chromium opens every page: every image and internal link loads, and the console shows no error.
 
-The site is built once per test session (about a minute: the ten notebooks are executed) into a temporary
-folder; the working tree is left as it was."""
+The site is built once per test session into a temporary folder (the ten notebooks are executed: about a minute
+of CPU time; the tests that need it are marked slow); the working tree is left as it was."""
 
 import functools
 import http.server
@@ -135,6 +135,7 @@ def test_math_becomes_mathml_and_no_script_comes_from_the_network():
 
 
 # ----------------------------------------------------------------------------- the built site
+@pytest.mark.slow  # the site's build: about a minute of CPU (the ten notebooks)
 def test_every_chapter_page_has_equation_code_figure_notebook_exercises_and_playground(site):
     for chapter in CHAPTERS:
         html = (site / "chapters" / f"{chapter.stem}.html").read_text(encoding="utf-8")
@@ -146,6 +147,7 @@ def test_every_chapter_page_has_equation_code_figure_notebook_exercises_and_play
         assert 'href="http://127.0.0.1:8501/' in html, chapter.name
 
 
+@pytest.mark.slow  # the site's build: about a minute of CPU (the ten notebooks)
 def test_notebooks_are_rendered_with_their_outputs(site):
     for notebook in NOTEBOOKS:
         html = (site / "notebooks" / f"{notebook.stem}.html").read_text(encoding="utf-8")
@@ -155,6 +157,7 @@ def test_notebooks_are_rendered_with_their_outputs(site):
         assert "<math" in html, notebook.name
 
 
+@pytest.mark.slow  # the site's build: about a minute of CPU (the ten notebooks)
 def test_no_page_loads_a_script_a_stylesheet_or_a_font_from_the_network(site):
     """The site works offline (a lecture hall's network, CI): MathML instead of MathJax, no web fonts."""
     for page in site.rglob("*.html"):
@@ -242,6 +245,7 @@ def _page_ids(url, cache={}):  # noqa: B006  (a per-session cache of the ids on 
     return cache[url]
 
 
+@pytest.mark.slow  # the site's build: about a minute of CPU (the ten notebooks)
 def test_every_page_opens_with_its_images_and_links_and_no_console_error(site, served, browser):
     from selenium.webdriver.support.ui import WebDriverWait
 
