@@ -10,7 +10,9 @@ Every lecture function takes ``backend=`` and starts with one visible hand-off l
 ``"numpy"`` -- so by default the functional API runs the NumPy code on the page (stepping into it with a
 debugger lands in NumPy, and numba is never imported). ``"cpu"`` (numba), ``"cuda"`` (numba.cuda) and
 ``"auto"`` (cuda on a real GPU, else cpu) hand off to ``nn_ref.kernels``. ``Trainer``, ``nn-ref train``
-and ``nn-ref bench`` default to ``"auto"`` instead: there speed matters more than reading.
+and ``nn-ref bench`` default to ``"auto"`` instead: there speed matters more than reading. For a training
+job, ``for_job`` makes "auto" pick NumPy when one update is too small for the kernels to pay for numba's
+start-up (``AUTO_NUMPY_BELOW``).
 
 Parameters live where their backend computes (as tensors do in PyTorch): ``to_backend(parameters, "cuda")``
 moves a dict of arrays to the GPU once, ``to_host(parameters)`` brings it back. Inputs X, Y may come from the
@@ -58,6 +60,24 @@ def chosen(backend=None, default="numpy"):
         backend = default
     K = accelerated(backend)
     return "numpy" if K is None else K
+
+
+# "auto" runs NumPy below this many multiply-adds per update, m * sum_l n[l] n[l-1] (the forward products): there
+# the numba kernels gain at most ~15 % per update, which a short job never wins back from importing numba and
+# loading its cache (~0.7 s), let alone compiling it (5-15 s). Measured with Trainer on 2 cores:
+# docs/backends (numpy/cpu ~1.0-1.15 up to 7e5, 1.4-2.1 from 1.2e6 to 1.5e7).
+AUTO_NUMPY_BELOW = 1_000_000
+
+
+def for_job(backend, layer_dims, batch_size):
+    """The backend for training ``layer_dims`` with mini-batches of ``batch_size`` (None: unknown): "numpy" when
+    ``backend`` (else $NN_REF_BACKEND, else "auto") is "auto" and one update is below ``AUTO_NUMPY_BELOW``
+    multiply-adds; otherwise ``backend`` unchanged."""
+    name = backend if backend is not None else (os.environ.get("NN_REF_BACKEND") or "auto")
+    if not (isinstance(name, str) and name.lower() == "auto") or batch_size is None:
+        return backend
+    work = int(batch_size) * sum(n * n_prev for n_prev, n in zip(layer_dims[:-1], layer_dims[1:]))
+    return "numpy" if work < AUTO_NUMPY_BELOW else backend
 
 
 def backend_name(backend=None, default="numpy"):

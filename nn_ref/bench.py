@@ -265,6 +265,7 @@ def run(
             "torch_threads": torch.get_num_threads() if torch else None,
             "numba_threads": numba.get_num_threads(),
             "gpu": gpu,
+            "load_before": os.getloadavg(),  # 1, 5, 15-minute load averages when the run started
         },
         "dtype": "float32",
         "rounds": rounds,
@@ -434,15 +435,23 @@ def format_case(cname, entry):
     return "\n".join(lines)
 
 
+def machine_line(m):
+    """The machine a result was measured on, in one line: CPU, threads, PyTorch (or its absence), GPU, load."""
+    torch = f"PyTorch {m['torch']} ({m['torch_threads']} threads)" if m["torch"] else "PyTorch not installed"
+    load = m.get("load_before")
+    return (
+        f"{m['processor']}, {m['cpus']} CPUs ({m['platform']}); numba {m['numba']} ({m['numba_threads']} threads), "
+        + torch
+        + (f", GPU {m.get('gpu_name')}" if m["gpu"] else ", no GPU")
+        + (f"; load average {load[0]:.1f} at the start" if load else "")
+    )
+
+
 def format_markdown(result):
     """The result as a Markdown table (one row per case and backend), with the machine named."""
     m = result["machine"]
     lines = [
-        f"Measured on {m['processor']}, {m['cpus']} CPUs ({m['platform']}); numba {m['numba']} "
-        f"({m['numba_threads']} threads), PyTorch {m['torch']} ({m['torch_threads']} threads)"
-        + (f", GPU {m.get('gpu_name')}" if m["gpu"] else ", no GPU")
-        + f"; {result['dtype']}, "
-        f"{result['rounds']} interleaved rounds.",
+        f"Measured on {machine_line(m)}; {result['dtype']}, {result['rounds']} interleaved rounds.",
         "",
         "| case | backend | median µs | min µs | max µs | × torch | × numpy | ÷ floor |"
         + (" × torch-cuda |" if m["gpu"] else ""),
@@ -513,12 +522,7 @@ def main_args(args):
         not args.no_compile,
         settle_s=args.settle,
     )
-    m = result["machine"]
-    print(
-        f"machine: {m['processor']}, {m['cpus']} CPUs, {m['platform']}; numba {m['numba']} "
-        f"({m['numba_threads']} threads), torch {m['torch']} ({m['torch_threads']} threads)"
-        + (f", GPU {m.get('gpu_name')}" if m["gpu"] else ", no GPU")
-    )
+    print(f"machine: {machine_line(result['machine'])}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)

@@ -27,6 +27,10 @@ The model-file format (``save_model`` / ``load_model``) is ``nn_ref.modelfile``;
 ``nn_ref.cli``.
 """
 
+import copy
+import sys
+import time
+
 import numpy as np
 from tqdm import tqdm
 
@@ -43,7 +47,7 @@ from nn_ref._checks import (
     check_real,
     check_shape,
 )
-from nn_ref.backend import accelerated, chosen
+from nn_ref.backend import accelerated, chosen, for_job
 from nn_ref.kernels.contract import DEFAULT_LOSS, pack_parameters, parameter_views
 from nn_ref.modelfile import FORMAT, load_model, save_model  # noqa: F401  (the model-file format's home)
 
@@ -131,7 +135,8 @@ class Trainer:
         self.dtype = np.dtype(dtype)
         self.lr = _as_schedule(learning_rate)
         self.optimizer = optim.make_optimizer(optimizer, **(optimizer_options or {}))
-        self.B = chosen(backend, default="auto")  # "numpy" or the kernels module, chosen once
+        # "numpy" or the kernels module, chosen once ("auto": NumPy for a small job, see backend.for_job)
+        self.B = chosen(for_job(backend, self.layer_dims, self.batch_size), default="auto")
         self.K = accelerated(self.B)
         self.backend = "numpy" if self.K is None else self.K.name
         host = network.initialize_parameters(
@@ -342,6 +347,30 @@ class Trainer:
         return J, float("nan"), lr
 
     # ------------------------------------------------------------------------- the loop
+    def _compile_first(self, X, Y):
+        """On a cold numba cache, compile this trainer's kernels first, saying so in one line (the epoch bar
+        would otherwise count the compile time as a slow first epoch and show a wrong ETA)."""
+        if self.K is None or self.K.name != "cpu" or self.K.cache_warm():
+            return
+        print(
+            f"nn-ref: compiling the {self.K.name} kernels once (5-15 s on 2 cores; cached afterwards) ...",
+            end=" ",
+            file=sys.stderr,
+            flush=True,
+        )
+        start = time.perf_counter()
+        self._compile(X[:, :2], Y[:, :2])
+        print(f"done in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
+
+    def _compile(self, X, Y):
+        """One update and one evaluation of a copy of this trainer on X, Y (every kernel it calls compiled)."""
+        twin = copy.deepcopy(self, {id(self.K): self.K})  # the backend module is shared, not copied
+        twin.progress, twin.batch_size, twin.batch_multiplier = False, X.shape[1], 1
+        twin.accumulator = optim.GradientAccumulator(1)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            twin.update([(X, Y)])
+            twin.evaluate(X, Y)
+
     def fit(
         self,
         X,
@@ -375,6 +404,7 @@ class Trainer:
             raise ValueError("early_stopping: needs validation data (X_val, Y_val)")
         best, best_state, wait = np.inf, None, 0
         h = self.history
+        self._compile_first(X, Y)
         bar = tqdm(total=int(epochs), desc="train", unit="epoch", disable=not self.progress, leave=False)
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # divergence is checked below
@@ -496,6 +526,26 @@ class Trainer:
             if meta[key] != getattr(self, key):
                 raise ValueError(f"{path}: {key} is {meta[key]!r} in the file, {getattr(self, key)!r} in this trainer")
         self._set_host_state(state)
+
+
+def warmup(backend="cpu", dtypes=("float64", "float32")):
+    """Compile every kernel a Trainer can call on ``backend`` (or load it from numba's disk cache): each output
+    activation with its loss, each optimizer, batch norm and the fused step, for each dtype. Returns seconds."""
+    start = time.perf_counter()
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2, 4))
+    for dtype in dtypes:
+        for output in network.OUTPUT_ACTIVATIONS:
+            n_L = 2 if output == "softmax" else 1
+            Y = np.eye(n_L)[:, [0, 1, 0, 1]] if output == "softmax" else np.array([[0.0, 1.0, 1.0, 0.0]])
+            for optimizer in optim.OPTIMIZERS:
+                for extra in ({"batchnorm": True}, {"fused": True}):
+                    trainer = Trainer(
+                        [2, 3, n_L], "relu", output, optimizer=optimizer, backend=backend, dtype=dtype,
+                        progress=False, batch_size=4, **extra
+                    )  # fmt: skip
+                    trainer._compile(X.astype(dtype), Y.astype(dtype))
+    return time.perf_counter() - start
 
 
 def fit(X, Y, layer_dims, epochs=1, X_val=None, Y_val=None, early_stopping=None, callback=None, **trainer_options):

@@ -15,18 +15,20 @@ weights are nn-ref's He initialization (torch uses its own uniform default), bia
 Run: python scripts/slide_linear_regression_example.py [--steps 200] [--seed 0]
 """
 
-import argparse
+import sys
 
 import numpy as np
 
 from nn_ref import network
+from nn_ref.cli import run_script, script_parser
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="The slide 'Linear Regression Example' with nn-ref")
-    parser.add_argument("--steps", type=int, default=200, help="SGD steps (the slide: 200)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the noise and the initial weights")
-    parser.add_argument("--backend", default="numpy", help="numpy, cpu, cuda or auto (default numpy)")
+    parser = script_parser(
+        "The slide 'Linear Regression Example' with nn-ref",
+        steps=(200, "SGD steps (the slide: 200)"),
+        seed_help="seed of the noise and the initial weights",
+    )
     args = parser.parse_args(argv)
 
     rng = np.random.default_rng(args.seed)
@@ -48,4 +50,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -22,19 +22,21 @@ biases zero.
 Run: python scripts/slide_nn_example.py [--steps 500] [--seed 0]
 """
 
-import argparse
+import sys
 
 import numpy as np
 
 from nn_ref import network
+from nn_ref.cli import run_script, script_parser
 from nn_ref.sequential import Linear, ReLU, Sequential
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="The slide 'NN Example' with nn-ref's Sequential")
-    parser.add_argument("--steps", type=int, default=500, help="gradient-descent steps (the slide: 500)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random data and weights")
-    parser.add_argument("--backend", default="numpy", help="numpy, cpu, cuda or auto (default numpy)")
+    parser = script_parser(
+        "The slide 'NN Example' with nn-ref's Sequential",
+        steps=(500, "gradient-descent steps (the slide: 500)"),
+        seed_help="seed of the random data and weights",
+    )
     args = parser.parse_args(argv)
 
     N, D_in, H, D_out = 64, 1000, 100, 10
@@ -62,4 +64,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

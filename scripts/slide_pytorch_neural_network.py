@@ -19,18 +19,20 @@ the first steps, then oscillates.)
 Run: python scripts/slide_pytorch_neural_network.py [--steps 10] [--seed 0]
 """
 
-import argparse
+import sys
 
 import numpy as np
 
 from nn_ref import network
+from nn_ref.cli import run_script, script_parser
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="The slide 'PyTorch Neural Network' with nn-ref")
-    parser.add_argument("--steps", type=int, default=10, help="SGD steps (the slide shows one; default 10)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the dummy input and the weights")
-    parser.add_argument("--backend", default="numpy", help="numpy, cpu, cuda or auto (default numpy)")
+    parser = script_parser(
+        "The slide 'PyTorch Neural Network' with nn-ref",
+        steps=(10, "SGD steps (the slide shows one; default 10)"),
+        seed_help="seed of the dummy input and the weights",
+    )
     args = parser.parse_args(argv)
 
     layer_dims = [256, 120, 84, 10]  # fc1: 256 -> 120, fc2: 120 -> 84, fc3: 84 -> 10
@@ -60,4 +62,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -16,13 +16,17 @@ after ``zero_grad``, ``z.backward(2.0)`` gives 26.
 Run: python scripts/slide_tensors_functions_gradients.py
 """
 
-import argparse
+import sys
 
+from nn_ref.cli import run_script, script_parser
 from nn_ref.graph import Value
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="The slide 'PyTorch Tensors, Functions and Gradients' with nn-ref")
+    parser = script_parser(
+        "The slide 'PyTorch Tensors, Functions and Gradients' with nn-ref",
+        backend=False,
+    )
     parser.add_argument("--x", type=float, default=2.0, help="the value of every entry of x (the slide: 2)")
     args = parser.parse_args(argv)
 
@@ -49,4 +53,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -84,7 +84,8 @@ def test_cli_only_list_and_unknown(tmp_path, capsys):
     assert [e["id"] for e in json.loads((out / "MANIFEST.json").read_text())["figures"]] == ["gd_1d_convex"]
     capsys.readouterr()
     assert cli.main(["figures", "--only", "no_such_figure", "--out", str(out)]) == 2
-    assert "unknown figure id" in capsys.readouterr().out
+    err = capsys.readouterr().err
+    assert err.startswith("nn-ref figures: error: unknown figure id") and err.count("\n") == 1
 
 
 def test_update_gallery_rewrites_only_between_markers(tmp_path, rendered):

@@ -88,3 +88,22 @@ def test_bare_kernels_does_not_come_from_our_wheel(installed):
     _, target, probe = installed
     bare = probe["bare"]
     assert bare is None or str(target.resolve()) not in str(Path(bare).resolve())
+
+
+def test_a_clone_imports_the_numpy_path_before_installing(tmp_path):
+    """``python -c "import nn_ref.network"`` in a clone that was never installed: nn_ref.kernels is the clone's
+    top-level kernels/ folder (only its contract: numba is not imported on the NumPy path)."""
+    for pkg in ("nn_ref", "kernels"):
+        shutil.copytree(ROOT / pkg, tmp_path / pkg, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    probe = (
+        "import json, sys, numpy as np; import nn_ref.network as net; "
+        "P = net.initialize_parameters([2, 3, 1], seed=0); AL, _ = net.forward(np.ones((2, 4)), P); "
+        "print(json.dumps({'kernels': sys.modules['nn_ref.kernels'].__file__, 'numba': 'numba' in sys.modules, "
+        "'AL': list(AL.shape)}))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "NN_REF_BACKEND")}
+    run = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    assert Path(got["kernels"]).resolve() == (tmp_path / "kernels" / "__init__.py").resolve()
+    assert got == {"kernels": got["kernels"], "numba": False, "AL": [1, 4]}

@@ -33,11 +33,12 @@ from ..contract import (
 )
 from . import elementwise, linear, reductions, step
 from .blas import BLAS_MIN_WORK
+from .jit import cache_warm
 from .threads import PARALLEL_MIN_WORK, threading_info
 
 name = "cpu"
 
-__all__ = ["BLAS_MIN_WORK", "PARALLEL_MIN_WORK", "matrix_products", "threading_info", "name"]
+__all__ = ["BLAS_MIN_WORK", "PARALLEL_MIN_WORK", "cache_warm", "matrix_products", "threading_info", "name"]
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _AXPY = {_F32: _blas.saxpy, _F64: _blas.daxpy}

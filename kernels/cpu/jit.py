@@ -59,6 +59,17 @@ def _refresh_cache():
 
 _refresh_cache()
 
+
+def cache_warm():
+    """Whether this package's compiled kernels are on disk (a later process loads them instead of compiling)."""
+    try:
+        folder = Path(FunctionCache(_probe)._cache_path)
+        stems = tuple(p.stem + "." for p in _HERE.glob("*.py"))
+        return any(f.suffix == ".nbi" and f.name.startswith(stems) for f in folder.iterdir())
+    except OSError:
+        return False
+
+
 FASTMATH = frozenset({"reassoc", "contract", "nsz"})  # sums may be reordered (vectorised); NaN and inf kept
 OPTIONS = {"cache": True, "error_model": "numpy"}
 

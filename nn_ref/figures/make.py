@@ -346,25 +346,17 @@ def main(args):
     if args.list:
         print("\n".join(list_figures()))
         return 0
-    try:
-        select(args.only)  # unknown ids: a clear message, before any work
-    except ValueError as exc:
-        print(f"nn-ref figures: {exc}")
-        return 2
+    select(args.only)  # unknown ids: a clear message (nn_ref.cli prints it as one error line), before any work
     if args.dpi < 1:
-        print(f"nn-ref figures: --dpi: expected a positive integer, got {args.dpi}")
-        return 2
+        raise ValueError(f"--dpi: expected a positive integer, got {args.dpi}")
     rtol = getattr(args, "rtol", RTOL)
     if getattr(args, "check", False):
         if args.quick:
-            print("nn-ref figures: --check compares full-size numbers with the manifest; drop --quick")
-            return 2
+            raise ValueError("--check compares full-size numbers with the manifest; drop --quick")
         if not (rtol > 0):
-            print(f"nn-ref figures: --rtol: expected a positive number, got {rtol}")
-            return 2
+            raise ValueError(f"--rtol: expected a positive number, got {rtol}")
         if not os.path.exists(os.path.join(args.out, MANIFEST)):
-            print(f"nn-ref figures: --check: no {os.path.join(args.out, MANIFEST)} to compare with")
-            return 2
+            raise FileNotFoundError(f"--check: no {os.path.join(args.out, MANIFEST)} to compare with")
         start = time.perf_counter()
         report = check_figures(args.only, args.out, args.backend, rtol)
         moved = {fig_id: diffs for fig_id, diffs in report.items() if diffs}
