@@ -291,3 +291,23 @@ def test_nn_ref_docs_refuses_an_impossible_request(capsys):
     assert capsys.readouterr().err.strip() == (
         "nn-ref docs: error: --site-dir is for a build; --serve keeps the site in memory"
     )
+
+
+@pytest.mark.slow  # the site's build
+def test_the_api_page_shows_every_public_function_and_class_of_the_teaching_modules(site):
+    import importlib
+    import inspect
+
+    html = (site / "reference" / "api.html").read_text(encoding="utf-8")
+    modules = re.findall(r"^\| `(nn_ref[\w.]*)`", (ROOT / "docs/reference/modules.md").read_text(), flags=re.M)
+    taught = [m for m in modules if m not in hooks.OWN_PAGES]
+    assert len(taught) >= 15
+    missing = []
+    for name in taught:
+        module = importlib.import_module(name)
+        for attr, obj in vars(module).items():
+            defined_here = getattr(obj, "__module__", None) == name
+            if not attr.startswith("_") and defined_here and (inspect.isfunction(obj) or inspect.isclass(obj)):
+                if f'id="{name}.{attr}"' not in html:
+                    missing.append(f"{name}.{attr}")
+    assert not missing, missing
