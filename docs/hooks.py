@@ -290,6 +290,14 @@ class LectureDocstrings(griffe.Extension):
             obj.docstring.value = "\n".join(
                 line if line.startswith("    ") else line.replace("](", "]\\(") for line in lines
             )
+        # the checks a function declares where it is defined (a decorator from nn_ref._checks, their one home)
+        declared = [
+            f"`@{d.value}`"
+            for d in getattr(obj, "decorators", ())
+            if str(getattr(d, "callable_path", "")).startswith("nn_ref._checks")
+        ]
+        if declared and obj.docstring is not None:
+            obj.docstring.value += "\n\nDeclared checks: " + ", ".join(declared)
 
 
 # ----------------------------------------------------------------------------- math

@@ -134,6 +134,26 @@ def test_math_becomes_mathml_and_no_script_comes_from_the_network():
     assert "font: false" in config and "extra_javascript" not in config
 
 
+def test_docstrings_keep_the_lecture_notation_and_show_the_declared_checks(tmp_path):
+    """``g[l](Z[l])`` stays text (not a Markdown link) outside the indented equations, and a function's checks
+    declared with a decorator from nn_ref._checks are shown with its docstring."""
+    import griffe
+
+    (tmp_path / "demo.py").write_text(
+        "from nn_ref._checks import check_shape as checked\n\n\n"
+        '@checked(A_prev="n_prev m", W="n n_prev")\n'
+        "def f(A_prev, W):\n"
+        '    """A[l] = g[l](Z[l]).\n\n        Z[l] = W[l] A[l-1] + b[l](x)\n\n    Returns g[l](Z).\n    """\n'
+    )
+    module = griffe.load(
+        "demo", search_paths=[str(tmp_path)], extensions=griffe.load_extensions(hooks.LectureDocstrings)
+    )
+    assert module["f"].docstring.value == (
+        "A[l] = g[l]\\(Z[l]).\n\n    Z[l] = W[l] A[l-1] + b[l](x)\n\nReturns g[l]\\(Z).\n\n"
+        "Declared checks: `@checked(A_prev='n_prev m', W='n n_prev')`"
+    )
+
+
 # ----------------------------------------------------------------------------- the built site
 @pytest.mark.slow  # the site's build: about a minute of CPU (the ten notebooks)
 def test_every_chapter_page_has_equation_code_figure_notebook_exercises_and_playground(site):
