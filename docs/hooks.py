@@ -14,9 +14,10 @@
       <!-- nn-ref exercises: 03_l_layer_forward --> its exercises (nn_ref.exercises.EXERCISES)
       <!-- nn-ref notebook: 03_l_layer_forward --> the link to the rendered notebook and its source
       <!-- nn-ref playground: init=normal&sigma=0.01 --> a playground link, checked by the playground's URL parser
-
       <!-- nn-ref readme -->                        README.md (the home page), or one section (readme: Set up),
                                                    its links made relative to the page
+- ``LectureDocstrings`` (a griffe extension, for mkdocstrings): the lecture's notation stays text, and a function's
+  declared checks are shown with its docstring.
 - ``on_post_page``: LaTeX (``$...$``, ``$$...$$``; pymdownx.arithmatex on pages, nbconvert on notebooks)
   becomes MathML at build time (latex2mathml): the site loads no script from the network.
 

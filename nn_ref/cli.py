@@ -523,7 +523,8 @@ def _add_docs(sub):
             if args.serve:
                 raise ValueError("--site-dir is for a build; --serve keeps the site in memory")
             cmd += ["--site-dir", os.path.abspath(args.site_dir)]
-        return subprocess.run(cmd, cwd=root).returncode
+        env = {"NO_MKDOCS_2_WARNING": "1", **os.environ}  # Material's banner about its successor, not our business
+        return subprocess.run(cmd, cwd=root, env=env).returncode
 
     p.set_defaults(func=run)
 
