@@ -1,7 +1,8 @@
 """nn-ref: the reference implementation of the HPML lecture "ML and PyTorch Basics".
 
-One module per lecture idea; see README.md for the map from slide to code. ``nn_ref.to_backend(parameters,
-"cuda")`` and ``nn_ref.to_host(parameters)`` move a parameter dict between the host and a backend.
+One module per lecture idea; the course site maps each slide to its code (docs/reference/slides.md).
+``nn_ref.to_backend(parameters, "cuda")`` and ``nn_ref.to_host(parameters)`` move a parameter dict between the
+host and a backend.
 """
 
 import os as _os

@@ -531,7 +531,7 @@ def add_arguments(p):
         help="only compare the numba SGEMM with cuBLAS at N^3 (default 1024 4096; real GPU)",
     )
     p.add_argument("--json", metavar="FILE", help="save the results as JSON")
-    p.add_argument("--markdown", metavar="FILE", help="save the table as Markdown (for the README)")
+    p.add_argument("--markdown", metavar="FILE", help="save the table as Markdown (for the site's benchmark page)")
 
 
 def main_args(args):

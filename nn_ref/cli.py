@@ -513,6 +513,39 @@ def _add_notebooks(sub):
     p.set_defaults(func=_lazy("nn_ref.exercises", "main_notebooks"))
 
 
+def _add_docs(sub):
+    p = sub.add_parser(
+        "docs",
+        help="build the course site (MkDocs, the docs extra) into site/, or serve it while you edit",
+        description="Build the course site from a clone: mkdocs build --strict with the repository's "
+        "mkdocs.yml (the notebooks are executed, the figures and nn-ref's outputs included; a broken link, "
+        "a missing figure or a failing notebook cell fails the build). Needs the docs extra: "
+        'pip install -e ".[docs]"',
+    )
+    p.add_argument("--serve", action="store_true", help="serve the site on 127.0.0.1:8000, rebuilt on every edit")
+    p.add_argument("--site-dir", default=None, metavar="DIR", help="build into DIR (default: site/)")
+
+    def run(args):
+        import importlib.util
+        import os
+        import subprocess
+
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        if not os.path.isfile(os.path.join(root, "mkdocs.yml")):
+            raise ValueError(f'no mkdocs.yml in {root}: the site builds from a clone (pip install -e ".[docs]")')
+        if importlib.util.find_spec("mkdocs") is None:
+            raise ImportError('the site needs the docs extra: pip install -e ".[docs]"')
+        cmd = [sys.executable, "-m", "mkdocs", "serve" if args.serve else "build", "--strict"]
+        if args.site_dir:
+            if args.serve:
+                raise ValueError("--site-dir is for a build; --serve keeps the site in memory")
+            cmd += ["--site-dir", os.path.abspath(args.site_dir)]
+        env = {"NO_MKDOCS_2_WARNING": "1", **os.environ}  # Material's banner about its successor, not our business
+        return subprocess.run(cmd, cwd=root, env=env).returncode
+
+    p.set_defaults(func=run)
+
+
 def _check_args(args, **types):
     """Re-check parsed arguments with argparse types (for arguments another module registers)."""
     for name, parse in types.items():
@@ -575,7 +608,8 @@ def run_script(main, argv=None):
     return 0
 
 
-def main(argv=None):
+def build_parser():
+    """The ``nn-ref`` parser with every verb (``main`` runs it; the site's CLI page is its help)."""
     parser = _Parser(prog="nn-ref", description="nn-ref: the lecture's neural network, step by step")
     parser.add_argument("--debug", action="store_true", help="show the Python traceback of an error (before VERB)")
     parser.add_argument("--version", action="version", version=f"nn-ref {__version__}")
@@ -592,7 +626,12 @@ def main(argv=None):
     _add_profile(sub)
     _add_notebooks(sub)
     _add_playground(sub)
-    args = parser.parse_args(argv)
+    _add_docs(sub)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     try:
         return args.func(args) or 0
     except BrokenPipeError:  # `nn-ref trace | head`: the reader has gone; stop quietly, as cat does
