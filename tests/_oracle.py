@@ -14,7 +14,7 @@ from nn_ref._checks import INSIDE
 from nn_ref.kernels.contract import pack_parameters, parameter_views
 
 # host memory: NumPy arrays, exactly as the cpu backend keeps them
-from nn_ref.kernels.cpu import empty, is_device, synchronize, to_device, to_host  # noqa: F401
+from nn_ref.kernels.cpu import cache_warm, empty, is_device, synchronize, to_device, to_host  # noqa: F401
 
 name = "numpy"
 INSIDE.add(__name__)

@@ -95,6 +95,11 @@ def synchronize():
     cuda.synchronize()
 
 
+def cache_warm():
+    """Always False: the CUDA kernels are compiled in each process (lazy ``@cuda.jit``), never kept on disk."""
+    return False
+
+
 # ----------------------------------------------------------------------------- helpers
 def _inputs(*xs):
     """(dtype, device arrays) for data inputs of one float dtype (host arrays copied over)."""
