@@ -216,8 +216,9 @@ def layer_ops(case, backend="numpy", dtype=np.float32):
     for l in range(1, L + 1):
         (_, W, b), *_ = caches[l - 1]
         n, p = W.shape
-        params = {f"W{l}": _copy(K, W), f"b{l}": _copy(K, b)}
-        layer_grads = {f"dW{l}": grads[f"dW{l}"], f"db{l}": grads[f"db{l}"]}
+        # one layer's update: its arrays as the layer-1 entries of a one-layer dict (a dict of W{l} alone has gaps)
+        params = {"W1": _copy(K, W), "b1": _copy(K, b)}
+        layer_grads = {"dW1": grads[f"dW{l}"], "db1": grads[f"db{l}"]}
         ops.append(
             Op(l, f"W{l}, b{l} -= lr dW{l}, lr db{l}", "update", 2 * (n * p + n),
                (W, grads[f"dW{l}"], W, b, grads[f"db{l}"], b),
@@ -447,7 +448,8 @@ def profile(case, backend="numpy", dtype=np.float32, rounds=5, budget_s=0.02, ro
     dtype = np.dtype(dtype)
     start = machine()
     roofline = roofline or measure_roofline(name, dtype, clock=clock)
-    empty = dict(case, dims=(1,) * len(case["dims"]), m=1)
+    n_L = 2 if case["output"] == "softmax" else 1  # softmax needs two classes
+    empty = dict(case, dims=(1,) * (len(case["dims"]) - 1) + (n_L,), m=1)
     paths, empties = _paths(case, name, dtype, fused), _paths(empty, name, dtype, fused)
     runs = {(work, path): run for work, table in (("real", paths), ("empty", empties)) for path, run in table.items()}
     samples = _measure(runs, rounds, budget_s, CLOCKS[clock])
