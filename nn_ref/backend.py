@@ -65,7 +65,7 @@ def chosen(backend=None, default="numpy"):
 # "auto" runs NumPy below this many multiply-adds per update, m * sum_l n[l] n[l-1] (the forward products): there
 # the numba kernels gain at most ~15 % per update, which a short job never wins back from importing numba and
 # loading its cache (~0.7 s), let alone compiling it (5-15 s). Measured with Trainer on 2 cores:
-# docs/backends (numpy/cpu ~1.0-1.15 up to 7e5, 1.4-2.1 from 1.2e6 to 1.5e7).
+# docs/reference/backends.md (numpy/cpu ~1.0-1.15 up to 7e5, 1.4-2.1 from 1.2e6 to 1.5e7).
 AUTO_NUMPY_BELOW = 1_000_000
 
 
