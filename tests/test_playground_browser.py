@@ -10,12 +10,13 @@ machine (tried with both cores running a busy loop)."""
 import shutil
 import time
 
+import numpy as np
 import pytest
 
 pytest.importorskip("streamlit", reason="the playground needs the app extra: pip install -e '.[app]'")
 pytest.importorskip("selenium", reason="the browser test drives Chromium with Selenium (the test extra)")
 
-from nn_ref.playground import measure, model  # noqa: E402
+from nn_ref.playground import draw, measure, model  # noqa: E402
 
 CHROMIUM, DRIVER = measure.chromium_paths()
 pytestmark = pytest.mark.skipif(
@@ -57,6 +58,14 @@ def test_play_is_smooth_stoppable_and_fits_a_projector(browser, tmp_path):
         "return Array.from(document.querySelectorAll('.nnref-img img')).map(i => i.getBoundingClientRect().bottom);"
     )
     assert len(bottoms) == 6 and max(bottoms) <= 720, bottoms
+    # every hidden layer's +/- pair stands centred above its column of the network picture (as in TF Playground)
+    net_left, net_width, pairs = browser.execute_script(
+        "const n = document.querySelector('.nnref-fill img').getBoundingClientRect();"
+        "const c = e => {const b = e.getBoundingClientRect(); return (b.left + b.right) / 2;};"
+        "return [n.left, n.width, Array.from(document.querySelectorAll('[class*=\"st-key-units_\"]')).map(c)];"
+    )
+    columns = net_left + (draw.column_x(5) + draw.UNIT_PX / 2) / draw.DIAGRAM_W * net_width
+    assert len(pairs) == 4 and np.abs(np.asarray(pairs) - columns[1:5]).max() < 0.05 * net_width / 5, (pairs, columns)
     browser.save_screenshot(str(tmp_path / "playground.png"))
 
     result = measure.measure(browser, seconds=10.0)

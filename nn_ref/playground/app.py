@@ -31,6 +31,7 @@ from nn_ref.playground import STATUS_ENV, draw, model
 FRAME_S = 0.08  # the live view's fragment reruns at most every FRAME_S seconds while playing
 MAX_CURVE_POINTS = 120  # curves are thinned to about this many points
 LOG_DOMAIN = [1e-8, 1e3]  # ||dW[l]|| and the spread of A[l] share this log axis (values outside are clamped)
+VIEW_COLUMNS = [2.25, 1.05, 1.7]  # network | boundary | cost; the +/- unit buttons sit above the first
 RUN_FIELDS = [name for name in model.FIELDS if name != "updates_per_frame"]  # a change here starts a new run
 # no padding above the page, fixed picture and status sizes, and no fading of the views while a frame is computed
 # (Streamlit dims "stale" elements during a rerun: at 5-10 frames/s that is a flicker)
@@ -38,6 +39,8 @@ CSS = """<style>
 .block-container {padding-top: 3rem; padding-bottom: 1rem;}
 [data-testid="stSidebarContent"] {padding-top: 0.5rem;}
 .nnref-img img {max-width: 100%; height: auto;}
+.nnref-fill img {width: 100%;}
+[class*="st-key-units_"] button {padding: 0 0.45rem; min-height: 1.9rem; min-width: 1.6rem;}
 [data-stale="true"], [data-stale="true"] *, [data-testid="stExpander"] {
   opacity: 1 !important; transition: none !important;}
 .nnref-status {height: 2.6em; overflow: hidden; font-size: 0.8rem; line-height: 1.3em; color: #555;}
@@ -232,12 +235,13 @@ def controls():
 
 
 def buttons(pg, problems):
-    """Play/Pause, Step, Reset, +/- layer and, per hidden layer, +/- a unit (as TensorFlow Playground)."""
+    """Play/Pause, Step, Reset, +/- layer; then, as in TensorFlow Playground, +/- a unit above every hidden
+    layer's column of the network picture."""
     try:
         sizes = model.parse_hidden(ss.cfg_hidden)
     except ValueError:
         sizes = []
-    b = st.columns([1.1, 1, 1, 1.3, 1.3] + [1.2] * len(sizes))
+    b = st.columns([1.1, 1, 1, 1.3, 1.3, 4.5])
     cannot = pg is None or pg.stopped or bool(problems)
     b[0].button(
         "Pause" if ss.playing else "Play", on_click=on_play, args=(not ss.playing,), key="play", disabled=cannot
@@ -246,12 +250,19 @@ def buttons(pg, problems):
     b[2].button("Reset", on_click=on_reset, key="reset")
     b[3].button("+ layer", on_click=on_layers, args=("add_layer",), key="add_layer", help="append a hidden layer")
     b[4].button("- layer", on_click=on_layers, args=("remove_layer",), key="remove_layer", help="drop the last one")
+    cells = st.columns(VIEW_COLUMNS)[0].columns(draw.column_cells(len(sizes) + 2), gap=None)
     for l in range(1, len(sizes) + 1):
-        pm = b[4 + l].columns(2, gap="small")
-        pm[0].button("+", on_click=on_layers, args=("add_unit", l), key=f"add_unit_{l}", help=f"a unit more in A[{l}]")
-        pm[1].button(
-            "-", on_click=on_layers, args=("remove_unit", l), key=f"remove_unit_{l}", help=f"one less in A[{l}]"
-        )
+        with cells[l].container(key=f"units_{l}", horizontal=True, horizontal_alignment="center", gap=None):
+            st.button(
+                "+", on_click=on_layers, args=("add_unit", l), key=f"add_unit_{l}", help=f"one more unit in A[{l}]"
+            )
+            st.button(
+                "-",
+                on_click=on_layers,
+                args=("remove_unit", l),
+                key=f"remove_unit_{l}",
+                help=f"one unit less in A[{l}]",
+            )
 
 
 # ----------------------------------------------------------------------------- the charts (drawn by the server)
@@ -296,12 +307,12 @@ def lr_chart(pg):
     return draw.line_chart([("lr(t)", ts, lrs, BLUE, 2)], f"schedule: {pg.config.schedule}", marker_x=pg.t)
 
 
-def picture(where, img, alt, kind="png"):
-    """An RGB array as an inline image of fixed aspect (no file to fetch: nothing to break between frames)."""
+def picture(where, img, alt, kind="png", fill=False):
+    """An RGB array as an inline image of fixed aspect (no file to fetch: nothing to break between frames);
+    ``fill``: as wide as its column (the network, so that the +/- unit buttons stand above its layers)."""
     h, w = img.shape[:2]
-    where.html(
-        f'<div class="nnref-img"><img src="{draw.data_uri(img, kind)}" width="{w}" height="{h}" alt="{alt}"></div>'
-    )
+    css = "nnref-img nnref-fill" if fill else "nnref-img"
+    where.html(f'<div class="{css}"><img src="{draw.data_uri(img, kind)}" width="{w}" height="{h}" alt="{alt}"></div>')
 
 
 # ----------------------------------------------------------------------------- one frame
@@ -356,8 +367,8 @@ def frame():
 
     stats = pg.layer_stats()
     ss.grad_norms = stats["grad_norms"]
-    net, bound, cost = st.columns([2.25, 1.05, 1.7])
-    picture(net, draw.network_image(pg), "the network: each unit's output over the input plane", "jpeg")
+    net, bound, cost = st.columns(VIEW_COLUMNS)
+    picture(net, draw.network_image(pg), "the network: each unit's output over the input plane", "jpeg", fill=True)
     net.caption(f"layer_dims {pg.layer_dims}: links blue > 0, orange < 0, thickness |W|")
     img = draw.boundary_image(pg)
     ss.boundary_hash = draw.image_hash(img)

@@ -94,6 +94,19 @@ def _unit_tile(values, scale):
     return tile.resize((UNIT_PX, UNIT_PX), Image.NEAREST)
 
 
+def column_x(L, width=DIAGRAM_W):
+    """The left edge (pixels) of each of the network picture's L + 1 columns: A[0], ..., A[L]."""
+    return np.linspace(50, width - 40 - UNIT_PX, L + 1).round().astype(int)
+
+
+def column_cells(columns):
+    """Relative widths of ``columns`` cells across the network picture, each centred on its layer's column
+    (the app puts the +/- unit buttons in them, so they stand above their layer)."""
+    centres = (column_x(columns - 1) + UNIT_PX / 2) / DIAGRAM_W
+    edges = np.concatenate([[0.0], (centres[1:] + centres[:-1]) / 2, [1.0]])
+    return [float(w) for w in np.diff(edges)]
+
+
 def network_image(pg, maps=None, width=DIAGRAM_W, height=DIAGRAM_H):
     """The network as in TensorFlow Playground, an RGB array (height, width, 3) uint8: one column per layer
     (the input features, every hidden layer, the output), each unit a small map of its output A[l] over the
@@ -105,7 +118,7 @@ def network_image(pg, maps=None, width=DIAGRAM_W, height=DIAGRAM_H):
     L = len(maps) - 1
     image = Image.new("RGB", (width, height), (255, 255, 255))
     draw = ImageDraw.Draw(image)
-    xs = np.linspace(50, width - 40 - UNIT_PX, L + 1).round().astype(int)
+    xs = column_x(L, width)
     top, bottom = 14, height - 26
 
     def ys(n):
