@@ -22,8 +22,8 @@ what was expected and what was given. The cost per call is in ``nn-ref bench`` (
 """
 
 import functools
-import importlib
 import inspect
+import linecache
 import math
 import numbers
 import os
@@ -222,43 +222,68 @@ def checked(**declarations):
     """Declare a function's arguments once; every call from outside nn-ref is checked against them.
 
     ``@checked(W="n n_prev", b="n 1", A_prev="n_prev m")``: see the module docstring. The declared names must be
-    arguments of the function. The wrapper adds one Python call per call; at the boundary it also checks.
+    arguments of the function. The checked function is a thin function with the body's own signature (see
+    ``_wrap``); ``.contract`` holds the declarations, ``.__wrapped__`` the body.
     """
 
     def declare(function):
-        return Checked(function, Contract(function, declarations))
+        contract = Contract(function, declarations)
+        CONTRACTS[f"{function.__module__}.{function.__qualname__}"] = contract
+        INSIDE.add(function.__module__)
+        return _wrap(function, contract)
 
     return declare
 
 
-class Checked:
-    """A checked function: calls from outside nn-ref are checked against its contract, then run the body.
-
-    ``__code__`` is the body's, so a debugger's ``break network.linear_forward`` stops in the body."""
-
-    def __init__(self, function, contract):
-        functools.update_wrapper(self, function)
-        self.contract, self.__code__ = contract, function.__code__
-        CONTRACTS[f"{function.__module__}.{function.__qualname__}"] = contract
-        INSIDE.add(function.__module__)
-
-    def __call__(self, *args, **kwargs):
-        if _caller(1).f_globals.get("__name__") not in INSIDE:  # a call from outside nn-ref: check it
-            args, kwargs = self.contract.check(args, kwargs)  # the declaration above the def, enforced once
-        return self.__wrapped__(*args, **kwargs)  # `s` here steps into the body
-
-    def __get__(self, instance, owner=None):  # a checked method binds like a function
-        return self if instance is None else functools.partial(self, instance)
-
-    def __reduce__(self):  # pickled by name, as the function it wraps would be
-        return _by_name, (self.__module__, self.__qualname__)
+_SIMPLE = (inspect.Parameter.POSITIONAL_OR_KEYWORD,)
 
 
-def _by_name(module, qualname):
-    obj = importlib.import_module(module)
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
-    return obj
+def _wrap(function, contract):
+    """The checked function, generated from the body's signature: for ``linear_forward(A_prev, W, b,
+    backend=None)``::
+
+        def linear_forward(A_prev, W, b, backend=None):
+            if _caller(1).f_globals.get("__name__") not in INSIDE:  # a call from your code: check it
+                args, kwargs = _contract.check((A_prev, W, b, backend), {})
+                return _body(*args, **kwargs)
+            return _body(A_prev, W, b, backend)  # a call from nn-ref: straight to the body
+
+    A call from another nn-ref module costs one plain Python call; pdb's ``break network.linear_forward`` stops in
+    the body (``__func__`` names it, as for a method), and ``s`` shows these lines (kept in ``linecache``).
+    Signatures with *args, **kwargs or keyword-only arguments get the same logic over (*args, **kwargs)."""
+    parameters = list(inspect.signature(function).parameters.values())
+    env = {"_caller": sys._getframe, "INSIDE": INSIDE, "_contract": contract, "_body": function}
+    name = function.__name__
+    if all(p.kind in _SIMPLE for p in parameters) and not any(p.name in env for p in parameters):
+        params = []
+        for i, p in enumerate(parameters):
+            if p.default is p.empty:
+                params.append(p.name)
+            else:
+                env[f"_d{i}"] = p.default
+                params.append(f"{p.name}=_d{i}")
+        names = ", ".join(p.name for p in parameters)
+        lines = [
+            f"def {name}({', '.join(params)}):",
+            '    if _caller(1).f_globals.get("__name__") not in INSIDE:  # a call from your code: check it',
+            f"        args, kwargs = _contract.check(({names}{',' if len(parameters) == 1 else ''}), {{}})",
+            "        return _body(*args, **kwargs)",
+            f"    return _body({names})  # a call from nn-ref: straight to the body",
+        ]
+    else:
+        lines = [
+            f"def {name}(*args, **kwargs):",
+            '    if _caller(1).f_globals.get("__name__") not in INSIDE:  # a call from your code: check it',
+            "        args, kwargs = _contract.check(args, kwargs)",
+            "    return _body(*args, **kwargs)",
+        ]
+    source = "\n".join(lines) + "\n"
+    filename = os.path.join(os.path.dirname(__file__), f"<checked {function.__module__}.{function.__qualname__}>")
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), env)
+    wrapper = functools.update_wrapper(env[name], function)
+    wrapper.contract, wrapper.__func__ = contract, function
+    return wrapper
 
 
 class Contract:
