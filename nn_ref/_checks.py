@@ -715,3 +715,27 @@ def check_labels(name, Y, loss):
                 f"{name}: categorical_cross_entropy expects one-hot columns (summing to 1), "
                 f"got column {j} summing to {sums[j]:g}"
             )
+
+
+# ----------------------------------------------------------------------------- small declarations added later
+def or_none(option):
+    """Declare ``option`` (an ``Option``: ``at_least(1)``, ``positive``, ...) or None."""
+    return Option(lambda name, v: v is None or option.rule(name, v), f"{option.text} or None", option.example)
+
+
+def number(name, value):
+    """Raise TypeError unless ``value`` is a real number: an int or float (a NumPy one too). Bool, str,
+    complex, Decimal and Fraction are refused (NumPy would treat them differently)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a real number (int or float), got {type(value).__name__} {value!r}")
+
+
+def non_negative(name, value):
+    """Raise ValueError unless ``value`` is a finite int or float >= 0."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    if not (ok and math.isfinite(float(value)) and float(value) >= 0):
+        raise ValueError(f"{name}: expected a non-negative finite number, got {value!r}")
+
+
+NON_NEGATIVE = Option(non_negative, "non-negative finite", 0.0)
+NUMBER = Option(number, "a real number", 1.0)
