@@ -720,7 +720,8 @@ def check_labels(name, Y, loss):
 # ----------------------------------------------------------------------------- small declarations added later
 def or_none(option):
     """Declare ``option`` (an ``Option``: ``at_least(1)``, ``positive``, ...) or None."""
-    return Option(lambda name, v: v is None or option.rule(name, v), f"{option.text} or None", option.example)
+    text = f"{option.text} or None"
+    return Option(lambda name, v: v is None or option.check(name, v, {}, None), text, option.example)
 
 
 def number(name, value):

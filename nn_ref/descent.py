@@ -23,14 +23,19 @@ import numpy as np
 from nn_ref._checks import Option, at_least, checked, positive
 
 
-def _point(name, x0):
+class Point(Option):
     """x0: a real number, or a real array of shape (n,), every value finite."""
-    scalar = isinstance(x0, (int, float, np.integer, np.floating)) and not isinstance(x0, (bool, np.bool_))
-    if not (scalar or (isinstance(x0, np.ndarray) and x0.ndim == 1 and x0.size and x0.dtype.kind in "iuf")):
-        got = f"shape {x0.shape}, dtype {x0.dtype}" if isinstance(x0, np.ndarray) else type(x0).__name__
-        raise ValueError(f"{name}: expected a real number or a real array of shape (n,), got {got}")
-    if not np.all(np.isfinite(x0)):
-        raise ValueError(f"{name}: expected finite values, got {x0!r}")
+
+    def __init__(self):
+        super().__init__(None, "a real number or (n,) array, finite", 1.0)
+
+    def check(self, name, x0, state, read):
+        scalar = isinstance(x0, (int, float, np.integer, np.floating)) and not isinstance(x0, (bool, np.bool_))
+        if not (scalar or (isinstance(x0, np.ndarray) and x0.ndim == 1 and x0.size and x0.dtype.kind in "iuf")):
+            got = f"shape {x0.shape}, dtype {x0.dtype}" if isinstance(x0, np.ndarray) else type(x0).__name__
+            raise ValueError(f"{name}: expected a real number or a real array of shape (n,), got {got}")
+        if not np.all(np.isfinite(x0)):
+            raise ValueError(f"{name}: expected finite values, got {x0!r}")
 
 
 class GradientOf:
@@ -51,7 +56,7 @@ class GradientOf:
 
 
 @checked(
-    x0=Option(_point, "a real number or (n,) array, finite", 1.0),
+    x0=Point(),
     grad_f=GradientOf(),
     learning_rate=positive,
     criteria=positive,

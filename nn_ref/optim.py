@@ -49,7 +49,18 @@ class Shuffled(Array):
             raise ValueError("rng: shuffling needs a seeded generator, e.g. np.random.default_rng(0)")
 
 
-@checked(X=Shuffled("n0 m"), Y="nL m real", batch_size=or_none(at_least(1)))
+class Generator(Option):
+    """rng: None or a np.random.Generator (seeded: np.random.default_rng(seed))."""
+
+    def __init__(self):
+        super().__init__(None, "a np.random.Generator or None", np.random.default_rng(0))
+
+    def check(self, name, rng, state, read):
+        if rng is not None and not isinstance(rng, np.random.Generator):
+            raise TypeError(f"{name}: expected a np.random.Generator (np.random.default_rng(seed)), got {rng!r}")
+
+
+@checked(X=Shuffled("n0 m"), Y="nL m real", batch_size=or_none(at_least(1)), rng=Generator())
 def minibatches(X, Y, batch_size=None, rng=None, shuffle=True):
     """Yield (X_batch, Y_batch) covering every column of X (n[0], m), Y (n[L], m) once.
 
@@ -172,12 +183,18 @@ class Adam:
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
 
 
-def _optimizer(name, value):
-    if not (hasattr(value, "step") or (isinstance(value, str) and value in OPTIMIZERS)):
-        raise ValueError(f"{name}: expected one of {tuple(OPTIMIZERS)} or an object with step(), got {value!r}")
+class OptimizerChoice(Option):
+    """A name from OPTIMIZERS, or an object with ``step`` (used as it is)."""
+
+    def __init__(self):
+        super().__init__(None, "one of OPTIMIZERS or an object with step()", "sgd")
+
+    def check(self, name, value, state, read):
+        if not (hasattr(value, "step") or (isinstance(value, str) and value in OPTIMIZERS)):
+            raise ValueError(f"{name}: expected one of {tuple(OPTIMIZERS)} or an object with step(), got {value!r}")
 
 
-@checked(optimizer=Option(_optimizer, f"one of {tuple(OPTIMIZERS)} or an object with step()", "sgd"))
+@checked(optimizer=OptimizerChoice())
 def make_optimizer(optimizer, **kwargs):
     """An optimizer object from a name ("sgd", "momentum", "adam") or an object with ``step``."""
     if hasattr(optimizer, "step"):

@@ -25,18 +25,23 @@ from nn_ref._checks import Option, at_least, checked, one_of, or_none, positive
 LINEAR_LOSSES = ("l2", "l1")
 
 
-def _bias(name, b):
+class Bias(Option):
     """b: a real number or a (1, 1) real array, finite."""
-    number = isinstance(b, (int, float, np.integer, np.floating)) and not isinstance(b, (bool, np.bool_))
-    if not number and not (isinstance(b, np.ndarray) and b.dtype.kind in "iuf"):
-        raise TypeError(f"{name}: expected a float or a (1, 1) array, got {type(b).__name__}")
-    if np.shape(b) not in ((), (1, 1)):
-        raise ValueError(f"{name}: expected shape (1, 1), got {np.shape(b)}")
-    if not np.isfinite(b).all():
-        raise ValueError(f"{name}: expected finite values, got {b!r}")
+
+    def __init__(self):
+        super().__init__(None, "a float or (1, 1)", 0.0)
+
+    def check(self, name, b, state, read):
+        number = isinstance(b, (int, float, np.integer, np.floating)) and not isinstance(b, (bool, np.bool_))
+        if not number and not (isinstance(b, np.ndarray) and b.dtype.kind in "iuf"):
+            raise TypeError(f"{name}: expected a float or a (1, 1) array, got {type(b).__name__}")
+        if np.shape(b) not in ((), (1, 1)):
+            raise ValueError(f"{name}: expected shape (1, 1), got {np.shape(b)}")
+        if not np.isfinite(b).all():
+            raise ValueError(f"{name}: expected finite values, got {b!r}")
 
 
-BIAS = Option(_bias, "a float or (1, 1)", 0.0)
+BIAS = Bias()
 DATA = dict(X="n m real finite", Y="1 m real finite")  # real numbers (ints converted), m >= 1, finite
 LABELS = dict(X="n m real finite", Y=losses.Labels("1 m real finite", "cross_entropy"))  # 0/1 labels
 WEIGHTS = dict(W="1 n", b=BIAS)

@@ -94,14 +94,20 @@ class CycleGamma:
             raise ValueError(f"{name}: expected 0 < gamma <= 1 for exp_range, got {gamma}")
 
 
-def _milestones(name, milestones):
-    ms = np.asarray(milestones if isinstance(milestones, (list, tuple, range, np.ndarray)) else None)
-    ok = ms.ndim == 1 and ms.dtype.kind in "iuf" and np.all(ms >= 0) and np.all(np.isfinite(ms))
-    if not (ok and len(np.unique(ms)) == len(ms)):
-        raise ValueError(f"{name}: expected a list of distinct non-negative update counts, got {milestones!r}")
+class Milestones(Option):
+    """A list of distinct update counts >= 0 (any order)."""
+
+    def __init__(self):
+        super().__init__(None, "a list of distinct non-negative update counts", [10, 20])
+
+    def check(self, name, milestones, state, read):
+        ms = np.asarray(milestones if isinstance(milestones, (list, tuple, range, np.ndarray)) else None)
+        ok = ms.ndim == 1 and ms.dtype.kind in "iuf" and np.all(ms >= 0) and np.all(np.isfinite(ms))
+        if not (ok and len(np.unique(ms)) == len(ms)):
+            raise ValueError(f"{name}: expected a list of distinct non-negative update counts, got {milestones!r}")
 
 
-MILESTONES = Option(_milestones, "a list of distinct non-negative update counts", [10, 20])
+MILESTONES = Milestones()
 
 
 class Schedule:
