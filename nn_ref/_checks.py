@@ -754,3 +754,18 @@ def checked_veneer(**declarations):
         return wrapped
 
     return declare
+
+
+class Generator(Option):
+    """rng: a np.random.Generator (seeded: np.random.default_rng(seed)), or None where the function allows it."""
+
+    def __init__(self):
+        super().__init__(None, "a np.random.Generator", np.random.default_rng(0))
+
+    def check(self, name, rng, state, read):
+        if rng is not None and not isinstance(rng, np.random.Generator):
+            raise TypeError(f"{name}: expected a np.random.Generator (np.random.default_rng(seed)), got {rng!r}")
+
+
+GENERATOR = Generator()
+LAYER_DIMS = Option(lambda name, v: check_layer_dims(v), "[n0, ..., nL], positive integers", [3, 4, 2])

@@ -25,6 +25,7 @@ import numpy as np
 from nn_ref import network
 from nn_ref._checks import (
     ARRAYS,
+    GENERATOR,
     GRADS,
     Array,
     Option,
@@ -49,18 +50,7 @@ class Shuffled(Array):
             raise ValueError("rng: shuffling needs a seeded generator, e.g. np.random.default_rng(0)")
 
 
-class Generator(Option):
-    """rng: None or a np.random.Generator (seeded: np.random.default_rng(seed))."""
-
-    def __init__(self):
-        super().__init__(None, "a np.random.Generator or None", np.random.default_rng(0))
-
-    def check(self, name, rng, state, read):
-        if rng is not None and not isinstance(rng, np.random.Generator):
-            raise TypeError(f"{name}: expected a np.random.Generator (np.random.default_rng(seed)), got {rng!r}")
-
-
-@checked(X=Shuffled("n0 m"), Y="nL m real", batch_size=or_none(at_least(1)), rng=Generator())
+@checked(X=Shuffled("n0 m"), Y="nL m real", batch_size=or_none(at_least(1)), rng=GENERATOR)
 def minibatches(X, Y, batch_size=None, rng=None, shuffle=True):
     """Yield (X_batch, Y_batch) covering every column of X (n[0], m), Y (n[L], m) once.
 
