@@ -769,3 +769,13 @@ class Generator(Option):
 
 GENERATOR = Generator()
 LAYER_DIMS = Option(lambda name, v: check_layer_dims(v), "[n0, ..., nL], positive integers", [3, 4, 2])
+
+
+def flag(name, value):
+    """Raise TypeError unless ``value`` is True or False (a string "False" would be true)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {value!r}")
+
+
+FLAG = Option(flag, "True or False", True)
+SEED = at_least(0)  # a seed for np.random.default_rng: an integer >= 0
