@@ -505,17 +505,10 @@ def main(args):
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", KinkCrossingWarning)
-            report = check_network(
-                args.layers,
-                args.output,
-                args.loss,
-                args.m,
-                args.seed,
-                args.hidden,
-                args.eps,
-                order=args.order,
-                max_seconds=getattr(args, "max_seconds", MAX_SECONDS),
-            )
+            call = (args.layers, args.output, args.loss, args.m, args.seed, args.hidden, args.eps)
+            options = dict(order=args.order, max_seconds=getattr(args, "max_seconds", MAX_SECONDS))
+            call, options = check_network.contract.check(call, options)  # checked as your call would be
+            report = check_network(*call, **options)
     except ValueError as exc:
         print(f"nn-ref gradcheck: error: {exc}", file=sys.stderr)
         return 2
