@@ -48,6 +48,7 @@ class Array:
         self.real = "real" in words  # any real dtype (labels to compare with): bool, int or float
         self.optional = text.endswith("or None")
         self.axes = tuple(int(w) if w.isdigit() else w for w in words if w not in _KEYWORDS)
+        self.ndim = len(self.axes)
 
     def check(self, name, value, state, read):
         check_array(name, value, self, state)
@@ -88,6 +89,7 @@ class Option:
 
 
 _CONTEXT_FREE = (OneOf, Option)  # declarations whose verdict depends on the value alone
+_caller = sys._getframe
 
 
 def one_of(choices):
@@ -180,7 +182,7 @@ class Grads:
         if not isinstance(grads, dict):
             raise TypeError(f"{name}: expected a dict {{'dW1': ..., 'db1': ..., ...}}, got {type(grads).__name__}")
         for key, param in read("parameters").items():
-            g = grads.get("d" + key)
+            g = grads.get(_GRAD_NAME.get(key) or _GRAD_NAME.setdefault(key, "d" + key))
             if g.__class__ is np.ndarray and g.shape == param.shape and g.dtype == param.dtype:
                 continue  # the common case, without building a message
             if g is None:
@@ -191,6 +193,7 @@ class Grads:
 
 
 GRADS = Grads()
+_GRAD_NAME = {}  # "W1" -> "dW1"
 
 
 class Caches:
@@ -240,7 +243,7 @@ class Checked:
         INSIDE.add(function.__module__)
 
     def __call__(self, *args, **kwargs):
-        if sys._getframe(1).f_globals.get("__name__") not in INSIDE:  # a call from outside nn-ref: check it
+        if _caller(1).f_globals.get("__name__") not in INSIDE:  # a call from outside nn-ref: check it
             args, kwargs = self.contract.check(args, kwargs)  # the declaration above the def, enforced once
         return self.__wrapped__(*args, **kwargs)  # `s` here steps into the body
 
@@ -275,6 +278,7 @@ class Contract:
             self.slots.append((name, names.index(name), parameters[name].default, spec))
         self.index = {name: (i, parameters[name].default) for i, name in enumerate(names)}
         self.backend = self.index.get("backend", (None, None))[0]
+        self.source, self.fast = _compile(self)
 
     def read(self, args, kwargs, name):
         """The value of argument ``name`` in a call (its default when not given)."""
@@ -282,7 +286,15 @@ class Contract:
         return args[i] if i < len(args) else kwargs.get(name, default)
 
     def check(self, args, kwargs):
-        """Raise the first declared rule the call breaks; return (args, kwargs) with ``backend`` resolved."""
+        """Raise the first declared rule the call breaks; return (args, kwargs) with ``backend`` resolved.
+
+        The common call (host float arrays that fit, names and numbers seen before) takes ``fast``: the same
+        rules as straight-line code (``self.source``). Anything else, and every error, goes through
+        ``check_slots``, which names the argument."""
+        return self.fast(args, kwargs) or self.check_slots(args, kwargs)
+
+    def check_slots(self, args, kwargs):
+        """The declarations one by one (the reference the fast path is tested against)."""
         state = {}
         if self.backend is not None:
             args, kwargs = self._resolve_backend(args, kwargs, state)
@@ -293,6 +305,9 @@ class Contract:
                 if value is None and spec.optional:
                     continue
                 check_array(name, value, spec, state)
+            elif isinstance(spec, Array):  # an array with a value domain (Predictions, Labels)
+                read = read or functools.partial(self.read, args, kwargs)
+                spec.check(name, value, state, read)
             elif value is default:  # a function's own default passes its declaration (nothing to check per call)
                 continue
             elif spec.__class__ in _CONTEXT_FREE:  # a name or a number: the same object passes again at once
@@ -330,13 +345,115 @@ def _resolve(name):
     return B
 
 
+def _compile(contract):
+    """(source, fast): a contract's rules for the common call as one straight-line function ``fast(args,
+    kwargs)``: host float arrays checked on local names (one dtype, shapes agreeing, sizes >= 1, finite where
+    declared), names and numbers that passed before by identity, defaults as given; the other declarations
+    (parameter dicts, caches, ...) are called as in ``check_slots``. It returns (args, kwargs) when everything
+    holds, and None otherwise: then ``check_slots`` runs and raises the error that names the argument. It never
+    passes a call that ``check_slots`` refuses (tests/test_contracts.py compares the two)."""
+    env = {"_nd": np.ndarray, "_isfinite": math.isfinite, "_sum": _SUM, "_partial": functools.partial}
+    env.update(_IMMUTABLE=_IMMUTABLE, _contract=contract)
+    code = [
+        "def fast(args, kwargs):",
+        "    n_args = len(args)",
+        "    dtype = None",
+        "    read = None",
+        "    state = {}",
+    ]
+    names = sorted(
+        {a for _, _, _, spec in contract.slots if isinstance(spec, Array) for a in spec.axes if a.__class__ is str}
+    )
+    locals_ = {a: f"_{a}" for a in names}  # a size name -> its local variable
+    code += [f"    {v} = None" for v in locals_.values()]
+    if contract.backend is not None:
+        i = contract.backend
+        env.update(_environ=os.environ, _BACKENDS=_BACKENDS)
+        code += [
+            f"    backend = args[{i}] if n_args > {i} else kwargs.get('backend')",
+            "    if backend is None: backend = _environ.get('NN_REF_BACKEND') or 'numpy'",
+            "    if backend.__class__ is str and backend != 'numpy':",
+            "        backend = _BACKENDS.get(backend)",
+            "        if backend is None: return None",
+            "    state['backend'] = backend",
+            f"    if n_args > {i}: args = args[:{i}] + (backend,) + args[{i + 1}:]",
+            "    else: kwargs['backend'] = backend",
+        ]
+
+    def sync():  # the names bound so far into ``state``, as check_slots would hold them
+        lines = ["if dtype is not None: state['dtype'] = dtype"]
+        lines += [f"if {w} is not None: state[{a!r}] = {w}" for a, w in locals_.items()]
+        return lines
+
+    for k, (name, i, default, spec) in enumerate(contract.slots):
+        env[f"_d{k}"], env[f"_s{k}"] = default, spec
+        v = f"v{k}"
+        code.append(f"    {v} = args[{i}] if n_args > {i} else kwargs.get({name!r}, _d{k})")
+        if isinstance(spec, Array):
+            pad = "    "
+            if spec.optional:
+                code.append(f"    if {v} is not None:")
+                pad = "        "
+            code.append(f"{pad}if {v}.__class__ is not _nd: return None")
+            if spec.real:
+                code.append(f"{pad}if {v}.dtype.kind not in 'biuf': return None")
+            else:
+                code += [
+                    f"{pad}if dtype is None:",
+                    f"{pad}    if {v}.dtype.char not in 'fd': return None",
+                    f"{pad}    dtype = ({name!r}, {v}.dtype)",
+                    f"{pad}elif {v}.dtype is not dtype[1]: return None",
+                ]
+            code.append(f"{pad}shape = {v}.shape")
+            code.append(f"{pad}if len(shape) != {spec.ndim}: return None")
+            for j, axis in enumerate(spec.axes):
+                if axis.__class__ is int:
+                    code.append(f"{pad}if shape[{j}] != {axis}: return None")
+                else:
+                    w = locals_[axis]
+                    code += [
+                        f"{pad}if {w} is None:",
+                        f"{pad}    if shape[{j}] < 1: return None",
+                        f"{pad}    {w} = shape[{j}]",
+                        f"{pad}elif shape[{j}] != {w}: return None",
+                    ]
+            if spec.finite:
+                code.append(f"{pad}if not _isfinite(_sum({v}, None)): return None")
+            if spec.__class__ is not Array:  # a value domain (Predictions, Labels): its ``domain`` rule
+                code += [
+                    f"{pad}read = read or _partial(_contract.read, args, kwargs)",
+                    f"{pad}try: _s{k}.domain({name!r}, {v}, read)",
+                    f"{pad}except (TypeError, ValueError): return None",
+                ]
+        elif spec.__class__ in _CONTEXT_FREE:
+            code += [
+                f"    if {v} is not _d{k} and {v} is not _s{k}.passed:",
+                f"        try: _s{k}.check({name!r}, {v}, None, None)",
+                "        except (TypeError, ValueError): return None",
+                f"        if {v}.__class__ in _IMMUTABLE: _s{k}.passed = {v}",
+            ]
+        else:  # a declaration with its own rules: called with the names bound so far, its new ones read back
+            code += [f"    if {v} is not _d{k}:", "        read = read or _partial(_contract.read, args, kwargs)"]
+            code += ["        " + line for line in sync()]
+            code += [
+                f"        try: _s{k}.check({name!r}, {v}, state, read)",
+                "        except (TypeError, ValueError): return None",
+                "        dtype = state.get('dtype')",
+            ]
+            code += [f"        {w} = state.get({a!r})" for a, w in locals_.items()]
+    code.append("    return args, kwargs")
+    source = "\n".join(code) + "\n"
+    exec(compile(source, f"<contract of {contract.function.__qualname__}>", "exec"), env)
+    return source, env["fast"]
+
+
 def check_array(name, value, spec, state):
     """The rules of an ``Array`` declaration: a float32/float64 array (host or device), the declared number
     of axes, sizes agreeing with the names bound so far (binding new ones), one dtype per call, finite."""
     host = value.__class__ is np.ndarray
     if not host:
         _check_array_kind(name, value, spec)
-    dtype, shape = value.dtype, value.shape
+    dtype = value.dtype
     if spec.real:
         if dtype.kind not in "biuf":
             raise TypeError(f"{name}: expected an array of real numbers, got dtype {dtype}")
@@ -348,23 +465,19 @@ def check_array(name, value, spec, state):
             state["dtype"] = (name, dtype)
         elif first[1] is not dtype and first[1] != dtype:
             raise TypeError(f"{name}: expected dtype {first[1]} (the dtype of {first[0]}), got {dtype}")
-    axes = spec.axes
-    if len(shape) != len(axes):
-        _shape_error(name, shape, axes, state)
+    shape = value.shape
+    if len(shape) != spec.ndim:
+        _shape_error(name, shape, spec.axes, state)
     new = None
-    for axis, size in zip(axes, shape):
-        if axis.__class__ is int:
-            if axis != size:
-                _shape_error(name, shape, axes, state)
-        else:
-            want = state.get(axis)
-            if want is None:
-                if size < 1:
-                    _shape_error(name, shape, axes, state)
-                new = [(axis, size)] if new is None else new + [(axis, size)]
-            elif want != size:
-                _shape_error(name, shape, axes, state)
-    if new is not None:  # names bound once the whole shape fits
+    for axis, size in zip(spec.axes, shape):
+        want = axis if axis.__class__ is int else state.get(axis)
+        if want is None:  # a name seen first here: bound once the whole shape fits
+            if size < 1:
+                _shape_error(name, shape, spec.axes, state)
+            new = [(axis, size)] if new is None else new + [(axis, size)]
+        elif want != size:
+            _shape_error(name, shape, spec.axes, state)
+    if new is not None:
         state.update(new)
     if spec.finite and host and not math.isfinite(_SUM(value, None)):
         check_finite(name, value)  # names the first NaN or inf (a finite sum that overflowed passes here)
@@ -389,8 +502,9 @@ def _shape_error(name, shape, axes, state):
 
 
 @functools.cache
-def _layout(keys):
-    """For a parameter dict's key set: (L, [(key, Array declaration), ...] in layer order) or the error text."""
+def _layout(key_order):
+    """For a parameter dict's keys: (L, [(key, Array declaration), ...] in layer order) or the error text."""
+    keys = frozenset(key_order)
     L = 0
     while f"W{L + 1}" in keys:
         L += 1
@@ -434,7 +548,7 @@ class Parameters:
     def check(self, name, P, state, read):
         if not isinstance(P, dict):
             raise TypeError(f"{name}: expected a dict {{'W1': ..., 'b1': ..., ...}}, got {type(P).__name__}")
-        layout = _layout(frozenset(P))
+        layout = _layout(tuple(P))
         if isinstance(layout, str):
             raise ValueError(f"{name}: {layout}")
         L, specs, layers, names = layout
@@ -470,9 +584,10 @@ def _parameters_fit(P, layers, names, writable, state):
         if len(shape) != 2 or shape[1] != n or shape[0] < 1 or n < 1 or b.shape != (shape[0], 1):
             return False
         n = shape[0]
-        for x in (b, W) if gk is None else (b, W, P[gk], P[betak]):
-            if writable and not x.flags.writeable:
-                return False
+        if writable:
+            for x in (b, W) if gk is None else (b, W, P[gk], P[betak]):
+                if not x.flags.writeable:
+                    return False
         if gk is not None:
             for x in (P[gk], P[betak]):
                 if x.__class__ is not nd or x.dtype is not dtype or x.shape != (n, 1):
@@ -698,7 +813,7 @@ def check_labels(name, Y, loss):
     cross_entropy; columns of values >= 0 summing to 1 (one-hot) for categorical_cross_entropy; any finite
     real for mse and l1. Names the first bad entry or column (host arrays only; Y.min() and Y.max() prove the
     range, and only a Y out of range, or holding NaN, is searched entry by entry)."""
-    if not _on_host(Y) or loss not in ("cross_entropy", "categorical_cross_entropy"):
+    if loss not in ("cross_entropy", "categorical_cross_entropy") or not _on_host(Y):
         return
     if not (Y.size and Y.min() >= 0 and Y.max() <= 1):
         bad = np.argwhere(~((Y >= 0) & (Y <= 1)))

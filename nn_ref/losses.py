@@ -44,6 +44,9 @@ class Predictions(Array):
 
     def check(self, name, AL, state, read):
         check_array(name, AL, self, state)
+        self.domain(name, AL, read)
+
+    def domain(self, name, AL, read):
         loss = self.loss or read("loss")
         if loss in PROBABILITY_LOSSES and not hasattr(AL, "copy_to_host") and (AL.min() < 0 or AL.max() > 1):
             index = tuple(int(i) for i in np.argwhere((AL < 0) | (AL > 1))[0])
@@ -53,8 +56,7 @@ class Predictions(Array):
 class Labels(Predictions):
     """Y (nL, m), finite, fitting the loss: 0/1 (values in [0, 1]) or one-hot columns for the cross-entropies."""
 
-    def check(self, name, Y, state, read):
-        check_array(name, Y, self, state)
+    def domain(self, name, Y, read):
         check_labels(name, Y, self.loss or read("loss"))
 
 
