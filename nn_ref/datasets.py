@@ -74,6 +74,9 @@ class SplitLabels(Array):
 
     def check(self, name, Y, state, read):
         check_array(name, Y, self, state)
+        self.domain(name, Y, read)
+
+    def domain(self, name, Y, read):
         fraction, m = read("test_fraction"), Y.shape[1]
         if int(round(fraction * m)) in (0, m):
             raise ValueError(f"test_fraction={fraction} of m={m} samples leaves an empty train or test set")

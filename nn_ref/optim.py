@@ -46,6 +46,9 @@ class Shuffled(Array):
 
     def check(self, name, X, state, read):
         check_array(name, X, self, state)
+        self.domain(name, X, read)
+
+    def domain(self, name, X, read):
         if read("shuffle") and not isinstance(read("rng"), np.random.Generator):
             raise ValueError("rng: shuffling needs a seeded generator, e.g. np.random.default_rng(0)")
 
