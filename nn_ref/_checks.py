@@ -894,3 +894,12 @@ def flag(name, value):
 
 FLAG = Option(flag, "True or False", True)
 SEED = at_least(0)  # a seed for np.random.default_rng: an integer >= 0
+
+
+def path_like(name, value):
+    """Raise TypeError unless ``value`` is a path: a str or an os.PathLike (pathlib.Path)."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name}: expected a path (str or pathlib.Path), got {type(value).__name__}")
+
+
+PATH = Option(path_like, "a path (str or pathlib.Path)", ".")

@@ -31,7 +31,19 @@ from pathlib import Path
 
 import numpy as np
 
-from nn_ref._checks import FLAG, NON_NEGATIVE, NUMBER, SEED, Array, at_least, check_array, checked, one_of, or_none
+from nn_ref._checks import (
+    FLAG,
+    NON_NEGATIVE,
+    NUMBER,
+    PATH,
+    SEED,
+    Array,
+    at_least,
+    check_array,
+    checked,
+    one_of,
+    or_none,
+)
 
 
 # ----------------------------------------------------------------------------- the declarations, once
@@ -254,6 +266,7 @@ def digits(one_hot_labels=True, scale=True):
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
+@checked(path=PATH)
 def read_idx(path):
     """Read one IDX file (the MNIST format; ``.gz`` is decompressed) into a NumPy array.
 
@@ -292,7 +305,7 @@ MNIST_SHA256 = {
 MNIST_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 
 
-@checked(split=one_of(tuple(MNIST_FILES)))
+@checked(directory=PATH, split=one_of(tuple(MNIST_FILES)))
 def load_mnist(directory, split="train"):
     """MNIST from the IDX files in ``directory`` (plain or ``.gz``): split "train" (60000) or "test" (10000).
 
@@ -326,6 +339,7 @@ def _sha256(path):
     return h.hexdigest()
 
 
+@checked(cache_dir=PATH)
 def download_mnist(cache_dir="~/.cache/nn-ref/mnist", mirror=MNIST_MIRROR):
     """Download the four MNIST ``.gz`` files into ``cache_dir`` (once), checking each file's SHA-256.
 

@@ -78,6 +78,7 @@ OUTPUT = Output()
 COST = dict(loss=one_of(LOSSES), AL=Predictions("nL m"), Y=Labels("nL m finite"))  # compute_cost, backward
 
 
+@checked(loss=one_of(LOSSES))
 def cost_of(loss):
     """The declarations of one named cost: ``COST`` with its loss fixed."""
     return dict(AL=Predictions("nL m", loss), Y=Labels("nL m finite", loss))
