@@ -22,8 +22,8 @@ what was expected and what was given. The cost per call is in ``nn-ref bench`` (
 """
 
 import functools
-import importlib
 import inspect
+import linecache
 import math
 import numbers
 import os
@@ -222,43 +222,68 @@ def checked(**declarations):
     """Declare a function's arguments once; every call from outside nn-ref is checked against them.
 
     ``@checked(W="n n_prev", b="n 1", A_prev="n_prev m")``: see the module docstring. The declared names must be
-    arguments of the function. The wrapper adds one Python call per call; at the boundary it also checks.
+    arguments of the function. The checked function is a thin function with the body's own signature (see
+    ``_wrap``); ``.contract`` holds the declarations, ``.__wrapped__`` the body.
     """
 
     def declare(function):
-        return Checked(function, Contract(function, declarations))
+        contract = Contract(function, declarations)
+        CONTRACTS[f"{function.__module__}.{function.__qualname__}"] = contract
+        INSIDE.add(function.__module__)
+        return _wrap(function, contract)
 
     return declare
 
 
-class Checked:
-    """A checked function: calls from outside nn-ref are checked against its contract, then run the body.
-
-    ``__code__`` is the body's, so a debugger's ``break network.linear_forward`` stops in the body."""
-
-    def __init__(self, function, contract):
-        functools.update_wrapper(self, function)
-        self.contract, self.__code__ = contract, function.__code__
-        CONTRACTS[f"{function.__module__}.{function.__qualname__}"] = contract
-        INSIDE.add(function.__module__)
-
-    def __call__(self, *args, **kwargs):
-        if _caller(1).f_globals.get("__name__") not in INSIDE:  # a call from outside nn-ref: check it
-            args, kwargs = self.contract.check(args, kwargs)  # the declaration above the def, enforced once
-        return self.__wrapped__(*args, **kwargs)  # `s` here steps into the body
-
-    def __get__(self, instance, owner=None):  # a checked method binds like a function
-        return self if instance is None else functools.partial(self, instance)
-
-    def __reduce__(self):  # pickled by name, as the function it wraps would be
-        return _by_name, (self.__module__, self.__qualname__)
+_SIMPLE = (inspect.Parameter.POSITIONAL_OR_KEYWORD,)
 
 
-def _by_name(module, qualname):
-    obj = importlib.import_module(module)
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
-    return obj
+def _wrap(function, contract):
+    """The checked function, generated from the body's signature: for ``linear_forward(A_prev, W, b,
+    backend=None)``::
+
+        def linear_forward(A_prev, W, b, backend=None):
+            if _caller(1).f_globals.get("__name__") not in INSIDE:  # a call from your code: check it
+                args, kwargs = _contract.check((A_prev, W, b, backend), {})
+                return _body(*args, **kwargs)
+            return _body(A_prev, W, b, backend)  # a call from nn-ref: straight to the body
+
+    A call from another nn-ref module costs one plain Python call; pdb's ``break network.linear_forward`` stops in
+    the body (``__func__`` names it, as for a method), and ``s`` shows these lines (kept in ``linecache``).
+    Signatures with *args, **kwargs or keyword-only arguments get the same logic over (*args, **kwargs)."""
+    parameters = list(inspect.signature(function).parameters.values())
+    env = {"_caller": sys._getframe, "INSIDE": INSIDE, "_contract": contract, "_body": function}
+    name = function.__name__
+    if all(p.kind in _SIMPLE for p in parameters) and not any(p.name in env for p in parameters):
+        params = []
+        for i, p in enumerate(parameters):
+            if p.default is p.empty:
+                params.append(p.name)
+            else:
+                env[f"_d{i}"] = p.default
+                params.append(f"{p.name}=_d{i}")
+        names = ", ".join(p.name for p in parameters)
+        lines = [
+            f"def {name}({', '.join(params)}):",
+            '    if _caller(1).f_globals.get("__name__") not in INSIDE:  # a call from your code: check it',
+            f"        args, kwargs = _contract.check(({names}{',' if len(parameters) == 1 else ''}), {{}})",
+            "        return _body(*args, **kwargs)",
+            f"    return _body({names})  # a call from nn-ref: straight to the body",
+        ]
+    else:
+        lines = [
+            f"def {name}(*args, **kwargs):",
+            '    if _caller(1).f_globals.get("__name__") not in INSIDE:  # a call from your code: check it',
+            "        args, kwargs = _contract.check(args, kwargs)",
+            "    return _body(*args, **kwargs)",
+        ]
+    source = "\n".join(lines) + "\n"
+    filename = os.path.join(os.path.dirname(__file__), f"<checked {function.__module__}.{function.__qualname__}>")
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), env)
+    wrapper = functools.update_wrapper(env[name], function)
+    wrapper.contract, wrapper.__func__ = contract, function
+    return wrapper
 
 
 class Contract:
@@ -527,11 +552,44 @@ def _layout(key_order):
             if key not in keys:
                 return f"expected key {key!r} (layer {l} of {L}), got keys {sorted(keys)}"
             specs.append((key, Array(axes)))
-    layers = tuple(
-        (f"W{l}", f"b{l}", f"gamma{l}" if f"gamma{l}" in keys else None, f"beta{l}" if f"beta{l}" in keys else None)
-        for l in range(1, L + 1)
-    )
-    return L, tuple(specs), layers, tuple(f"n{l}" for l in range(L + 1))
+    return L, tuple(specs), _compile_fit(L, keys)
+
+
+def _compile_fit(L, keys):
+    """``fit(P, state, writable)`` for one key layout, as straight-line code: True (binding n0 .. nL and the
+    dtype) when P holds host float arrays of one dtype whose sizes chain; False on anything else, and then
+    the array-by-array check finds and names the problem."""
+    W = [f"W{l}" for l in range(1, L + 1)]
+    layer_of = {k: l for l in range(1, L + 1) for k in (f"W{l}", f"b{l}", f"gamma{l}", f"beta{l}") if k in keys}
+    arrays = list(layer_of)
+    n = [f"n{l}" for l in range(L + 1)]
+    lines = ["def fit(P, state, writable):"]
+    lines += [f"    {k} = P[{k!r}]" for k in arrays]
+    lines.append("    if " + " or ".join(f"{k}.__class__ is not _nd" for k in arrays) + ": return False")
+    lines.append("    dt = W1.dtype")
+    same = " or ".join(f"{k}.dtype is not dt" for k in arrays[1:])
+    lines.append(f"    if dt.char not in 'fd' or {same}: return False")
+    lines.append("    first = state.get('dtype')")
+    lines.append("    if first is not None and first[1] != dt: return False")
+    lines += [f"    s{l} = W{l}.shape" for l in range(1, L + 1)]
+    lines.append("    if " + " or ".join(f"len(s{l}) != 2" for l in range(1, L + 1)) + ": return False")
+    lines.append("    n0 = s1[1]")
+    for l in range(1, L + 1):
+        if l > 1:
+            lines.append(f"    if s{l}[1] != n{l - 1}: return False")
+        lines.append(f"    n{l} = s{l}[0]")
+    lines.append("    if " + " or ".join(f"{x} < 1" for x in n) + ": return False")
+    shapes = [f"{k}.shape != (n{layer_of[k]}, 1)" for k in arrays if not k.startswith("W")]
+    lines.append("    if " + " or ".join(shapes) + ": return False")
+    lines.append("    if writable and not (" + " and ".join(f"{k}.flags.writeable" for k in arrays) + "): return False")
+    for x in n:
+        lines.append(f"    if state.get({x!r}, {x}) != {x}: return False")
+    lines += [f"    state[{x!r}] = {x}" for x in n]
+    lines.append("    if first is None: state['dtype'] = ('W1', dt)")
+    lines.append("    return True")
+    env = {"_nd": np.ndarray}
+    exec(compile("\n".join(lines) + "\n", f"<parameters {', '.join(W)}>", "exec"), env)
+    return env["fit"]
 
 
 class Parameters:
@@ -551,10 +609,10 @@ class Parameters:
         layout = _layout(tuple(P))
         if isinstance(layout, str):
             raise ValueError(f"{name}: {layout}")
-        L, specs, layers, names = layout
+        L, specs, fit = layout
         K = state.get("backend", "numpy")
         host_ok = K == "numpy" or _HOST_OK.get(K) or _HOST_OK.setdefault(K, K.is_device(np.empty(0)))
-        if not (host_ok and _parameters_fit(P, layers, names, self.writable, state)):  # else: find the error, name it
+        if not (host_ok and fit(P, state, self.writable)):  # else: find the error, name it
             for key, spec in specs:
                 x = P[key]
                 check_array(key, x, spec, state)
@@ -562,43 +620,6 @@ class Parameters:
                 if self.writable and x.__class__ is np.ndarray and not x.flags.writeable:
                     raise ValueError(f"{key}: expected a writable array (updated in place), got a read-only one")
         state["nL"], state["L"] = state[f"n{L}"], L
-
-
-def _parameters_fit(P, layers, names, writable, state):
-    """The common case fast: host float arrays of one dtype whose sizes chain; binds n0 .. nL and the dtype.
-    False on anything else (then the array-by-array check finds and names the problem)."""
-    nd = np.ndarray
-    W = P["W1"]
-    if W.__class__ is not nd:
-        return False
-    dtype = W.dtype
-    if dtype.char not in "fd" or state.get("dtype", (None, dtype))[1] != dtype:
-        return False
-    n = W.shape[1] if W.ndim == 2 else 0
-    sizes = [n]
-    for Wk, bk, gk, betak in layers:
-        W, b = P[Wk], P[bk]
-        if W.__class__ is not nd or b.__class__ is not nd or W.dtype is not dtype or b.dtype is not dtype:
-            return False
-        shape = W.shape
-        if len(shape) != 2 or shape[1] != n or shape[0] < 1 or n < 1 or b.shape != (shape[0], 1):
-            return False
-        n = shape[0]
-        if writable:
-            for x in (b, W) if gk is None else (b, W, P[gk], P[betak]):
-                if not x.flags.writeable:
-                    return False
-        if gk is not None:
-            for x in (P[gk], P[betak]):
-                if x.__class__ is not nd or x.dtype is not dtype or x.shape != (n, 1):
-                    return False
-        sizes.append(n)
-    for name, size in zip(names, sizes):
-        if state.get(name, size) != size:
-            return False
-    state.update(zip(names, sizes))
-    state.setdefault("dtype", ("W1", dtype))
-    return True
 
 
 class ArrayDict(Parameters):
