@@ -552,11 +552,44 @@ def _layout(key_order):
             if key not in keys:
                 return f"expected key {key!r} (layer {l} of {L}), got keys {sorted(keys)}"
             specs.append((key, Array(axes)))
-    layers = tuple(
-        (f"W{l}", f"b{l}", f"gamma{l}" if f"gamma{l}" in keys else None, f"beta{l}" if f"beta{l}" in keys else None)
-        for l in range(1, L + 1)
-    )
-    return L, tuple(specs), layers, tuple(f"n{l}" for l in range(L + 1))
+    return L, tuple(specs), _compile_fit(L, keys)
+
+
+def _compile_fit(L, keys):
+    """``fit(P, state, writable)`` for one key layout, as straight-line code: True (binding n0 .. nL and the
+    dtype) when P holds host float arrays of one dtype whose sizes chain; False on anything else, and then
+    the array-by-array check finds and names the problem."""
+    W = [f"W{l}" for l in range(1, L + 1)]
+    layer_of = {k: l for l in range(1, L + 1) for k in (f"W{l}", f"b{l}", f"gamma{l}", f"beta{l}") if k in keys}
+    arrays = list(layer_of)
+    n = [f"n{l}" for l in range(L + 1)]
+    lines = ["def fit(P, state, writable):"]
+    lines += [f"    {k} = P[{k!r}]" for k in arrays]
+    lines.append("    if " + " or ".join(f"{k}.__class__ is not _nd" for k in arrays) + ": return False")
+    lines.append("    dt = W1.dtype")
+    same = " or ".join(f"{k}.dtype is not dt" for k in arrays[1:])
+    lines.append(f"    if dt.char not in 'fd' or {same}: return False")
+    lines.append("    first = state.get('dtype')")
+    lines.append("    if first is not None and first[1] != dt: return False")
+    lines += [f"    s{l} = W{l}.shape" for l in range(1, L + 1)]
+    lines.append("    if " + " or ".join(f"len(s{l}) != 2" for l in range(1, L + 1)) + ": return False")
+    lines.append("    n0 = s1[1]")
+    for l in range(1, L + 1):
+        if l > 1:
+            lines.append(f"    if s{l}[1] != n{l - 1}: return False")
+        lines.append(f"    n{l} = s{l}[0]")
+    lines.append("    if " + " or ".join(f"{x} < 1" for x in n) + ": return False")
+    shapes = [f"{k}.shape != (n{layer_of[k]}, 1)" for k in arrays if not k.startswith("W")]
+    lines.append("    if " + " or ".join(shapes) + ": return False")
+    lines.append("    if writable and not (" + " and ".join(f"{k}.flags.writeable" for k in arrays) + "): return False")
+    for x in n:
+        lines.append(f"    if state.get({x!r}, {x}) != {x}: return False")
+    lines += [f"    state[{x!r}] = {x}" for x in n]
+    lines.append("    if first is None: state['dtype'] = ('W1', dt)")
+    lines.append("    return True")
+    env = {"_nd": np.ndarray}
+    exec(compile("\n".join(lines) + "\n", f"<parameters {', '.join(W)}>", "exec"), env)
+    return env["fit"]
 
 
 class Parameters:
@@ -576,10 +609,10 @@ class Parameters:
         layout = _layout(tuple(P))
         if isinstance(layout, str):
             raise ValueError(f"{name}: {layout}")
-        L, specs, layers, names = layout
+        L, specs, fit = layout
         K = state.get("backend", "numpy")
         host_ok = K == "numpy" or _HOST_OK.get(K) or _HOST_OK.setdefault(K, K.is_device(np.empty(0)))
-        if not (host_ok and _parameters_fit(P, layers, names, self.writable, state)):  # else: find the error, name it
+        if not (host_ok and fit(P, state, self.writable)):  # else: find the error, name it
             for key, spec in specs:
                 x = P[key]
                 check_array(key, x, spec, state)
@@ -587,43 +620,6 @@ class Parameters:
                 if self.writable and x.__class__ is np.ndarray and not x.flags.writeable:
                     raise ValueError(f"{key}: expected a writable array (updated in place), got a read-only one")
         state["nL"], state["L"] = state[f"n{L}"], L
-
-
-def _parameters_fit(P, layers, names, writable, state):
-    """The common case fast: host float arrays of one dtype whose sizes chain; binds n0 .. nL and the dtype.
-    False on anything else (then the array-by-array check finds and names the problem)."""
-    nd = np.ndarray
-    W = P["W1"]
-    if W.__class__ is not nd:
-        return False
-    dtype = W.dtype
-    if dtype.char not in "fd" or state.get("dtype", (None, dtype))[1] != dtype:
-        return False
-    n = W.shape[1] if W.ndim == 2 else 0
-    sizes = [n]
-    for Wk, bk, gk, betak in layers:
-        W, b = P[Wk], P[bk]
-        if W.__class__ is not nd or b.__class__ is not nd or W.dtype is not dtype or b.dtype is not dtype:
-            return False
-        shape = W.shape
-        if len(shape) != 2 or shape[1] != n or shape[0] < 1 or n < 1 or b.shape != (shape[0], 1):
-            return False
-        n = shape[0]
-        if writable:
-            for x in (b, W) if gk is None else (b, W, P[gk], P[betak]):
-                if not x.flags.writeable:
-                    return False
-        if gk is not None:
-            for x in (P[gk], P[betak]):
-                if x.__class__ is not nd or x.dtype is not dtype or x.shape != (n, 1):
-                    return False
-        sizes.append(n)
-    for name, size in zip(names, sizes):
-        if state.get(name, size) != size:
-            return False
-    state.update(zip(names, sizes))
-    state.setdefault("dtype", ("W1", dtype))
-    return True
 
 
 class ArrayDict(Parameters):
@@ -855,3 +851,76 @@ def check_labels(name, Y, loss):
                 f"{name}: categorical_cross_entropy expects one-hot columns (summing to 1), "
                 f"got column {j} summing to {sums[j]:g}"
             )
+
+
+# ----------------------------------------------------------------------------- small declarations added later
+def or_none(option):
+    """Declare ``option`` (an ``Option``: ``at_least(1)``, ``positive``, ...) or None."""
+    text = f"{option.text} or None"
+    return Option(lambda name, v: v is None or option.check(name, v, {}, None), text, option.example)
+
+
+def number(name, value):
+    """Raise TypeError unless ``value`` is a real number: an int or float (a NumPy one too). Bool, str,
+    complex, Decimal and Fraction are refused (NumPy would treat them differently)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a real number (int or float), got {type(value).__name__} {value!r}")
+
+
+def non_negative(name, value):
+    """Raise ValueError unless ``value`` is a finite int or float >= 0."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    if not (ok and math.isfinite(float(value)) and float(value) >= 0):
+        raise ValueError(f"{name}: expected a non-negative finite number, got {value!r}")
+
+
+NON_NEGATIVE = Option(non_negative, "non-negative finite", 0.0)
+NUMBER = Option(number, "a real number", 1.0)
+
+
+def checked_veneer(**declarations):
+    """``checked`` for a veneer over the lecture functions (``nn_ref.sequential``): its module does not join
+    INSIDE, so what it passes on to a checked function is checked there, as a call from your code would be."""
+
+    def declare(function):
+        inside = function.__module__ in INSIDE
+        wrapped = checked(**declarations)(function)
+        if not inside:
+            INSIDE.discard(function.__module__)
+        return wrapped
+
+    return declare
+
+
+class Generator(Option):
+    """rng: a np.random.Generator (seeded: np.random.default_rng(seed)), or None where the function allows it."""
+
+    def __init__(self):
+        super().__init__(None, "a np.random.Generator", np.random.default_rng(0))
+
+    def check(self, name, rng, state, read):
+        if rng is not None and not isinstance(rng, np.random.Generator):
+            raise TypeError(f"{name}: expected a np.random.Generator (np.random.default_rng(seed)), got {rng!r}")
+
+
+GENERATOR = Generator()
+LAYER_DIMS = Option(lambda name, v: check_layer_dims(v), "[n0, ..., nL], positive integers", [3, 4, 2])
+
+
+def flag(name, value):
+    """Raise TypeError unless ``value`` is True or False (a string "False" would be true)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {value!r}")
+
+
+FLAG = Option(flag, "True or False", True)
+SEED = at_least(0)  # a seed for np.random.default_rng: an integer >= 0
+
+
+def path_like(name, value):
+    """Raise TypeError unless ``value`` is a path: a str or an os.PathLike (pathlib.Path)."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name}: expected a path (str or pathlib.Path), got {type(value).__name__}")
+
+
+PATH = Option(path_like, "a path (str or pathlib.Path)", ".")
