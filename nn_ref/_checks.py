@@ -244,7 +244,8 @@ def _wrap(function, contract):
 
         def linear_forward(A_prev, W, b, backend=None):
             if _caller(1).f_globals.get("__name__") not in INSIDE:  # a call from your code: check it
-                args, kwargs = _contract.check((A_prev, W, b, backend), {})
+                call = (A_prev, W, b, backend), {}
+                args, kwargs = _contract.fast(*call) or _contract.check_slots(*call)
                 return _body(*args, **kwargs)
             return _body(A_prev, W, b, backend)  # a call from nn-ref: straight to the body
 
@@ -266,7 +267,8 @@ def _wrap(function, contract):
         lines = [
             f"def {name}({', '.join(params)}):",
             '    if _caller(1).f_globals.get("__name__") not in INSIDE:  # a call from your code: check it',
-            f"        args, kwargs = _contract.check(({names}{',' if len(parameters) == 1 else ''}), {{}})",
+            f"        call = ({names}{',' if len(parameters) == 1 else ''}), {{}}",
+            "        args, kwargs = _contract.fast(*call) or _contract.check_slots(*call)",
             "        return _body(*args, **kwargs)",
             f"    return _body({names})  # a call from nn-ref: straight to the body",
         ]
@@ -458,7 +460,10 @@ def _compile(contract):
                 f"        if {v}.__class__ in _IMMUTABLE: _s{k}.passed = {v}",
             ]
         else:  # a declaration with its own rules: called with the names bound so far, its new ones read back
-            code += [f"    if {v} is not _d{k}:", "        read = read or _partial(_contract.read, args, kwargs)"]
+            settled = getattr(spec, "settled", None)  # values it accepts whatever the other arguments are
+            known = f" and not ({v}.__class__ is str and {v} in {settled!r})" if settled else ""
+            code.append(f"    if {v} is not _d{k}{known}:")
+            code.append("        read = read or _partial(_contract.read, args, kwargs)")
             code += ["        " + line for line in sync()]
             code += [
                 f"        try: _s{k}.check({name!r}, {v}, state, read)",

@@ -64,6 +64,8 @@ class Output:
     """The output activation: one of OUTPUT_ACTIVATIONS; softmax needs n[L] >= 2 (a 1-unit softmax is 1.0
     whatever the input, so nothing would train). Declared after the parameters, which bind nL."""
 
+    settled = tuple(a for a in OUTPUT_ACTIVATIONS if a != "softmax")  # names valid whatever n[L] is
+
     def __repr__(self):
         return f"one_of{OUTPUT_ACTIVATIONS}"
 
