@@ -708,8 +708,8 @@ def check_shape(name, array, expected):
 
 
 def check_choice(name, value, choices):
-    """Raise ValueError unless ``value`` is one of ``choices``."""
-    if value not in choices:
+    """Raise ValueError unless ``value`` is one of ``choices`` (an array is never one: no elementwise ==)."""
+    if isinstance(value, np.ndarray) or value not in choices:
         raise ValueError(f"{name}: expected one of {tuple(choices)}, got {value!r}")
 
 
