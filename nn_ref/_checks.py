@@ -22,8 +22,8 @@ what was expected and what was given. The cost per call is in ``nn-ref bench`` (
 """
 
 import functools
-import importlib
 import inspect
+import linecache
 import math
 import numbers
 import os
@@ -48,6 +48,7 @@ class Array:
         self.real = "real" in words  # any real dtype (labels to compare with): bool, int or float
         self.optional = text.endswith("or None")
         self.axes = tuple(int(w) if w.isdigit() else w for w in words if w not in _KEYWORDS)
+        self.ndim = len(self.axes)
 
     def check(self, name, value, state, read):
         check_array(name, value, self, state)
@@ -88,6 +89,7 @@ class Option:
 
 
 _CONTEXT_FREE = (OneOf, Option)  # declarations whose verdict depends on the value alone
+_caller = sys._getframe
 
 
 def one_of(choices):
@@ -180,7 +182,7 @@ class Grads:
         if not isinstance(grads, dict):
             raise TypeError(f"{name}: expected a dict {{'dW1': ..., 'db1': ..., ...}}, got {type(grads).__name__}")
         for key, param in read("parameters").items():
-            g = grads.get("d" + key)
+            g = grads.get(_GRAD_NAME.get(key) or _GRAD_NAME.setdefault(key, "d" + key))
             if g.__class__ is np.ndarray and g.shape == param.shape and g.dtype == param.dtype:
                 continue  # the common case, without building a message
             if g is None:
@@ -191,6 +193,7 @@ class Grads:
 
 
 GRADS = Grads()
+_GRAD_NAME = {}  # "W1" -> "dW1"
 
 
 class Caches:
@@ -219,43 +222,68 @@ def checked(**declarations):
     """Declare a function's arguments once; every call from outside nn-ref is checked against them.
 
     ``@checked(W="n n_prev", b="n 1", A_prev="n_prev m")``: see the module docstring. The declared names must be
-    arguments of the function. The wrapper adds one Python call per call; at the boundary it also checks.
+    arguments of the function. The checked function is a thin function with the body's own signature (see
+    ``_wrap``); ``.contract`` holds the declarations, ``.__wrapped__`` the body.
     """
 
     def declare(function):
-        return Checked(function, Contract(function, declarations))
+        contract = Contract(function, declarations)
+        CONTRACTS[f"{function.__module__}.{function.__qualname__}"] = contract
+        INSIDE.add(function.__module__)
+        return _wrap(function, contract)
 
     return declare
 
 
-class Checked:
-    """A checked function: calls from outside nn-ref are checked against its contract, then run the body.
-
-    ``__code__`` is the body's, so a debugger's ``break network.linear_forward`` stops in the body."""
-
-    def __init__(self, function, contract):
-        functools.update_wrapper(self, function)
-        self.contract, self.__code__ = contract, function.__code__
-        CONTRACTS[f"{function.__module__}.{function.__qualname__}"] = contract
-        INSIDE.add(function.__module__)
-
-    def __call__(self, *args, **kwargs):
-        if sys._getframe(1).f_globals.get("__name__") not in INSIDE:  # a call from outside nn-ref: check it
-            args, kwargs = self.contract.check(args, kwargs)  # the declaration above the def, enforced once
-        return self.__wrapped__(*args, **kwargs)  # `s` here steps into the body
-
-    def __get__(self, instance, owner=None):  # a checked method binds like a function
-        return self if instance is None else functools.partial(self, instance)
-
-    def __reduce__(self):  # pickled by name, as the function it wraps would be
-        return _by_name, (self.__module__, self.__qualname__)
+_SIMPLE = (inspect.Parameter.POSITIONAL_OR_KEYWORD,)
 
 
-def _by_name(module, qualname):
-    obj = importlib.import_module(module)
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
-    return obj
+def _wrap(function, contract):
+    """The checked function, generated from the body's signature: for ``linear_forward(A_prev, W, b,
+    backend=None)``::
+
+        def linear_forward(A_prev, W, b, backend=None):
+            if _caller(1).f_globals.get("__name__") not in INSIDE:  # a call from your code: check it
+                args, kwargs = _contract.check((A_prev, W, b, backend), {})
+                return _body(*args, **kwargs)
+            return _body(A_prev, W, b, backend)  # a call from nn-ref: straight to the body
+
+    A call from another nn-ref module costs one plain Python call; pdb's ``break network.linear_forward`` stops in
+    the body (``__func__`` names it, as for a method), and ``s`` shows these lines (kept in ``linecache``).
+    Signatures with *args, **kwargs or keyword-only arguments get the same logic over (*args, **kwargs)."""
+    parameters = list(inspect.signature(function).parameters.values())
+    env = {"_caller": sys._getframe, "INSIDE": INSIDE, "_contract": contract, "_body": function}
+    name = function.__name__
+    if all(p.kind in _SIMPLE for p in parameters) and not any(p.name in env for p in parameters):
+        params = []
+        for i, p in enumerate(parameters):
+            if p.default is p.empty:
+                params.append(p.name)
+            else:
+                env[f"_d{i}"] = p.default
+                params.append(f"{p.name}=_d{i}")
+        names = ", ".join(p.name for p in parameters)
+        lines = [
+            f"def {name}({', '.join(params)}):",
+            '    if _caller(1).f_globals.get("__name__") not in INSIDE:  # a call from your code: check it',
+            f"        args, kwargs = _contract.check(({names}{',' if len(parameters) == 1 else ''}), {{}})",
+            "        return _body(*args, **kwargs)",
+            f"    return _body({names})  # a call from nn-ref: straight to the body",
+        ]
+    else:
+        lines = [
+            f"def {name}(*args, **kwargs):",
+            '    if _caller(1).f_globals.get("__name__") not in INSIDE:  # a call from your code: check it',
+            "        args, kwargs = _contract.check(args, kwargs)",
+            "    return _body(*args, **kwargs)",
+        ]
+    source = "\n".join(lines) + "\n"
+    filename = os.path.join(os.path.dirname(__file__), f"<checked {function.__module__}.{function.__qualname__}>")
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), env)
+    wrapper = functools.update_wrapper(env[name], function)
+    wrapper.contract, wrapper.__func__ = contract, function
+    return wrapper
 
 
 class Contract:
@@ -275,6 +303,7 @@ class Contract:
             self.slots.append((name, names.index(name), parameters[name].default, spec))
         self.index = {name: (i, parameters[name].default) for i, name in enumerate(names)}
         self.backend = self.index.get("backend", (None, None))[0]
+        self.source, self.fast = _compile(self)
 
     def read(self, args, kwargs, name):
         """The value of argument ``name`` in a call (its default when not given)."""
@@ -282,7 +311,15 @@ class Contract:
         return args[i] if i < len(args) else kwargs.get(name, default)
 
     def check(self, args, kwargs):
-        """Raise the first declared rule the call breaks; return (args, kwargs) with ``backend`` resolved."""
+        """Raise the first declared rule the call breaks; return (args, kwargs) with ``backend`` resolved.
+
+        The common call (host float arrays that fit, names and numbers seen before) takes ``fast``: the same
+        rules as straight-line code (``self.source``). Anything else, and every error, goes through
+        ``check_slots``, which names the argument."""
+        return self.fast(args, kwargs) or self.check_slots(args, kwargs)
+
+    def check_slots(self, args, kwargs):
+        """The declarations one by one (the reference the fast path is tested against)."""
         state = {}
         if self.backend is not None:
             args, kwargs = self._resolve_backend(args, kwargs, state)
@@ -293,6 +330,9 @@ class Contract:
                 if value is None and spec.optional:
                     continue
                 check_array(name, value, spec, state)
+            elif isinstance(spec, Array):  # an array with a value domain (Predictions, Labels)
+                read = read or functools.partial(self.read, args, kwargs)
+                spec.check(name, value, state, read)
             elif value is default:  # a function's own default passes its declaration (nothing to check per call)
                 continue
             elif spec.__class__ in _CONTEXT_FREE:  # a name or a number: the same object passes again at once
@@ -330,13 +370,115 @@ def _resolve(name):
     return B
 
 
+def _compile(contract):
+    """(source, fast): a contract's rules for the common call as one straight-line function ``fast(args,
+    kwargs)``: host float arrays checked on local names (one dtype, shapes agreeing, sizes >= 1, finite where
+    declared), names and numbers that passed before by identity, defaults as given; the other declarations
+    (parameter dicts, caches, ...) are called as in ``check_slots``. It returns (args, kwargs) when everything
+    holds, and None otherwise: then ``check_slots`` runs and raises the error that names the argument. It never
+    passes a call that ``check_slots`` refuses (tests/test_contracts.py compares the two)."""
+    env = {"_nd": np.ndarray, "_isfinite": math.isfinite, "_sum": _SUM, "_partial": functools.partial}
+    env.update(_IMMUTABLE=_IMMUTABLE, _contract=contract)
+    code = [
+        "def fast(args, kwargs):",
+        "    n_args = len(args)",
+        "    dtype = None",
+        "    read = None",
+        "    state = {}",
+    ]
+    names = sorted(
+        {a for _, _, _, spec in contract.slots if isinstance(spec, Array) for a in spec.axes if a.__class__ is str}
+    )
+    locals_ = {a: f"_{a}" for a in names}  # a size name -> its local variable
+    code += [f"    {v} = None" for v in locals_.values()]
+    if contract.backend is not None:
+        i = contract.backend
+        env.update(_environ=os.environ, _BACKENDS=_BACKENDS)
+        code += [
+            f"    backend = args[{i}] if n_args > {i} else kwargs.get('backend')",
+            "    if backend is None: backend = _environ.get('NN_REF_BACKEND') or 'numpy'",
+            "    if backend.__class__ is str and backend != 'numpy':",
+            "        backend = _BACKENDS.get(backend)",
+            "        if backend is None: return None",
+            "    state['backend'] = backend",
+            f"    if n_args > {i}: args = args[:{i}] + (backend,) + args[{i + 1}:]",
+            "    else: kwargs['backend'] = backend",
+        ]
+
+    def sync():  # the names bound so far into ``state``, as check_slots would hold them
+        lines = ["if dtype is not None: state['dtype'] = dtype"]
+        lines += [f"if {w} is not None: state[{a!r}] = {w}" for a, w in locals_.items()]
+        return lines
+
+    for k, (name, i, default, spec) in enumerate(contract.slots):
+        env[f"_d{k}"], env[f"_s{k}"] = default, spec
+        v = f"v{k}"
+        code.append(f"    {v} = args[{i}] if n_args > {i} else kwargs.get({name!r}, _d{k})")
+        if isinstance(spec, Array):
+            pad = "    "
+            if spec.optional:
+                code.append(f"    if {v} is not None:")
+                pad = "        "
+            code.append(f"{pad}if {v}.__class__ is not _nd: return None")
+            if spec.real:
+                code.append(f"{pad}if {v}.dtype.kind not in 'biuf': return None")
+            else:
+                code += [
+                    f"{pad}if dtype is None:",
+                    f"{pad}    if {v}.dtype.char not in 'fd': return None",
+                    f"{pad}    dtype = ({name!r}, {v}.dtype)",
+                    f"{pad}elif {v}.dtype is not dtype[1]: return None",
+                ]
+            code.append(f"{pad}shape = {v}.shape")
+            code.append(f"{pad}if len(shape) != {spec.ndim}: return None")
+            for j, axis in enumerate(spec.axes):
+                if axis.__class__ is int:
+                    code.append(f"{pad}if shape[{j}] != {axis}: return None")
+                else:
+                    w = locals_[axis]
+                    code += [
+                        f"{pad}if {w} is None:",
+                        f"{pad}    if shape[{j}] < 1: return None",
+                        f"{pad}    {w} = shape[{j}]",
+                        f"{pad}elif shape[{j}] != {w}: return None",
+                    ]
+            if spec.finite:
+                code.append(f"{pad}if not _isfinite(_sum({v}, None)): return None")
+            if spec.__class__ is not Array:  # a value domain (Predictions, Labels): its ``domain`` rule
+                code += [
+                    f"{pad}read = read or _partial(_contract.read, args, kwargs)",
+                    f"{pad}try: _s{k}.domain({name!r}, {v}, read)",
+                    f"{pad}except (TypeError, ValueError): return None",
+                ]
+        elif spec.__class__ in _CONTEXT_FREE:
+            code += [
+                f"    if {v} is not _d{k} and {v} is not _s{k}.passed:",
+                f"        try: _s{k}.check({name!r}, {v}, None, None)",
+                "        except (TypeError, ValueError): return None",
+                f"        if {v}.__class__ in _IMMUTABLE: _s{k}.passed = {v}",
+            ]
+        else:  # a declaration with its own rules: called with the names bound so far, its new ones read back
+            code += [f"    if {v} is not _d{k}:", "        read = read or _partial(_contract.read, args, kwargs)"]
+            code += ["        " + line for line in sync()]
+            code += [
+                f"        try: _s{k}.check({name!r}, {v}, state, read)",
+                "        except (TypeError, ValueError): return None",
+                "        dtype = state.get('dtype')",
+            ]
+            code += [f"        {w} = state.get({a!r})" for a, w in locals_.items()]
+    code.append("    return args, kwargs")
+    source = "\n".join(code) + "\n"
+    exec(compile(source, f"<contract of {contract.function.__qualname__}>", "exec"), env)
+    return source, env["fast"]
+
+
 def check_array(name, value, spec, state):
     """The rules of an ``Array`` declaration: a float32/float64 array (host or device), the declared number
     of axes, sizes agreeing with the names bound so far (binding new ones), one dtype per call, finite."""
     host = value.__class__ is np.ndarray
     if not host:
         _check_array_kind(name, value, spec)
-    dtype, shape = value.dtype, value.shape
+    dtype = value.dtype
     if spec.real:
         if dtype.kind not in "biuf":
             raise TypeError(f"{name}: expected an array of real numbers, got dtype {dtype}")
@@ -348,23 +490,19 @@ def check_array(name, value, spec, state):
             state["dtype"] = (name, dtype)
         elif first[1] is not dtype and first[1] != dtype:
             raise TypeError(f"{name}: expected dtype {first[1]} (the dtype of {first[0]}), got {dtype}")
-    axes = spec.axes
-    if len(shape) != len(axes):
-        _shape_error(name, shape, axes, state)
+    shape = value.shape
+    if len(shape) != spec.ndim:
+        _shape_error(name, shape, spec.axes, state)
     new = None
-    for axis, size in zip(axes, shape):
-        if axis.__class__ is int:
-            if axis != size:
-                _shape_error(name, shape, axes, state)
-        else:
-            want = state.get(axis)
-            if want is None:
-                if size < 1:
-                    _shape_error(name, shape, axes, state)
-                new = [(axis, size)] if new is None else new + [(axis, size)]
-            elif want != size:
-                _shape_error(name, shape, axes, state)
-    if new is not None:  # names bound once the whole shape fits
+    for axis, size in zip(spec.axes, shape):
+        want = axis if axis.__class__ is int else state.get(axis)
+        if want is None:  # a name seen first here: bound once the whole shape fits
+            if size < 1:
+                _shape_error(name, shape, spec.axes, state)
+            new = [(axis, size)] if new is None else new + [(axis, size)]
+        elif want != size:
+            _shape_error(name, shape, spec.axes, state)
+    if new is not None:
         state.update(new)
     if spec.finite and host and not math.isfinite(_SUM(value, None)):
         check_finite(name, value)  # names the first NaN or inf (a finite sum that overflowed passes here)
@@ -389,8 +527,9 @@ def _shape_error(name, shape, axes, state):
 
 
 @functools.cache
-def _layout(keys):
-    """For a parameter dict's key set: (L, [(key, Array declaration), ...] in layer order) or the error text."""
+def _layout(key_order):
+    """For a parameter dict's keys: (L, [(key, Array declaration), ...] in layer order) or the error text."""
+    keys = frozenset(key_order)
     L = 0
     while f"W{L + 1}" in keys:
         L += 1
@@ -413,11 +552,44 @@ def _layout(keys):
             if key not in keys:
                 return f"expected key {key!r} (layer {l} of {L}), got keys {sorted(keys)}"
             specs.append((key, Array(axes)))
-    layers = tuple(
-        (f"W{l}", f"b{l}", f"gamma{l}" if f"gamma{l}" in keys else None, f"beta{l}" if f"beta{l}" in keys else None)
-        for l in range(1, L + 1)
-    )
-    return L, tuple(specs), layers, tuple(f"n{l}" for l in range(L + 1))
+    return L, tuple(specs), _compile_fit(L, keys)
+
+
+def _compile_fit(L, keys):
+    """``fit(P, state, writable)`` for one key layout, as straight-line code: True (binding n0 .. nL and the
+    dtype) when P holds host float arrays of one dtype whose sizes chain; False on anything else, and then
+    the array-by-array check finds and names the problem."""
+    W = [f"W{l}" for l in range(1, L + 1)]
+    layer_of = {k: l for l in range(1, L + 1) for k in (f"W{l}", f"b{l}", f"gamma{l}", f"beta{l}") if k in keys}
+    arrays = list(layer_of)
+    n = [f"n{l}" for l in range(L + 1)]
+    lines = ["def fit(P, state, writable):"]
+    lines += [f"    {k} = P[{k!r}]" for k in arrays]
+    lines.append("    if " + " or ".join(f"{k}.__class__ is not _nd" for k in arrays) + ": return False")
+    lines.append("    dt = W1.dtype")
+    same = " or ".join(f"{k}.dtype is not dt" for k in arrays[1:])
+    lines.append(f"    if dt.char not in 'fd' or {same}: return False")
+    lines.append("    first = state.get('dtype')")
+    lines.append("    if first is not None and first[1] != dt: return False")
+    lines += [f"    s{l} = W{l}.shape" for l in range(1, L + 1)]
+    lines.append("    if " + " or ".join(f"len(s{l}) != 2" for l in range(1, L + 1)) + ": return False")
+    lines.append("    n0 = s1[1]")
+    for l in range(1, L + 1):
+        if l > 1:
+            lines.append(f"    if s{l}[1] != n{l - 1}: return False")
+        lines.append(f"    n{l} = s{l}[0]")
+    lines.append("    if " + " or ".join(f"{x} < 1" for x in n) + ": return False")
+    shapes = [f"{k}.shape != (n{layer_of[k]}, 1)" for k in arrays if not k.startswith("W")]
+    lines.append("    if " + " or ".join(shapes) + ": return False")
+    lines.append("    if writable and not (" + " and ".join(f"{k}.flags.writeable" for k in arrays) + "): return False")
+    for x in n:
+        lines.append(f"    if state.get({x!r}, {x}) != {x}: return False")
+    lines += [f"    state[{x!r}] = {x}" for x in n]
+    lines.append("    if first is None: state['dtype'] = ('W1', dt)")
+    lines.append("    return True")
+    env = {"_nd": np.ndarray}
+    exec(compile("\n".join(lines) + "\n", f"<parameters {', '.join(W)}>", "exec"), env)
+    return env["fit"]
 
 
 class Parameters:
@@ -434,13 +606,13 @@ class Parameters:
     def check(self, name, P, state, read):
         if not isinstance(P, dict):
             raise TypeError(f"{name}: expected a dict {{'W1': ..., 'b1': ..., ...}}, got {type(P).__name__}")
-        layout = _layout(frozenset(P))
+        layout = _layout(tuple(P))
         if isinstance(layout, str):
             raise ValueError(f"{name}: {layout}")
-        L, specs, layers, names = layout
+        L, specs, fit = layout
         K = state.get("backend", "numpy")
         host_ok = K == "numpy" or _HOST_OK.get(K) or _HOST_OK.setdefault(K, K.is_device(np.empty(0)))
-        if not (host_ok and _parameters_fit(P, layers, names, self.writable, state)):  # else: find the error, name it
+        if not (host_ok and fit(P, state, self.writable)):  # else: find the error, name it
             for key, spec in specs:
                 x = P[key]
                 check_array(key, x, spec, state)
@@ -448,42 +620,6 @@ class Parameters:
                 if self.writable and x.__class__ is np.ndarray and not x.flags.writeable:
                     raise ValueError(f"{key}: expected a writable array (updated in place), got a read-only one")
         state["nL"], state["L"] = state[f"n{L}"], L
-
-
-def _parameters_fit(P, layers, names, writable, state):
-    """The common case fast: host float arrays of one dtype whose sizes chain; binds n0 .. nL and the dtype.
-    False on anything else (then the array-by-array check finds and names the problem)."""
-    nd = np.ndarray
-    W = P["W1"]
-    if W.__class__ is not nd:
-        return False
-    dtype = W.dtype
-    if dtype.char not in "fd" or state.get("dtype", (None, dtype))[1] != dtype:
-        return False
-    n = W.shape[1] if W.ndim == 2 else 0
-    sizes = [n]
-    for Wk, bk, gk, betak in layers:
-        W, b = P[Wk], P[bk]
-        if W.__class__ is not nd or b.__class__ is not nd or W.dtype is not dtype or b.dtype is not dtype:
-            return False
-        shape = W.shape
-        if len(shape) != 2 or shape[1] != n or shape[0] < 1 or n < 1 or b.shape != (shape[0], 1):
-            return False
-        n = shape[0]
-        for x in (b, W) if gk is None else (b, W, P[gk], P[betak]):
-            if writable and not x.flags.writeable:
-                return False
-        if gk is not None:
-            for x in (P[gk], P[betak]):
-                if x.__class__ is not nd or x.dtype is not dtype or x.shape != (n, 1):
-                    return False
-        sizes.append(n)
-    for name, size in zip(names, sizes):
-        if state.get(name, size) != size:
-            return False
-    state.update(zip(names, sizes))
-    state.setdefault("dtype", ("W1", dtype))
-    return True
 
 
 class ArrayDict(Parameters):
@@ -698,7 +834,7 @@ def check_labels(name, Y, loss):
     cross_entropy; columns of values >= 0 summing to 1 (one-hot) for categorical_cross_entropy; any finite
     real for mse and l1. Names the first bad entry or column (host arrays only; Y.min() and Y.max() prove the
     range, and only a Y out of range, or holding NaN, is searched entry by entry)."""
-    if not _on_host(Y) or loss not in ("cross_entropy", "categorical_cross_entropy"):
+    if loss not in ("cross_entropy", "categorical_cross_entropy") or not _on_host(Y):
         return
     if not (Y.size and Y.min() >= 0 and Y.max() <= 1):
         bad = np.argwhere(~((Y >= 0) & (Y <= 1)))
@@ -715,3 +851,76 @@ def check_labels(name, Y, loss):
                 f"{name}: categorical_cross_entropy expects one-hot columns (summing to 1), "
                 f"got column {j} summing to {sums[j]:g}"
             )
+
+
+# ----------------------------------------------------------------------------- small declarations added later
+def or_none(option):
+    """Declare ``option`` (an ``Option``: ``at_least(1)``, ``positive``, ...) or None."""
+    text = f"{option.text} or None"
+    return Option(lambda name, v: v is None or option.check(name, v, {}, None), text, option.example)
+
+
+def number(name, value):
+    """Raise TypeError unless ``value`` is a real number: an int or float (a NumPy one too). Bool, str,
+    complex, Decimal and Fraction are refused (NumPy would treat them differently)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a real number (int or float), got {type(value).__name__} {value!r}")
+
+
+def non_negative(name, value):
+    """Raise ValueError unless ``value`` is a finite int or float >= 0."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    if not (ok and math.isfinite(float(value)) and float(value) >= 0):
+        raise ValueError(f"{name}: expected a non-negative finite number, got {value!r}")
+
+
+NON_NEGATIVE = Option(non_negative, "non-negative finite", 0.0)
+NUMBER = Option(number, "a real number", 1.0)
+
+
+def checked_veneer(**declarations):
+    """``checked`` for a veneer over the lecture functions (``nn_ref.sequential``): its module does not join
+    INSIDE, so what it passes on to a checked function is checked there, as a call from your code would be."""
+
+    def declare(function):
+        inside = function.__module__ in INSIDE
+        wrapped = checked(**declarations)(function)
+        if not inside:
+            INSIDE.discard(function.__module__)
+        return wrapped
+
+    return declare
+
+
+class Generator(Option):
+    """rng: a np.random.Generator (seeded: np.random.default_rng(seed)), or None where the function allows it."""
+
+    def __init__(self):
+        super().__init__(None, "a np.random.Generator", np.random.default_rng(0))
+
+    def check(self, name, rng, state, read):
+        if rng is not None and not isinstance(rng, np.random.Generator):
+            raise TypeError(f"{name}: expected a np.random.Generator (np.random.default_rng(seed)), got {rng!r}")
+
+
+GENERATOR = Generator()
+LAYER_DIMS = Option(lambda name, v: check_layer_dims(v), "[n0, ..., nL], positive integers", [3, 4, 2])
+
+
+def flag(name, value):
+    """Raise TypeError unless ``value`` is True or False (a string "False" would be true)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {value!r}")
+
+
+FLAG = Option(flag, "True or False", True)
+SEED = at_least(0)  # a seed for np.random.default_rng: an integer >= 0
+
+
+def path_like(name, value):
+    """Raise TypeError unless ``value`` is a path: a str or an os.PathLike (pathlib.Path)."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name}: expected a path (str or pathlib.Path), got {type(value).__name__}")
+
+
+PATH = Option(path_like, "a path (str or pathlib.Path)", ".")

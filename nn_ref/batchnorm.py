@@ -28,12 +28,16 @@ import numpy as np
 
 from nn_ref._checks import (
     Array,
+    Option,
     check_array,
     check_choice,
+    check_dtype,
+    check_layer_dims,
     check_positive_finite,
     check_range,
     checked,
     fields,
+    in_range,
     positive,
 )
 from nn_ref.backend import accelerated
@@ -70,11 +74,28 @@ BN_PARAM = BnParam()
 _RUNNING = Array("n 1")
 
 
-@checked(eps=positive)
+class BnParams:
+    """A list of ``bn_param`` dicts, one per hidden layer (any number, none for a one-layer net)."""
+
+    def __repr__(self):
+        return "[BN_PARAM, ...]"
+
+    def check(self, name, bn_params, state, read):
+        if not isinstance(bn_params, (list, tuple)):
+            raise TypeError(f"{name}: expected a list of bn_param dicts, got {type(bn_params).__name__}")
+        for l, bn_param in enumerate(bn_params):
+            BN_PARAM.check(f"{name}[{l}]", bn_param, {}, read)
+
+
+@checked(
+    layer_dims=Option(lambda name, v: check_layer_dims(v), "[n0, ..., nL], positive integers", [3, 4, 2]),
+    eps=positive,
+    momentum=in_range(0, 1),
+    dtype=Option(check_dtype, "float32 or float64", np.float64),
+)
 def init_bn_params(layer_dims, eps=1e-5, momentum=0.9, dtype=np.float64):
     """One ``bn_param`` dict per hidden layer l = 1 .. L-1 (BN sits between the linear part and the
     activation of every hidden layer): mode "train", running_mean zeros and running_var ones (n[l], 1)."""
-    check_range("momentum", momentum, 0, 1)
     return [
         {
             "mode": "train",
@@ -87,6 +108,7 @@ def init_bn_params(layer_dims, eps=1e-5, momentum=0.9, dtype=np.float64):
     ]
 
 
+@checked(bn_params=BnParams())
 def eval_mode(bn_params):
     """Copies of the bn_param dicts with mode "eval" (sharing the running statistics)."""
     return [dict(p, mode="eval") for p in bn_params]

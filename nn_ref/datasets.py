@@ -31,51 +31,99 @@ from pathlib import Path
 
 import numpy as np
 
-from nn_ref._checks import check_positive_int, check_shape
+from nn_ref._checks import (
+    FLAG,
+    NON_NEGATIVE,
+    NUMBER,
+    PATH,
+    SEED,
+    Array,
+    at_least,
+    check_array,
+    checked,
+    one_of,
+    or_none,
+)
+
+
+# ----------------------------------------------------------------------------- the declarations, once
+class ClassIndices:
+    """labels: (m,) or (1, m) non-negative integer class indices (lists too), each < n_classes when given."""
+
+    def __repr__(self):
+        return "(m,) or (1, m) integers in [0, n_classes)"
+
+    def check(self, name, labels, state, read):
+        labels = np.asarray(labels)
+        if labels.ndim == 2 and labels.shape[0] == 1:
+            labels = labels[0]
+        if labels.ndim != 1:
+            raise ValueError(f"{name}: expected shape (m,) or (1, m), got {labels.shape}")
+        if labels.dtype.kind not in "biuf" or (labels.size and not np.all(labels == np.round(labels))):
+            raise ValueError(f"{name}: expected non-negative integer class indices, got dtype {labels.dtype}")
+        if labels.size and labels.min() < 0:
+            raise ValueError(f"{name}: expected non-negative integer class indices, got {labels.min()}")
+        K = read("n_classes")
+        if K is not None and labels.size and labels.max() >= K:
+            raise ValueError(f"{name}: found class {labels.max()}, expected classes 0..{K - 1} (n_classes={K})")
+
+
+class OpenUnit:
+    """A number in (0, 1)."""
+
+    def __repr__(self):
+        return "in (0, 1)"
+
+    def check(self, name, value, state, read):
+        ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+        if not (ok and 0 < value < 1):
+            raise ValueError(f"{name}: expected a number in (0, 1), got {value!r}")
+
+
+class SplitLabels(Array):
+    """Y (k, m) as declared, and the split leaves a non-empty train and test set: 0 < round(test_fraction m) < m
+    (declared on Y, which every call gives, so a default test_fraction is held to it too)."""
+
+    def check(self, name, Y, state, read):
+        check_array(name, Y, self, state)
+        self.domain(name, Y, read)
+
+    def domain(self, name, Y, read):
+        fraction, m = read("test_fraction"), Y.shape[1]
+        if int(round(fraction * m)) in (0, m):
+            raise ValueError(f"test_fraction={fraction} of m={m} samples leaves an empty train or test set")
+
+
+M = at_least(1)  # the number of samples of a synthetic set
 
 
 # ----------------------------------------------------------------------------- helpers
+@checked(n_classes=or_none(at_least(1)), labels=ClassIndices())
 def one_hot(labels, n_classes=None):
     """One-hot matrix Y (K, m) with Y[k, i] = 1 iff labels[i] == k. labels: (m,) or (1, m) of ints in [0, K)."""
-    labels = np.asarray(labels)
-    if labels.ndim == 2 and labels.shape[0] == 1:
-        labels = labels[0]
-    if labels.ndim != 1:
-        raise ValueError(f"labels: expected shape (m,) or (1, m), got {labels.shape}")
-    if labels.size and (labels.min() < 0 or not np.all(labels == np.round(labels))):
-        raise ValueError("labels: expected non-negative integer class indices")
-    labels = labels.astype(np.int64)
+    labels = np.asarray(labels).reshape(-1).astype(np.int64)
     K = int(labels.max()) + 1 if n_classes is None else int(n_classes)
-    if labels.size and labels.max() >= K:
-        raise ValueError(f"labels: found class {labels.max()}, expected classes 0..{K - 1} (n_classes={K})")
     Y = np.zeros((K, labels.size))
     Y[labels, np.arange(labels.size)] = 1.0
     return Y
 
 
+@checked(Y="k m real")
 def labels_of(Y):
     """Class indices (m,) from Y: argmax of a one-hot (K, m), or the 0/1 row of a (1, m)."""
-    Y = np.asarray(Y)
-    check_shape("Y", Y, (None, None))
     return Y.argmax(axis=0) if Y.shape[0] > 1 else (Y[0] > 0.5).astype(np.int64)
 
 
+@checked(test_fraction=OpenUnit(), seed=SEED, X="n m real", Y=SplitLabels("k m real"))
 def train_test_split(X, Y, test_fraction=0.2, seed=0):
     """A fixed, seeded split of the m columns: returns (X_train, Y_train, X_test, Y_test).
 
     The columns are permuted with ``np.random.default_rng(seed)``; the first round(test_fraction m)
     of the permutation form the test set. X: (n[0], m), Y: (n[L], m).
     """
-    X, Y = np.asarray(X), np.asarray(Y)
-    check_shape("X", X, (None, None))
-    check_shape("Y", Y, (None, X.shape[1]))
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction: expected a number in (0, 1), got {test_fraction!r}")
     m = X.shape[1]
     perm = np.random.default_rng(seed).permutation(m)
     n_test = int(round(test_fraction * m))
-    if n_test == 0 or n_test == m:
-        raise ValueError(f"test_fraction={test_fraction} of m={m} samples leaves an empty train or test set")
     test, train = perm[:n_test], perm[n_test:]
     return X[:, train], Y[:, train], X[:, test], Y[:, test]
 
@@ -91,10 +139,10 @@ def _shuffle_columns(X, labels, rng):
 
 
 # ----------------------------------------------------------------------------- synthetic sets
+@checked(m=M, seed=SEED, center=NUMBER, sigma=NON_NEGATIVE)
 def blobs(m=200, seed=0, center=2.0, sigma=1.0):
     """Two Gaussian blobs: m/2 points around (-center, 0) with label 0, m/2 around (+center, 0)
     with label 1, isotropic std ``sigma``. Returns X (2, m), Y (1, m)."""
-    check_positive_int("m", m)
     rng = np.random.default_rng(seed)
     m0 = m // 2
     labels = np.r_[np.zeros(m0, np.int64), np.ones(m - m0, np.int64)]
@@ -104,11 +152,11 @@ def blobs(m=200, seed=0, center=2.0, sigma=1.0):
     return X, _labels_out(labels, 2)
 
 
+@checked(m=M, noise=NON_NEGATIVE, seed=SEED)
 def moons(m=200, noise=0.1, seed=0):
     """Two interleaved half circles (as scikit-learn's make_moons): the upper one (cos t, sin t),
     label 0; the lower one (1 - cos t, 0.5 - sin t), label 1; t in [0, pi]; plus N(0, noise^2).
     Returns X (2, m), Y (1, m)."""
-    check_positive_int("m", m)
     rng = np.random.default_rng(seed)
     m0 = m // 2
     t0, t1 = np.linspace(0, np.pi, m0), np.linspace(0, np.pi, m - m0)
@@ -119,6 +167,7 @@ def moons(m=200, noise=0.1, seed=0):
     return X, _labels_out(labels, 2)
 
 
+@checked(m=M, petals=NUMBER, seed=SEED)
 def flower(m=400, petals=4, seed=0):
     """The planar "flower" (deeplearning.ai's planar data set): for class j in {0, 1}, m/2 points
 
@@ -126,7 +175,6 @@ def flower(m=400, petals=4, seed=0):
         x = (r sin t, r cos t).
 
     Not linearly separable; a one-hidden-layer network separates it. Returns X (2, m), Y (1, m)."""
-    check_positive_int("m", m)
     rng = np.random.default_rng(seed)
     parts, labels = [], []
     for j, n in enumerate((m // 2, m - m // 2)):
@@ -138,13 +186,11 @@ def flower(m=400, petals=4, seed=0):
     return X, _labels_out(labels, 2)
 
 
+@checked(m=M, n_classes=at_least(2), noise=NON_NEGATIVE, seed=SEED)
 def spirals(m=300, n_classes=3, noise=0.2, seed=0):
     """K interleaved spirals (cs231n): for class k, radius r = linspace(0, 1) and angle
     t = linspace(4k, 4(k + 1)) + N(0, noise^2); x = (r sin t, r cos t).
     Returns X (2, m) and Y (1, m) for K = 2, one-hot (K, m) for K > 2."""
-    check_positive_int("m", m)
-    if n_classes < 2:
-        raise ValueError(f"n_classes: expected >= 2, got {n_classes}")
     rng = np.random.default_rng(seed)
     sizes = [m // n_classes + (1 if k < m % n_classes else 0) for k in range(n_classes)]
     parts, labels = [], []
@@ -157,12 +203,12 @@ def spirals(m=300, n_classes=3, noise=0.2, seed=0):
     return X, _labels_out(labels, n_classes)
 
 
+@checked(m=M, n=at_least(1), seed=SEED)
 def ball(m=1000, n=10, seed=0):
     """m points uniform in the n-dimensional unit ball (direction Gaussian / its norm, radius U^(1/n)),
     label |sum_j x_j| > 0.5 * radius (radius = 1, the ball's), then X scaled to overall std 1 (the label
     is scale-free: it is decided before scaling). [figures.md: init_tanh_normal_*]
     Returns X (n, m), Y (1, m)."""
-    check_positive_int("m", m)
     rng = np.random.default_rng(seed)
     direction = rng.standard_normal((n, m))
     direction /= np.linalg.norm(direction, axis=0, keepdims=True)
@@ -172,20 +218,20 @@ def ball(m=1000, n=10, seed=0):
     return X, _labels_out(labels, 2)
 
 
+@checked(m=M, seed=SEED)
 def square(m=100, seed=0):
     """The slide's regression example: x = linspace(-1, 1, m), y = x^2 + 0.2 U(0, 1).
     Returns X (1, m), Y (1, m)."""
-    check_positive_int("m", m)
     rng = np.random.default_rng(seed)
     x = np.linspace(-1.0, 1.0, m)
     return x.reshape(1, m), (x**2 + 0.2 * rng.random(m)).reshape(1, m)
 
 
+@checked(m=M, seed=SEED)
 def linear(m=100, seed=42):
     """Linear data (Geron's book, used on the SGD slides): with ``np.random.seed(42)``,
     X = 2 rand(m, 1), y = 4 + 3 X + randn(m, 1) -- reproduced exactly through the legacy
     ``RandomState(seed)``. Returns X (1, m), Y (1, m)."""
-    check_positive_int("m", m)
     rs = np.random.RandomState(seed)
     x = 2 * rs.rand(m, 1)
     y = 4 + 3 * x + rs.randn(m, 1)
@@ -193,6 +239,7 @@ def linear(m=100, seed=42):
 
 
 # ----------------------------------------------------------------------------- real data
+@checked(one_hot_labels=FLAG, scale=FLAG)
 def digits(one_hot_labels=True, scale=True):
     """scikit-learn's 8x8 handwritten digits: 1797 images, 64 pixel features (0..16), 10 classes.
 
@@ -219,6 +266,7 @@ def digits(one_hot_labels=True, scale=True):
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
+@checked(path=PATH)
 def read_idx(path):
     """Read one IDX file (the MNIST format; ``.gz`` is decompressed) into a NumPy array.
 
@@ -257,13 +305,12 @@ MNIST_SHA256 = {
 MNIST_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 
 
+@checked(directory=PATH, split=one_of(tuple(MNIST_FILES)))
 def load_mnist(directory, split="train"):
     """MNIST from the IDX files in ``directory`` (plain or ``.gz``): split "train" (60000) or "test" (10000).
 
     Returns X (784, m) with pixels / 255 in [0, 1] and Y one-hot (10, m).
     """
-    if split not in MNIST_FILES:
-        raise ValueError(f"split: expected one of {tuple(MNIST_FILES)}, got {split!r}")
     directory = Path(directory)
     arrays = []
     for stem in MNIST_FILES[split]:
@@ -292,6 +339,7 @@ def _sha256(path):
     return h.hexdigest()
 
 
+@checked(cache_dir=PATH)
 def download_mnist(cache_dir="~/.cache/nn-ref/mnist", mirror=MNIST_MIRROR):
     """Download the four MNIST ``.gz`` files into ``cache_dir`` (once), checking each file's SHA-256.
 

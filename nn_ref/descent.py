@@ -20,10 +20,48 @@ it stops at the local minimum x ~ 1.1309, from x0 = -2 at the global minimum x ~
 
 import numpy as np
 
-from nn_ref._checks import at_least, checked, positive
+from nn_ref._checks import Option, at_least, checked, positive
 
 
-@checked(learning_rate=positive, criteria=positive, max_steps=at_least(0))
+class Point(Option):
+    """x0: a real number, or a real array of shape (n,), every value finite."""
+
+    def __init__(self):
+        super().__init__(None, "a real number or (n,) array, finite", 1.0)
+
+    def check(self, name, x0, state, read):
+        scalar = isinstance(x0, (int, float, np.integer, np.floating)) and not isinstance(x0, (bool, np.bool_))
+        if not (scalar or (isinstance(x0, np.ndarray) and x0.ndim == 1 and x0.size and x0.dtype.kind in "iuf")):
+            got = f"shape {x0.shape}, dtype {x0.dtype}" if isinstance(x0, np.ndarray) else type(x0).__name__
+            raise ValueError(f"{name}: expected a real number or a real array of shape (n,), got {got}")
+        if not np.all(np.isfinite(x0)):
+            raise ValueError(f"{name}: expected finite values, got {x0!r}")
+
+
+class GradientOf:
+    """grad_f: a callable x -> grad f(x) of x0's shape (a float for a scalar x0), checked once, at x0 (a gradient
+    of another shape would broadcast against x in line 2)."""
+
+    def __repr__(self):
+        return "a callable x -> grad f(x), of x's shape"
+
+    def check(self, name, grad_f, state, read):
+        if not callable(grad_f):
+            raise TypeError(f"{name}: expected a callable x -> grad f(x), got {type(grad_f).__name__}")
+        x0 = read("x0")
+        x = float(x0) if np.ndim(x0) == 0 else np.array(x0, dtype=np.float64)
+        g = np.shape(grad_f(x))
+        if g != np.shape(x0):
+            raise ValueError(f"{name}(x): expected shape {np.shape(x0)}, got {g} (x0 has shape {np.shape(x0)})")
+
+
+@checked(
+    x0=Point(),
+    grad_f=GradientOf(),
+    learning_rate=positive,
+    criteria=positive,
+    max_steps=at_least(0),
+)
 def gradient_descent(grad_f, x0, learning_rate, criteria=1e-8, max_steps=10_000, f=None):
     """Algorithm 1: x_new = x_old - alpha * grad_f(x_old) until |x_new - x_old| < CRITERIA.
 
@@ -42,14 +80,10 @@ def gradient_descent(grad_f, x0, learning_rate, criteria=1e-8, max_steps=10_000,
     """
     scalar = np.ndim(x0) == 0
     x_old = np.array(x0, dtype=np.float64)
-    if x_old.ndim > 1:
-        raise ValueError(f"x0: expected a scalar or shape (n,), got shape {x_old.shape}")
     path = [x_old.copy()]
     converged = False
     for _ in range(int(max_steps)):
         g = np.asarray(grad_f(float(x_old) if scalar else x_old.copy()), dtype=np.float64)
-        if g.shape != x_old.shape:
-            raise ValueError(f"grad_f(x): expected shape {x_old.shape}, got {g.shape}")
         tmp_delta = x_old - learning_rate * g  # line 2
         if np.max(np.abs(tmp_delta - x_old)) < criteria:  # line 3
             converged = True  # line 4: break

@@ -42,16 +42,20 @@ import warnings
 
 import numpy as np
 
+from nn_ref import init as initializers
 from nn_ref import losses, network
 from nn_ref._checks import (
+    GENERATOR,
+    LAYER_DIMS,
     Option,
-    check_choice,
-    check_layer_dims,
+    at_least,
+    check_finite,
     check_positive_finite,
-    check_positive_int,
+    check_real,
     check_shape,
     checked,
     one_of,
+    or_none,
     positive,
 )
 from nn_ref.backend import to_backend, to_host
@@ -61,21 +65,94 @@ THRESHOLD = 1e-7
 MAX_SECONDS = 120.0  # gradient_check refuses a run estimated longer than this (raise it with max_seconds=)
 
 
-def _nonempty_dict(name, value):
-    if not isinstance(value, dict) or not value:
-        got = "an empty dict" if isinstance(value, dict) else type(value).__name__
-        raise ValueError(f"{name}: expected a non-empty dict of arrays, got {got}")
+# ----------------------------------------------------------------------------- the declarations, once
+class Arrays:
+    """parameters: a non-empty dict name -> real, finite array (or number); each is copied to float64."""
+
+    def __repr__(self):
+        return "{name: array, ...} (non-empty, real, finite)"
+
+    def check(self, name, value, state, read):
+        if not isinstance(value, dict) or not value:
+            got = "an empty dict" if isinstance(value, dict) else type(value).__name__
+            raise ValueError(f"{name}: expected a non-empty dict of arrays, got {got}")
+        for key, x in value.items():
+            check_real(f"{name}[{key!r}]", x)
+            check_finite(f"{name}[{key!r}]", x)
 
 
-def _threshold(name, value):
+class Names:
+    """names: None (every key of parameters) or a non-empty list of keys of parameters."""
+
+    def __repr__(self):
+        return "None or a non-empty list of keys of parameters"
+
+    def check(self, name, names, state, read):
+        params = read("parameters")
+        ok = isinstance(names, (list, tuple)) and names and all(n in params for n in names)
+        if not ok:
+            raise ValueError(f"{name}: expected a non-empty list of keys of parameters {sorted(params)}, got {names!r}")
+
+
+class Gradients:
+    """grads: None (f returns (J, grads)) or a dict with, for every checked name, a gradient keyed by the name or
+    "d" + name, of that parameter's shape, real."""
+
+    def __repr__(self):
+        return "None or {name or 'd' + name: array of the parameter's shape}"
+
+    def check(self, name, grads, state, read):
+        if grads is None:
+            return
+        if not isinstance(grads, dict) or not grads:
+            got = "an empty dict" if isinstance(grads, dict) else type(grads).__name__
+            raise ValueError(f"{name}: expected a non-empty dict of arrays, got {got}")
+        params = read("parameters")
+        for key in read("names") or params:
+            found = [k for k in (key, "d" + key) if k in grads]
+            if not found:
+                raise KeyError(f"{name}: no gradient for {key!r} (looked for {key!r} and {'d' + key!r})")
+            check_real(found[0], grads[found[0]])
+            check_shape(f"gradient of {key}", np.asarray(grads[found[0]]), np.shape(params[key]))
+
+
+class Threshold(Option):
     """A finite threshold in (0, 1): the difference is in [0, 1], so 1 or more would pass any gradient."""
-    check_positive_finite(name, value)
-    if value >= 1:
-        raise ValueError(f"{name}: expected a number in (0, 1) (the difference is at most 1), got {value!r}")
+
+    def __init__(self):
+        super().__init__(None, "in (0, 1)", THRESHOLD)
+
+    def check(self, name, value, state, read):
+        check_positive_finite(name, value)
+        if value >= 1:
+            raise ValueError(f"{name}: expected a number in (0, 1) (the difference is at most 1), got {value!r}")
 
 
-NONEMPTY = Option(_nonempty_dict, "a non-empty dict", {"W1": 1.0})
-OPTIONAL_COUNT = Option(lambda name, v: v is None or check_positive_int(name, v), "None or an integer >= 1", None)
+class Callable:
+    """f: a callable parameters -> J, or -> (J, grads)."""
+
+    def __repr__(self):
+        return "a callable parameters -> J or (J, grads)"
+
+    def check(self, name, f, state, read):
+        if not callable(f):
+            raise TypeError(f"{name}: expected a callable parameters -> J, got {type(f).__name__}")
+
+
+class SoftmaxFits:
+    """The output activation; softmax needs n[L] >= 2 classes in layer_dims (declared after layer_dims)."""
+
+    def __repr__(self):
+        return f"one_of{network.OUTPUT_ACTIVATIONS}"
+
+    def check(self, name, value, state, read):
+        one_of(network.OUTPUT_ACTIVATIONS).check(name, value, state, read)
+        layer_dims = list(read("layer_dims"))
+        if value == "softmax" and layer_dims[-1] < 2:
+            raise ValueError(f"layer_dims: a softmax output needs n[L] >= 2 classes, got {layer_dims}")
+
+
+COUNT = or_none(at_least(1))  # max_entries_per_array: None (every entry) or >= 1
 
 
 class KinkCrossingWarning(UserWarning):
@@ -181,10 +258,8 @@ class GradCheckReport:
 
 
 def _grad_for(grads, name):
-    for key in (name, "d" + name):
-        if key in grads:
-            return np.asarray(grads[key], dtype=np.float64)
-    raise KeyError(f"grads: no gradient for {name!r} (looked for {name!r} and {'d' + name!r})")
+    """The gradient of ``name`` (keyed ``name`` or "d" + name) as float64."""
+    return np.asarray(grads[name] if name in grads else grads["d" + name], dtype=np.float64)
 
 
 def _cost(value):
@@ -192,11 +267,13 @@ def _cost(value):
 
 
 @checked(
-    parameters=NONEMPTY,
-    grads=Option(lambda name, v: v is None or _nonempty_dict(name, v), "None or a non-empty dict", None),
+    f=Callable(),
+    parameters=Arrays(),
+    names=Names(),
+    grads=Gradients(),
     eps=positive,
-    max_entries_per_array=OPTIONAL_COUNT,
-    threshold=Option(_threshold, "in (0, 1)", THRESHOLD),
+    max_entries_per_array=COUNT,
+    threshold=Threshold(),
     order=one_of((2, 4)),
     max_seconds=positive,
 )
@@ -240,21 +317,16 @@ def gradient_check(
     start = time.perf_counter()
     value = f(params)
     seconds_per_f = time.perf_counter() - start
-    if grads is None:
-        if not (isinstance(value, tuple) and len(value) == 2):
-            raise ValueError("gradient_check: grads=None needs f(parameters) to return (J, grads)")
-        grads = value[1]
+    grads = _returned_grads(value, parameters, names) if grads is None else grads
     cost = _cost(value)
     steps = (1, -1) if order == 2 else (2, 1, -1, -2)
     names = list(params) if names is None else list(names)
-    _check_names(names, params)
     _refuse_long_runs(names, params, max_entries_per_array, len(steps), seconds_per_f, max_seconds)
     rng = np.random.default_rng(seed)
     rows = []
     for name in names:
         theta = params[name]
         a_full = _grad_for(grads, name)
-        check_shape(f"gradient of {name}", a_full, theta.shape)
         flat_theta = theta.reshape(-1)  # a view: perturbing it perturbs params[name]
         if max_entries_per_array is not None and theta.size > max_entries_per_array:
             index = np.sort(rng.choice(theta.size, size=int(max_entries_per_array), replace=False))
@@ -292,10 +364,13 @@ def gradient_check(
     return GradCheckReport(rows, eps, threshold, order, cost)
 
 
-def _check_names(names, params):
-    unknown = [n for n in names if n not in params]
-    if not names or unknown:
-        raise ValueError(f"names: expected a non-empty list of keys of parameters {sorted(params)}, got {names!r}")
+def _returned_grads(value, parameters, names):
+    """grads=None: f(parameters) returned (J, grads), and grads fits the declaration of ``grads``."""
+    if not (isinstance(value, tuple) and len(value) == 2):
+        raise ValueError("gradient_check: grads=None needs f(parameters) to return (J, grads)")
+    read = {"parameters": parameters, "names": names}.get
+    Gradients().check("grads", value[1], {}, read)
+    return value[1]
 
 
 def _refuse_long_runs(names, params, max_entries, evaluations_per_entry, seconds_per_f, max_seconds):
@@ -310,6 +385,7 @@ def _refuse_long_runs(names, params, max_entries, evaluations_per_entry, seconds
         )
 
 
+@checked(layer_dims=LAYER_DIMS, output_activation=SoftmaxFits(), m=at_least(1), rng=GENERATOR)
 def make_data(layer_dims, output_activation, m, rng):
     """Random X (n[0], m) ~ N(0, 1) and labels Y (n[L], m) that fit the output: 0/1 for sigmoid,
     one-hot columns for softmax, N(0, 1) targets for linear."""
@@ -324,6 +400,18 @@ def make_data(layer_dims, output_activation, m, rng):
     return X, Y
 
 
+@checked(
+    layer_dims=LAYER_DIMS,
+    output_activation=SoftmaxFits(),
+    loss=one_of(network.LOSSES + (None,)),
+    m=at_least(1),
+    hidden_activation=one_of(network.HIDDEN_ACTIVATIONS),
+    eps=positive,
+    max_entries_per_array=COUNT,
+    init=one_of(initializers.INITIALIZERS + ("glorot",)),
+    order=one_of((2, 4)),
+    max_seconds=positive,
+)
 def check_network(
     layer_dims,
     output_activation="sigmoid",
@@ -356,14 +444,8 @@ def check_network(
     (The two forms of J agree to rounding; the tests check that too.) Kinks of ReLU / leaky ReLU hidden
     layers (and of the L1 loss) are watched, see ``gradient_check``. Returns a ``GradCheckReport``.
     """
-    layer_dims = check_layer_dims(layer_dims)
-    check_positive_int("m", m)
-    check_choice("output_activation", output_activation, network.OUTPUT_ACTIVATIONS)
-    check_choice("hidden_activation", hidden_activation, network.HIDDEN_ACTIVATIONS)
+    layer_dims = [int(n) for n in layer_dims]
     loss = DEFAULT_LOSS[output_activation] if loss is None else loss
-    check_choice("loss", loss, network.LOSSES)
-    if output_activation == "softmax" and layer_dims[-1] < 2:
-        raise ValueError(f"layer_dims: a softmax output needs n[L] >= 2 classes, got {layer_dims}")
     rng = np.random.default_rng(seed)
     X, Y = make_data(layer_dims, output_activation, m, rng)
     parameters = network.initialize_parameters(layer_dims, init=init, seed=seed, backend="numpy")
@@ -423,17 +505,10 @@ def main(args):
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", KinkCrossingWarning)
-            report = check_network(
-                args.layers,
-                args.output,
-                args.loss,
-                args.m,
-                args.seed,
-                args.hidden,
-                args.eps,
-                order=args.order,
-                max_seconds=getattr(args, "max_seconds", MAX_SECONDS),
-            )
+            call = (args.layers, args.output, args.loss, args.m, args.seed, args.hidden, args.eps)
+            options = dict(order=args.order, max_seconds=getattr(args, "max_seconds", MAX_SECONDS))
+            call, options = check_network.contract.check(call, options)  # checked as your call would be
+            report = check_network(*call, **options)
     except ValueError as exc:
         print(f"nn-ref gradcheck: error: {exc}", file=sys.stderr)
         return 2

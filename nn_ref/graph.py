@@ -21,12 +21,73 @@ Here ``z.backward()`` gives 13 and ``z.backward(2.0)`` gives 26.
 
 import math
 
+from nn_ref._checks import NUMBER, Option, checked, number
+
+
+# ----------------------------------------------------------------------------- the declarations, once
+class Operand(Option):
+    """The other operand of a binary operation: a Value or a real number (NaN goes through, as in NumPy)."""
+
+    def __init__(self):
+        super().__init__(None, "a Value or a real number", 1.0)
+
+    def check(self, name, x, state, read):
+        if not isinstance(x, Value):
+            number(name, x)
+
+
+class Divisor(Operand):
+    """The divisor b of a / b: an operand that is not 0. ``reflected``: the divisor is ``self`` (2.0 / Value)."""
+
+    def __init__(self, reflected=False):
+        super().__init__()
+        self.reflected = reflected
+
+    def check(self, name, x, state, read):
+        super().check(name, x, state, read)
+        a, b = (read("other"), x) if self.reflected else (read("self"), x)
+        a, b = (v.data if isinstance(v, Value) else float(v) for v in (a, b))
+        if b == 0:
+            raise ZeroDivisionError(f"Value / Value: division by zero ({a!r} / {b!r})")
+
+
+class Exponent(Option):
+    """k in a ** k: a number (not a Value), with a real result: no 0 ** (k < 0), no (a < 0) ** (non-integer k)."""
+
+    def __init__(self):
+        super().__init__(None, "a number k with a real a ** k", 2.0)
+
+    def check(self, name, k, state, read):
+        if isinstance(k, Value):
+            raise TypeError("Value ** Value is not supported: the exponent must be a number")
+        number(name, k)
+        k, a = float(k), read("self").data
+        if a == 0 and k < 0:
+            raise ZeroDivisionError(f"Value ** {k:g}: 0 raised to a negative power (a division by zero)")
+        if a < 0 and not k.is_integer():
+            raise ValueError(f"Value ** {k:g}: a negative base ({a!r}) with a non-integer exponent has no real value")
+
+
+class PositiveValue:
+    """ln a needs a > 0."""
+
+    def __repr__(self):
+        return "a Value > 0"
+
+    def check(self, name, value, state, read):
+        if not value.data > 0:
+            raise ValueError(f"Value.log: expected a positive value (ln a needs a > 0), got {value.data!r}")
+
+
+OPERAND = Operand()
+
 
 class Value:
     """A scalar node: ``data`` (float), ``grad`` (float, d output / d self after ``backward``)."""
 
     __slots__ = ("data", "grad", "_parents", "_backward", "op", "label")
 
+    @checked(data=NUMBER)
     def __init__(self, data, _parents=(), op="", label=""):
         self.data = float(data)
         self.grad = 0.0
@@ -40,6 +101,7 @@ class Value:
         return f"Value({name}data={self.data:g}, grad={self.grad:g})"
 
     # ------------------------------------------------------------------ binary operations
+    @checked(other=OPERAND)
     def __add__(self, other):
         """out = a + b;  da += dout, db += dout."""
         other = _as_value(other)
@@ -52,6 +114,7 @@ class Value:
         out._backward = _backward
         return out
 
+    @checked(other=OPERAND)
     def __mul__(self, other):
         """out = a * b;  da += b * dout, db += a * dout."""
         other = _as_value(other)
@@ -64,16 +127,10 @@ class Value:
         out._backward = _backward
         return out
 
+    @checked(k=Exponent())
     def __pow__(self, k):
         """out = a ** k for a constant number k;  da += k a^(k-1) dout."""
-        if isinstance(k, Value):
-            raise TypeError("Value ** Value is not supported: the exponent must be a number")
-        k = float(k)
-        a = self.data
-        if a == 0 and k < 0:
-            raise ZeroDivisionError(f"Value ** {k:g}: 0 raised to a negative power (a division by zero)")
-        if a < 0 and not k.is_integer():
-            raise ValueError(f"Value ** {k:g}: a negative base ({a!r}) with a non-integer exponent has no real value")
+        k, a = float(k), self.data
         out = Value(a**k, (self,), f"**{k:g}")
 
         def _backward():
@@ -87,25 +144,29 @@ class Value:
     def __neg__(self):
         return self * -1.0
 
+    @checked(other=OPERAND)
     def __sub__(self, other):
         return self + (-_as_value(other))
 
+    @checked(other=Divisor())
     def __truediv__(self, other):
         """out = a / b = a * b^-1 (b = 0 is a ZeroDivisionError)."""
         other = _as_value(other)
-        if other.data == 0:
-            raise ZeroDivisionError(f"Value / Value: division by zero ({self.data!r} / {other.data!r})")
         return self * other**-1
 
+    @checked(other=OPERAND)
     def __radd__(self, other):
         return self + other
 
+    @checked(other=OPERAND)
     def __rmul__(self, other):
         return self * other
 
+    @checked(other=OPERAND)
     def __rsub__(self, other):
         return _as_value(other) - self
 
+    @checked(other=OPERAND, self=Divisor(reflected=True))
     def __rtruediv__(self, other):
         return _as_value(other) / self
 
@@ -120,10 +181,9 @@ class Value:
         out._backward = _backward
         return out
 
+    @checked(self=PositiveValue())
     def log(self):
         """out = ln a (a > 0);  da += dout / a."""
-        if self.data <= 0:
-            raise ValueError(f"Value.log: expected a positive value (ln a needs a > 0), got {self.data!r}")
         out = Value(math.log(self.data), (self,), "log")
 
         def _backward():
@@ -185,6 +245,7 @@ class Value:
                     stack.append((p, False))
         return order
 
+    @checked(grad=NUMBER)
     def backward(self, grad=1.0):
         """Reverse-mode autograd from this node with upstream gradient ``grad`` (default 1.0).
 

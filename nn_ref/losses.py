@@ -25,7 +25,7 @@ broadcast: Y must have A's shape.
 
 import numpy as np
 
-from nn_ref._checks import ONE_HOT_TOL, Array, check_array, check_choice, check_labels, check_shape, checked, one_of
+from nn_ref._checks import ONE_HOT_TOL, Array, check_array, check_choice, check_labels, checked, one_of
 from nn_ref.activations import sigmoid
 from nn_ref.backend import accelerated
 from nn_ref.kernels.contract import COLLAPSES, DEFAULT_LOSS, LOSSES, OUTPUT_ACTIVATIONS, collapses, tiny
@@ -44,6 +44,9 @@ class Predictions(Array):
 
     def check(self, name, AL, state, read):
         check_array(name, AL, self, state)
+        self.domain(name, AL, read)
+
+    def domain(self, name, AL, read):
         loss = self.loss or read("loss")
         if loss in PROBABILITY_LOSSES and not hasattr(AL, "copy_to_host") and (AL.min() < 0 or AL.max() > 1):
             index = tuple(int(i) for i in np.argwhere((AL < 0) | (AL > 1))[0])
@@ -53,8 +56,7 @@ class Predictions(Array):
 class Labels(Predictions):
     """Y (nL, m), finite, fitting the loss: 0/1 (values in [0, 1]) or one-hot columns for the cross-entropies."""
 
-    def check(self, name, Y, state, read):
-        check_array(name, Y, self, state)
+    def domain(self, name, Y, read):
         check_labels(name, Y, self.loss or read("loss"))
 
 
@@ -76,6 +78,7 @@ OUTPUT = Output()
 COST = dict(loss=one_of(LOSSES), AL=Predictions("nL m"), Y=Labels("nL m finite"))  # compute_cost, backward
 
 
+@checked(loss=one_of(LOSSES))
 def cost_of(loss):
     """The declarations of one named cost: ``COST`` with its loss fixed."""
     return dict(AL=Predictions("nL m", loss), Y=Labels("nL m finite", loss))
@@ -150,47 +153,43 @@ def output_delta(AL, Y, backend=None):
 
 
 # ----------------------------------------------------------------------------- the slide's forms
-def _pair(A, Y):
-    A, Y = np.asarray(A), np.asarray(Y)
-    check_shape("Y", Y, A.shape)
-    return A, Y
+REDUCTION = one_of(("sum", "mean"))
+REGRESSION = dict(A="n m", Y="n m finite")  # any real targets, Y of A's shape
+BINARY = dict(A=Predictions("n m", "cross_entropy"), Y=Labels("n m finite", "cross_entropy"))
+LOGITS = dict(Z="n m", Y=Labels("n m finite", "cross_entropy"))  # Z any real: the logits
+SOFTMAX_LOGITS = dict(Z="n m", Y=Labels("n m finite", "categorical_cross_entropy"))
 
 
-def _m(A):
-    return A.shape[1] if A.ndim == 2 else A.size
-
-
+@checked(**REGRESSION, reduction=REDUCTION)
 def l1_loss(A, Y, reduction="sum"):
-    """The slide's L1 = sum_i |y_i - f(x_i)| ("sum") or its mean ("mean", the l1 cost).
+    """The slide's L1 = sum_i |y_i - f(x_i)| ("sum") or its mean over the m columns ("mean", the l1 cost).
 
-    dA = sign(A - Y) (0 at A = Y), per sample. A, Y: same shape. Returns (J, dA).
+    dA = sign(A - Y) (0 at A = Y), per sample. A, Y: (n, m). Returns (J, dA).
     """
-    A, Y = _pair(A, Y)
-    check_choice("reduction", reduction, ("sum", "mean"))
     J = float(np.abs(Y - A).sum())
-    return (J if reduction == "sum" else J / _m(A)), np.sign(A - Y)
+    return (J if reduction == "sum" else J / A.shape[1]), np.sign(A - Y)
 
 
+@checked(**REGRESSION, reduction=REDUCTION)
 def l2_loss(A, Y, reduction="sum"):
-    """The slide's L2 = sum_i (y_i - f(x_i))^2 ("sum") or its mean ("mean", the mse cost).
+    """The slide's L2 = sum_i (y_i - f(x_i))^2 ("sum") or its mean over the m columns ("mean", the mse cost).
 
-    dA = 2 (A - Y), per sample. A, Y: same shape. Returns (J, dA).
+    dA = 2 (A - Y), per sample. A, Y: (n, m). Returns (J, dA).
     """
-    A, Y = _pair(A, Y)
-    check_choice("reduction", reduction, ("sum", "mean"))
     J = float(((Y - A) ** 2).sum())
-    return (J if reduction == "sum" else J / _m(A)), 2 * (A - Y)
+    return (J if reduction == "sum" else J / A.shape[1]), 2 * (A - Y)
 
 
+@checked(**BINARY)
 def binary_cross_entropy(A, Y):
     """The slide's J = -(1/m) sum_i [y log a + (1 - y) log(1 - a)] with dA = -(y / a - (1 - y) / (1 - a)).
 
     A in [0, 1], Y in {0, 1}, both (n[L], m). Returns (J, dA).
     """
-    A, Y = _pair(A, Y)
     return cross_entropy(A, Y), cost_gradient(A, Y, "cross_entropy", backend="numpy")
 
 
+@checked(**LOGITS)
 def binary_cross_entropy_with_logits(Z, Y):
     """The same J computed from the pre-activation Z (A = sigmoid(Z)), stable for any |Z|:
 
@@ -198,11 +197,11 @@ def binary_cross_entropy_with_logits(Z, Y):
 
     Z, Y: (n[L], m). Returns (J, dZ) with dZ = sigmoid(Z) - Y (per sample: the collapsed dZ[L]).
     """
-    Z, Y = _pair(Z, Y)
-    J = (np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))).sum() / _m(Z)
+    J = (np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))).sum() / Z.shape[1]
     return float(J), output_delta(sigmoid(Z, backend="numpy")[0], Y, backend="numpy")
 
 
+@checked(**SOFTMAX_LOGITS)
 def softmax_cross_entropy(Z, Y):
     """Softmax cross-entropy from logits Z and one-hot (or probability) Y, both (n[L], m), stable for any |Z|:
 
@@ -210,8 +209,7 @@ def softmax_cross_entropy(Z, Y):
 
     Returns (J, dZ) with dZ = softmax(Z) - Y (per sample: the collapsed dZ[L]).
     """
-    Z, Y = _pair(Z, Y)
     shifted = Z - Z.max(axis=0, keepdims=True)
     log_softmax = shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
-    J = -(Y * log_softmax).sum() / _m(Z)
+    J = -(Y * log_softmax).sum() / Z.shape[1]
     return float(J), output_delta(np.exp(log_softmax), Y, backend="numpy")

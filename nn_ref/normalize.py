@@ -18,17 +18,33 @@ values (lists and ints converted to float64; complex, object, NaN, inf refused),
 
 import numpy as np
 
-from nn_ref._checks import check_data, check_real
+from nn_ref._checks import check_data, check_real, checked
 
 CONSTANT_TOL = 64 * np.finfo(np.float64).eps  # relative spread below which a feature is constant (~14 digits)
 
 
-def as_data(name, X, n=None):
-    """X as a float64 (n[0], m) array of finite real values, m >= 1 (the scalers' one rule for their input)."""
-    check_real(name, X)
-    X = np.asarray(X, dtype=np.float64)
-    check_data(name, X, n)
-    return X
+class Data:
+    """X (n[0], m): real values (lists and ints are converted to float64; complex, object, NaN, inf refused),
+    m >= 1. ``fitted``: the scaler must be fitted, and X must have its n[0] rows (transform, inverse_transform)."""
+
+    def __init__(self, fitted=False):
+        self.fitted = fitted
+
+    def __repr__(self):
+        return "(n0, m) real, finite" + (", n0 of the fitted scaler" if self.fitted else "")
+
+    def check(self, name, X, state, read):
+        n = None
+        if self.fitted:
+            scaler = read("self")
+            if scaler.shift is None:
+                raise ValueError(f"{type(scaler).__name__}: call fit(X_train) before transform")
+            n = scaler.shift.shape[0]
+        check_real(name, X)
+        check_data(name, np.asarray(X, dtype=np.float64), n)
+
+
+DATA, FITTED = Data(), Data(fitted=True)
 
 
 class _Scaler:
@@ -37,9 +53,10 @@ class _Scaler:
 
     shift = scale = None
 
+    @checked(X=DATA)
     def fit(self, X):
         """Compute the per-feature parameters from training data X (n[0], m). Returns self."""
-        X = as_data("X", X)
+        X = np.asarray(X, dtype=np.float64)
         shift, scale = self._stats(X)
         self.shift = shift
         # a constant feature gets scale 1: no division by zero, nor by a rounding-error std (the mean of
@@ -49,21 +66,19 @@ class _Scaler:
         self.scale = np.where(constant | (scale <= 0), 1.0, scale)
         return self
 
-    def _check_fitted(self, X):
-        if self.shift is None:
-            raise ValueError(f"{type(self).__name__}: call fit(X_train) before transform")
-        return as_data("X", X, self.shift.shape[0])
-
+    @checked(X=FITTED)
     def transform(self, X):
         """(X - shift) / scale with the training parameters; X: (n[0], m') for any m'."""
-        X = self._check_fitted(X)
+        X = np.asarray(X, dtype=np.float64)
         return (X - self.shift) / self.scale
 
+    @checked(X_normalized=FITTED)
     def inverse_transform(self, X_normalized):
         """X = X_normalized * scale + shift (undoes ``transform``)."""
-        X = self._check_fitted(X_normalized)
+        X = np.asarray(X_normalized, dtype=np.float64)
         return X * self.scale + self.shift
 
+    @checked(X=DATA)
     def fit_transform(self, X):
         """fit(X) then transform(X)."""
         return self.fit(X).transform(X)

@@ -25,18 +25,35 @@ import numpy as np
 from nn_ref import network
 from nn_ref._checks import (
     ARRAYS,
+    GENERATOR,
     GRADS,
+    Array,
+    Option,
     at_least,
-    check_positive_int,
-    check_shape,
+    check_array,
     checked,
     in_range,
+    or_none,
     positive,
 )
 from nn_ref.backend import accelerated
 from nn_ref.descent import gradient_descent  # noqa: F401  (Algorithm 1, kept importable from here)
 
 
+class Shuffled(Array):
+    """X (n0, m) as declared; and shuffle=True needs ``rng``, a seeded np.random.Generator (declared on X, which
+    every call gives, so the rule also holds when rng and shuffle keep their defaults)."""
+
+    def check(self, name, X, state, read):
+        check_array(name, X, self, state)
+        self.domain(name, X, read)
+
+    def domain(self, name, X, read):
+        if read("shuffle") and not isinstance(read("rng"), np.random.Generator):
+            raise ValueError("rng: shuffling needs a seeded generator, e.g. np.random.default_rng(0)")
+
+
+@checked(X=Shuffled("n0 m"), Y="nL m real", batch_size=or_none(at_least(1)), rng=GENERATOR)
 def minibatches(X, Y, batch_size=None, rng=None, shuffle=True):
     """Yield (X_batch, Y_batch) covering every column of X (n[0], m), Y (n[L], m) once.
 
@@ -45,19 +62,9 @@ def minibatches(X, Y, batch_size=None, rng=None, shuffle=True):
     ``np.random.Generator``; one call per epoch, so the order depends only on the seed and the epoch).
     The last batch keeps the remainder: m = 10, b = 4 gives batches of 4, 4, 2.
     """
-    X, Y = np.asarray(X), np.asarray(Y)
-    if X.ndim != 2 or Y.ndim != 2 or X.shape[1] != Y.shape[1]:
-        raise ValueError(f"X, Y: expected shapes (n[0], m) and (n[L], m) with the same m, got {X.shape} and {Y.shape}")
     m = X.shape[1]
-    if batch_size is not None:
-        check_positive_int("batch_size", batch_size)
     b = m if batch_size is None else int(batch_size)
-    if shuffle:
-        if rng is None:
-            raise ValueError("rng: shuffling needs a seeded generator, e.g. np.random.default_rng(0)")
-        order = rng.permutation(m)
-    else:
-        order = np.arange(m)
+    order = rng.permutation(m) if shuffle else np.arange(m)
     for start in range(0, m, b):
         idx = order[start : start + b]
         yield X[:, idx], Y[:, idx]
@@ -169,12 +176,22 @@ class Adam:
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
 
 
+class OptimizerChoice(Option):
+    """A name from OPTIMIZERS, or an object with ``step`` (used as it is)."""
+
+    def __init__(self):
+        super().__init__(None, "one of OPTIMIZERS or an object with step()", "sgd")
+
+    def check(self, name, value, state, read):
+        if not (hasattr(value, "step") or (isinstance(value, str) and value in OPTIMIZERS)):
+            raise ValueError(f"{name}: expected one of {tuple(OPTIMIZERS)} or an object with step(), got {value!r}")
+
+
+@checked(optimizer=OptimizerChoice())
 def make_optimizer(optimizer, **kwargs):
     """An optimizer object from a name ("sgd", "momentum", "adam") or an object with ``step``."""
     if hasattr(optimizer, "step"):
         return optimizer
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer: expected one of {tuple(OPTIMIZERS)} or an object with step(), got {optimizer!r}")
     return OPTIMIZERS[optimizer](**kwargs)
 
 
@@ -183,6 +200,34 @@ PARAMETER_GRADIENTS = ("dW", "db", "dgamma", "dbeta")
 
 def _is_parameter_gradient(key):
     return key.rstrip("0123456789") in PARAMETER_GRADIENTS
+
+
+class Accumulating:
+    """``add``'s grads: a dict whose parameters' gradients (dW[l], db[l], dgamma[l], dbeta[l]) are float arrays of
+    one dtype, each of the shape its running sum has (the first ``add`` fixes the shapes)."""
+
+    def __repr__(self):
+        return "{'dW1': (n1, n0), 'db1': (n1, 1), ...} (the shapes of the sums)"
+
+    def check(self, name, grads, state, read):
+        if not isinstance(grads, dict):
+            raise TypeError(f"{name}: expected a dict {{'dW1': ..., 'db1': ..., ...}}, got {type(grads).__name__}")
+        sums = read("self").sums
+        for key, g in grads.items():
+            if _is_parameter_gradient(key):
+                axes = " ".join(map(str, sums[key].shape)) if key in sums else f"rows_{key} columns_{key}"
+                check_array(key, g, Array(axes), state)
+
+
+class Accumulated:
+    """``take`` needs at least one ``add`` since the last ``take``."""
+
+    def __repr__(self):
+        return "an accumulator holding >= 1 mini-batch"
+
+    def check(self, name, accumulator, state, read):
+        if accumulator.count == 0:
+            raise ValueError("GradientAccumulator.take: no gradients accumulated")
 
 
 class GradientAccumulator:
@@ -205,6 +250,7 @@ class GradientAccumulator:
         self.sums = {}
         self.count = 0  # mini-batches accumulated since the last step
 
+    @checked(grads=Accumulating(), weight=positive)
     def add(self, grads, weight, backend=None):
         """sums <- sums + weight * grads for the parameters' gradients dW[l], db[l] (, dgamma[l], dbeta[l])
         of ``backward``'s dict, weight = m_j / M. The first add after ``take`` starts a new sum."""
@@ -216,7 +262,6 @@ class GradientAccumulator:
             if key not in self.sums:
                 self.sums[key] = _zeros_like(g, K)
             s = self.sums[key]
-            check_shape(key, g, s.shape)
             if K is not None:  # numba CPU / CUDA: in place on the backend's arrays
                 K.axpby(weight, g, 0.0 if start else 1.0, s)  # s <- (m_j / M) dtheta_j + s
             elif start:
@@ -225,9 +270,8 @@ class GradientAccumulator:
                 s += weight * g
         self.count += 1
 
+    @checked(self=Accumulated())
     def take(self):
         """The accumulated gradient dict {"dW1": ...}; the next ``add`` starts a new sum."""
-        if self.count == 0:
-            raise ValueError("GradientAccumulator.take: no gradients accumulated")
         self.count = 0
         return self.sums

@@ -20,20 +20,37 @@ answer computed without forming the inverse.
 import numpy as np
 
 from nn_ref import losses, network
-from nn_ref._checks import Option, at_least, check_shape, checked, one_of, positive
+from nn_ref._checks import Option, at_least, checked, one_of, or_none, positive
 
 LINEAR_LOSSES = ("l2", "l1")
+
+
+class Bias(Option):
+    """b: a real number or a (1, 1) real array, finite."""
+
+    def __init__(self):
+        super().__init__(None, "a float or (1, 1)", 0.0)
+
+    def check(self, name, b, state, read):
+        number = isinstance(b, (int, float, np.integer, np.floating)) and not isinstance(b, (bool, np.bool_))
+        if not number and not (isinstance(b, np.ndarray) and b.dtype.kind in "iuf"):
+            raise TypeError(f"{name}: expected a float or a (1, 1) array, got {type(b).__name__}")
+        if np.shape(b) not in ((), (1, 1)):
+            raise ValueError(f"{name}: expected shape (1, 1), got {np.shape(b)}")
+        if not np.isfinite(b).all():
+            raise ValueError(f"{name}: expected finite values, got {b!r}")
+
+
+BIAS = Bias()
 DATA = dict(X="n m real finite", Y="1 m real finite")  # real numbers (ints converted), m >= 1, finite
 LABELS = dict(X="n m real finite", Y=losses.Labels("1 m real finite", "cross_entropy"))  # 0/1 labels
-WEIGHTS = dict(W="1 n", b=Option(lambda name, b: _as_b(b), "a float or (1, 1)", 0.0))
+WEIGHTS = dict(W="1 n", b=BIAS)
+START = dict(W0="1 n or None", b0=or_none(BIAS))  # gradient descent's start (zeros when None)
 
 
 def _as_b(b):
-    b = np.asarray(b, dtype=np.float64)
-    if b.ndim == 0:
-        return b.reshape(1, 1)
-    check_shape("b", b, (1, 1))
-    return b
+    """b as a (1, 1) float64 array (a float is broadcast to it: the declaration allows nothing else)."""
+    return np.asarray(b, dtype=np.float64).reshape(1, 1)
 
 
 @checked(**DATA)
@@ -81,7 +98,6 @@ def _descend(cost, X, Y, learning_rate, num_steps, W0, b0):
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
     W = np.zeros((1, X.shape[0])) if W0 is None else np.array(W0, dtype=np.float64)
     b = np.zeros((1, 1)) if b0 is None else _as_b(b0).copy()
-    check_shape("W0", W, (1, X.shape[0]))
     costs = []
     for _ in range(int(num_steps)):
         J, dW, db = cost(W, b, X, Y)
@@ -92,7 +108,7 @@ def _descend(cost, X, Y, learning_rate, num_steps, W0, b0):
     return W, b, np.array(costs)
 
 
-@checked(**DATA, loss=one_of(LINEAR_LOSSES), learning_rate=positive, num_steps=at_least(0))
+@checked(**DATA, loss=one_of(LINEAR_LOSSES), learning_rate=positive, num_steps=at_least(0), **START)
 def linear_gd(X, Y, loss="l2", learning_rate=0.1, num_steps=1000, W0=None, b0=None):
     """Linear regression by full-batch gradient descent on the mean L2 or L1 cost.
 
@@ -102,7 +118,7 @@ def linear_gd(X, Y, loss="l2", learning_rate=0.1, num_steps=1000, W0=None, b0=No
     return _descend(lambda W, b, X, Y: linear_cost(W, b, X, Y, loss), X, Y, learning_rate, num_steps, W0, b0)
 
 
-@checked(**LABELS, learning_rate=positive, num_steps=at_least(0))
+@checked(**LABELS, learning_rate=positive, num_steps=at_least(0), **START)
 def logistic_gd(X, Y, learning_rate=0.1, num_steps=1000, W0=None, b0=None):
     """Logistic regression by full-batch gradient descent on the binary cross-entropy.
 
@@ -111,11 +127,13 @@ def logistic_gd(X, Y, learning_rate=0.1, num_steps=1000, W0=None, b0=None):
     return _descend(logistic_cost, X, Y, learning_rate, num_steps, W0, b0)
 
 
+@checked(**WEIGHTS, X="n m real finite")
 def predict_linear(W, b, X):
     """A = W X + b, (1, m)."""
     return network.linear_forward(X, W, _as_b(b))[0]
 
 
+@checked(**WEIGHTS, X="n m real finite")
 def predict_logistic(W, b, X):
     """Class predictions 1[sigmoid(W X + b) > 0.5] = 1[W X + b > 0], (1, m) of 0/1."""
     return (network.linear_forward(X, W, _as_b(b))[0] > 0).astype(int)

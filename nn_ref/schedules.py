@@ -34,9 +34,80 @@ import math
 
 import numpy as np
 
-from nn_ref._checks import check_positive_finite
+from nn_ref._checks import NON_NEGATIVE, Option, at_least, checked, one_of, positive
 
 CYCLICAL_MODES = ("triangular", "triangular2", "exp_range")
+
+
+# ----------------------------------------------------------------------------- the declarations, once
+class UpdateCount:
+    """t: an update count >= 0 (a number or an array of them), finite; the error names the schedule."""
+
+    def __repr__(self):
+        return "t >= 0 (an update count, or an array of them)"
+
+    def check(self, name, t, state, read):
+        t_arr = np.asarray(t)
+        if t_arr.dtype.kind not in "iuf" or np.any(t_arr < 0) or not np.all(np.isfinite(t_arr)):
+            raise ValueError(f"{read('self').name}: expected t >= 0 (an update count), got {t!r}")
+
+
+class AtMost:
+    """A non-negative number <= the call's argument ``other`` (lr_min <= lr0)."""
+
+    def __init__(self, other):
+        self.other = other
+
+    def __repr__(self):
+        return f"non-negative finite, <= {self.other}"
+
+    def check(self, name, value, state, read):
+        NON_NEGATIVE.rule(name, value)
+        if value > read(self.other):
+            raise ValueError(f"{name}: expected {name} <= {self.other} = {read(self.other)}, got {value}")
+
+
+class AtLeast:
+    """A positive number >= the call's argument ``other`` (max_lr >= base_lr)."""
+
+    def __init__(self, other):
+        self.other = other
+
+    def __repr__(self):
+        return f"positive finite, >= {self.other}"
+
+    def check(self, name, value, state, read):
+        positive.rule(name, value)
+        if value < read(self.other):
+            raise ValueError(f"{name}: expected {name} >= {self.other} = {read(self.other)}, got {value}")
+
+
+class CycleGamma:
+    """cyclical's gamma: positive, and 0 < gamma <= 1 for exp_range (the amplitude times gamma^t decays)."""
+
+    def __repr__(self):
+        return "positive finite, <= 1 for exp_range"
+
+    def check(self, name, gamma, state, read):
+        positive.rule(name, gamma)
+        if read("mode") == "exp_range" and gamma > 1:
+            raise ValueError(f"{name}: expected 0 < gamma <= 1 for exp_range, got {gamma}")
+
+
+class Milestones(Option):
+    """A list of distinct update counts >= 0 (any order)."""
+
+    def __init__(self):
+        super().__init__(None, "a list of distinct non-negative update counts", [10, 20])
+
+    def check(self, name, milestones, state, read):
+        ms = np.asarray(milestones if isinstance(milestones, (list, tuple, range, np.ndarray)) else None)
+        ok = ms.ndim == 1 and ms.dtype.kind in "iuf" and np.all(ms >= 0) and np.all(np.isfinite(ms))
+        if not (ok and len(np.unique(ms)) == len(ms)):
+            raise ValueError(f"{name}: expected a list of distinct non-negative update counts, got {milestones!r}")
+
+
+MILESTONES = Milestones()
 
 
 class Schedule:
@@ -45,11 +116,9 @@ class Schedule:
     def __init__(self, name, formula, fn, **params):
         self.name, self.formula, self._fn, self.params = name, formula, fn, params
 
+    @checked(t=UpdateCount())
     def __call__(self, t):
-        t_arr = np.asarray(t, dtype=np.float64)
-        if np.any(t_arr < 0) or not np.all(np.isfinite(t_arr)):
-            raise ValueError(f"{self.name}: expected t >= 0 (an update count), got {t!r}")
-        out = self._fn(t_arr)
+        out = self._fn(np.asarray(t, dtype=np.float64))
         return float(out) if np.ndim(t) == 0 else np.asarray(out, dtype=np.float64)
 
     def __repr__(self):
@@ -57,39 +126,31 @@ class Schedule:
         return f"{self.name}({args})"
 
 
-def _positive(name, value):
-    check_positive_finite(name, value)
-    return float(value)
-
-
-def _non_negative(name, value):
-    value = float(value)
-    if not (value >= 0 and np.isfinite(value)):
-        raise ValueError(f"{name}: expected a non-negative finite number, got {value!r}")
-    return value
-
-
+@checked(lr0=positive)
 def constant(lr0):
     """alpha_t = lr0 for every t."""
-    lr0 = _positive("lr0", lr0)
+    lr0 = float(lr0)
     return Schedule("constant", "alpha_0", lambda t: np.full_like(t, lr0), lr0=lr0)
 
 
+@checked(lr0=positive, gamma=NON_NEGATIVE)
 def inverse(lr0, gamma):
     """alpha_t = lr0 / (1 + gamma t)   (inverse-time decay)."""
-    lr0, gamma = _positive("lr0", lr0), _non_negative("gamma", gamma)
+    lr0, gamma = float(lr0), float(gamma)
     return Schedule("inverse", "alpha_0 / (1 + gamma t)", lambda t: lr0 / (1.0 + gamma * t), lr0=lr0, gamma=gamma)
 
 
+@checked(lr0=positive, gamma=NON_NEGATIVE)
 def exponential(lr0, gamma):
     """alpha_t = lr0 exp(-gamma t)."""
-    lr0, gamma = _positive("lr0", lr0), _non_negative("gamma", gamma)
+    lr0, gamma = float(lr0), float(gamma)
     return Schedule("exponential", "alpha_0 exp(-gamma t)", lambda t: lr0 * np.exp(-gamma * t), lr0=lr0, gamma=gamma)
 
 
+@checked(lr0=positive, max_t=positive, power=positive)
 def polynomial(lr0, max_t, power=1):
     """alpha_t = lr0 (1 - t / max_t)^power for t < max_t, 0 from t = max_t on (power 1: linear)."""
-    lr0, max_t, power = _positive("lr0", lr0), _positive("max_t", max_t), _positive("power", power)
+    lr0, max_t, power = float(lr0), float(max_t), float(power)
     return Schedule(
         "polynomial",
         "alpha_0 (1 - t / max_t)^n",
@@ -100,12 +161,11 @@ def polynomial(lr0, max_t, power=1):
     )
 
 
+@checked(lr0=positive, milestones=MILESTONES, gamma=positive)
 def multistep(lr0, milestones, gamma):
     """alpha_t = lr0 gamma^k with k = the number of milestones <= t (gamma = 0.1: divide by 10)."""
-    lr0, gamma = _positive("lr0", lr0), _positive("gamma", gamma)
+    lr0, gamma = float(lr0), float(gamma)
     ms = np.sort(np.asarray(list(milestones), dtype=np.float64))
-    if ms.ndim != 1 or np.any(ms < 0) or len(np.unique(ms)) != len(ms):
-        raise ValueError(f"milestones: expected distinct non-negative update counts, got {list(milestones)!r}")
     return Schedule(
         "multistep",
         "alpha_0 gamma^(number of milestones <= t)",
@@ -116,11 +176,10 @@ def multistep(lr0, milestones, gamma):
     )
 
 
+@checked(lr0=positive, t_max=positive, lr_min=AtMost("lr0"))
 def cosine(lr0, t_max, lr_min=0.0):
     """alpha_t = lr_min + (lr0 - lr_min) (1 + cos(pi t / t_max)) / 2, and lr_min for t >= t_max."""
-    lr0, t_max, lr_min = _positive("lr0", lr0), _positive("t_max", t_max), _non_negative("lr_min", lr_min)
-    if lr_min > lr0:
-        raise ValueError(f"lr_min: expected lr_min <= lr0 = {lr0}, got {lr_min}")
+    lr0, t_max, lr_min = float(lr0), float(t_max), float(lr_min)
     return Schedule(
         "cosine",
         "lr_min + (alpha_0 - lr_min) (1 + cos(pi t / t_max)) / 2",
@@ -131,20 +190,16 @@ def cosine(lr0, t_max, lr_min=0.0):
     )
 
 
+@checked(
+    base_lr=positive, max_lr=AtLeast("base_lr"), step_size=positive, mode=one_of(CYCLICAL_MODES), gamma=CycleGamma()
+)
 def cyclical(base_lr, max_lr, step_size, mode="triangular", gamma=1.0):
     """Smith 2015's cyclical learning rate (see the module docstring for the formula).
 
-    base_lr < max_lr; step_size: updates per half cycle; mode: "triangular", "triangular2" or
+    base_lr <= max_lr; step_size: updates per half cycle; mode: "triangular", "triangular2" or
     "exp_range" (amplitude times gamma^t, 0 < gamma <= 1).
     """
-    base_lr, max_lr = _positive("base_lr", base_lr), _positive("max_lr", max_lr)
-    step_size, gamma = _positive("step_size", step_size), _positive("gamma", gamma)
-    if max_lr < base_lr:
-        raise ValueError(f"max_lr: expected max_lr >= base_lr = {base_lr}, got {max_lr}")
-    if mode not in CYCLICAL_MODES:
-        raise ValueError(f"mode: expected one of {CYCLICAL_MODES}, got {mode!r}")
-    if mode == "exp_range" and gamma > 1:
-        raise ValueError(f"gamma: expected 0 < gamma <= 1 for exp_range, got {gamma}")
+    base_lr, max_lr, step_size, gamma = float(base_lr), float(max_lr), float(step_size), float(gamma)
 
     def lr(t):
         cycle = np.floor(1.0 + t / (2.0 * step_size))
@@ -186,14 +241,31 @@ SCHEDULES = {
 BY_NAME = ("none", "inverse", "exponential", "polynomial", "multistep", "cosine", "cyclical")
 
 
+class Decay:
+    """by_name's gamma: None (the default for the run) or the decay constant of the named schedule:
+    >= 0 for inverse and exponential, > 0 for multistep (the schedules' own declarations)."""
+
+    def __repr__(self):
+        return "None or the schedule's gamma"
+
+    def check(self, name, gamma, state, read):
+        if gamma is not None:
+            (positive if read("name") == "multistep" else NON_NEGATIVE).rule(name, gamma)
+
+
+@checked(
+    name=one_of(BY_NAME),
+    lr=positive,
+    total_updates=at_least(0),
+    updates_per_epoch=at_least(0),
+    gamma=Decay(),
+)
 def by_name(name, lr, total_updates, updates_per_epoch, gamma=None):
     """A schedule named as ``nn-ref train --schedule`` and the playground name it, sized to the run
     (T = total updates): none (constant lr), inverse (gamma = 10/T: lr/11 at T), exponential
     (gamma = ln(100)/T: lr/100 at T), polynomial (power 1, to 0 at T), multistep (x0.1 at T/2 and 3T/4),
     cosine (to 0 at T), cyclical (triangular2, base lr/10, max lr, step size = 2 epochs of updates).
     ``gamma`` overrides the decay constant of inverse, exponential, multistep."""
-    if name not in BY_NAME:
-        raise ValueError(f"schedule: expected one of {BY_NAME}, got {name!r}")
     T = max(int(total_updates), 1)
     if name == "none":
         return constant(lr)

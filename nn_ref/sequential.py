@@ -22,11 +22,36 @@ import numpy as np
 
 from nn_ref import activations, network
 from nn_ref import init as initializers
+from nn_ref._checks import Option, at_least, check_dtype, checked_veneer, one_of, positive
+
+# Each method declares its own arguments; what it passes on to network and activations is checked there (this
+# module is a veneer: its calls into the lecture functions are checked as calls from your code would be).
+
+
+class Forwarded:
+    """``backward`` needs the cache of a ``forward`` call first."""
+
+    def __repr__(self):
+        return "a layer after its forward"
+
+    def check(self, name, layer, state, read):
+        if layer._cache is None:
+            raise ValueError(f"{type(layer).__name__}.backward: call forward first (no cache yet)")
+
+
+FORWARDED = Forwarded()
 
 
 class Linear:
     """Z = W A_prev + b with W: (n_out, n_in) from ``init`` ("he" by default), b: (n_out, 1) zeros."""
 
+    @checked_veneer(
+        n_in=at_least(1),
+        n_out=at_least(1),
+        init=one_of(initializers.INITIALIZERS + ("glorot",)),
+        sigma=positive,
+        dtype=Option(check_dtype, "float32 or float64", np.float64),
+    )
     def __init__(self, n_in, n_out, init="he", sigma=0.01, seed=0, dtype=np.float64, backend=None):
         rng = np.random.default_rng(seed)
         self.W = initializers.init_weights(init, n_out, n_in, rng, sigma, dtype)
@@ -40,6 +65,7 @@ class Linear:
         Z, self._cache = network.linear_forward(A_prev, self.W, self.b, backend=self.backend)
         return Z
 
+    @checked_veneer(self=FORWARDED)
     def backward(self, dZ):
         """dA_prev, dW, db = network.linear_backward(dZ, cache); keeps dW, db; returns dA_prev."""
         dA_prev, self.dW, self.db = network.linear_backward(dZ, self._cache, backend=self.backend)
@@ -52,15 +78,15 @@ class Linear:
 class Activation:
     """A = g(Z) with the forward/backward pair ``activations.<name>`` / ``activations.<name>_backward``."""
 
+    @checked_veneer(name=one_of(tuple(activations.BACKWARD)))
     def __init__(self, name, backend=None):
-        if name not in activations.BACKWARD:
-            raise ValueError(f"activation: expected one of {tuple(activations.BACKWARD)}, got {name!r}")
         self.name, self.backend, self._cache = name, backend, None
 
     def forward(self, Z):
         A, self._cache = activations.FORWARD[self.name](Z, backend=self.backend)
         return A
 
+    @checked_veneer(self=FORWARDED)
     def backward(self, dA):
         return activations.BACKWARD[self.name](dA, self._cache, backend=self.backend)
 
@@ -113,6 +139,7 @@ class Sequential:
         """{"dW1", "db1", ...} from the last ``backward``."""
         return {f"d{p}{l}": getattr(layer, f"d{p}") for l, layer in enumerate(self.linears(), 1) for p in ("W", "b")}
 
+    @checked_veneer(learning_rate=positive)
     def step(self, learning_rate):
         """network.update_parameters: W[l] <- W[l] - alpha dW[l], b[l] <- b[l] - alpha db[l], in place."""
         backend = self.linears()[0].backend if self.linears() else None

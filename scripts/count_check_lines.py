@@ -15,7 +15,7 @@ TEACHING = (
     "datasets sequential train modelfile"
 ).split()
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-SPEC_METHODS = ("check", "__repr__")  # a declaration's own methods (nn_ref._checks specs), not a body
+SPEC_METHODS = ("check", "domain", "__repr__")  # a declaration's own methods (nn_ref._checks specs), not a body
 
 
 def body_lines(fn, source_lines):

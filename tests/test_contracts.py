@@ -224,3 +224,27 @@ def test_a_checked_function_pickles_by_name():
 
     assert pickle.loads(pickle.dumps(network.forward)) is network.forward
     assert pickle.loads(pickle.dumps(optim.Adam.step)) is optim.Adam.step
+
+
+@pytest.mark.parametrize("qualname, arg", BUILDABLE)
+def test_the_fast_path_never_passes_what_the_declarations_refuse(qualname, arg):
+    """``Contract.fast`` (the declarations as straight-line code) takes the valid call as ``check_slots`` does,
+    and gives way to ``check_slots`` (returns None) on every bad array that ``check_slots`` refuses."""
+    contract = _checks.CONTRACTS[qualname]
+    kwargs = valid_call(contract, np.random.default_rng(0))
+    spec = contract.declarations[arg]
+    nan = kwargs[arg].copy()
+    nan.reshape(-1)[-1] = np.nan
+    for backend in _backends(contract):
+        kw = dict(kwargs) if backend is None else dict(kwargs, backend=backend)
+        contract.check_slots((), dict(kw))
+        assert contract.fast((), dict(kw)) is not None, "the fast path gave way on a valid call"
+        bad_cases = list(_mutations(contract, arg, spec, kwargs[arg]))
+        if spec.finite:
+            bad_cases.append(("NaN", nan, ValueError))
+        for kind, bad, exc in bad_cases:
+            if kind == "float16" and spec.real:
+                continue
+            with pytest.raises(exc):
+                contract.check_slots((), dict(kw, **{arg: bad}))
+            assert contract.fast((), dict(kw, **{arg: bad})) is None, kind
