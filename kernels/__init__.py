@@ -5,8 +5,9 @@ Installed as ``nn_ref.kernels`` (the folder is ``kernels/`` at the top of the re
 the maths it compiles is the NumPy code of ``nn_ref`` (activations, losses, network, batchnorm, optim), which
 the parity tests compare it with.
 
-* ``contract.py``  what both sides agree on: names, codes, TINY, the flat parameter layout and ``Backend``, the
-  protocol listing every op with its signature (importing it, or this package, never imports numba);
+* ``contract.py``  what both sides agree on: names, codes, TINY, the flat parameter layout, ``StepConfig`` (the
+  fused step's settings) and ``Backend``, the protocol listing every op with its signature (importing it, or this
+  package, never imports numba; its checks are ``nn_ref._checks``' rules);
 * ``scalar.py``    g, g', the cost terms: the scalar maths both backends compile;
 * ``cpu/``         the ``cpu`` backend: numba ``@njit`` (BLAS for the products);
 * ``cuda/``        the ``cuda`` backend: numba.cuda kernels; arrays stay on the GPU.
@@ -24,10 +25,11 @@ the NumPy code is.
 import importlib
 import os
 
-from .contract import pack_parameters, parameter_views
+from .contract import StepConfig, pack_parameters, parameter_views
 
 __all__ = [
     "BACKENDS",
+    "StepConfig",
     "available_backends",
     "cuda_available",
     "get_backend",

@@ -8,6 +8,8 @@ One home for what both sides must agree on; importing it imports NumPy only (nev
 * the integer codes the compiled kernels use for activations and losses (named, never bare numbers);
 * TINY, the floor under every logarithm and division of the costs (the smallest normal number of the dtype);
 * the flat parameter layout of the fused step: theta = W1, b1, ..., WL, bL (each in C order);
+* ``StepConfig``: the per-run settings of the fused ``train_step``, declared once and checked once, when made
+  (with ``nn_ref._checks``' rules, the ones ``Trainer`` applies); ``check_step`` its per-step arguments;
 * ``Backend``: every op a backend module (``kernels/cpu``, ``kernels/cuda``) provides, with its signature.
   ``tests/test_contract.py`` checks that each backend implements each op with exactly this signature.
 
@@ -15,9 +17,20 @@ Gradient convention (the lecture's, deeplearning.ai's): dA[l] and dZ[l] are m ti
 the 1/m is applied once, in dW[l] = (1/m) dZ[l] A[l-1]^T and db[l] = (1/m) sum_i dZ[l].
 """
 
+import copy
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+from nn_ref._checks import (
+    check_choice,
+    check_layer_dims,
+    check_learning_rate,
+    check_positive_finite,
+    check_positive_int,
+    check_range,
+)
 
 # ----------------------------------------------------------------------------- names
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
@@ -68,6 +81,7 @@ OPT_SGD = 0
 OPT_MOMENTUM = 1
 OPT_ADAM = 2
 OPTIMIZER_CODES = {"sgd": OPT_SGD, "momentum": OPT_MOMENTUM, "adam": OPT_ADAM}
+OPTIMIZER_STATE = {"sgd": (), "momentum": ("v",), "adam": ("m", "v")}  # the state arrays of each, shaped like theta
 
 
 def optimizer_code(optimizer):
@@ -146,6 +160,90 @@ def pack_parameters(parameters, dtype=None):
     return theta, dims
 
 
+# ----------------------------------------------------------------------------- the fused step's settings
+@dataclass(frozen=True)
+class StepConfig:
+    """The settings of the fused ``train_step`` that stay the same from step to step (all but the batch, theta,
+    the optimizer state and Adam's t), written once here and checked once, when the config is made, each with
+    one error naming the field, the expected and the given:
+
+    layer_dims (n[0], ..., n[L]): at least two positive integers; hidden_activation, output_activation, loss:
+    names from HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, LOSSES; learning_rate: positive and finite; alpha (leaky
+    ReLU's slope), beta1 (momentum's beta and Adam's), beta2: in [0, 1); optimizer: "sgd", "momentum" or "adam";
+    eps: positive and finite. A schedule's next learning rate: ``config.with_learning_rate(lr)``.
+    """
+
+    layer_dims: tuple
+    hidden_activation: str
+    output_activation: str
+    loss: str
+    learning_rate: float
+    alpha: float = 0.01
+    optimizer: str = "sgd"
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    # derived once: the kernel codes (hidden, output, loss, optimizer) and the number of values of theta
+    codes: tuple = field(init=False, repr=False, compare=False)
+    size: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        dims = tuple(check_layer_dims(self.layer_dims))
+        check_choice("hidden_activation", self.hidden_activation, HIDDEN_ACTIVATIONS)
+        check_choice("output_activation", self.output_activation, OUTPUT_ACTIVATIONS)
+        check_choice("loss", self.loss, LOSSES)
+        check_learning_rate(self.learning_rate)
+        check_range("alpha", self.alpha, 0, 1)
+        check_choice("optimizer", self.optimizer, OPTIMIZER_CODES)
+        check_range("beta1", self.beta1, 0, 1)
+        check_range("beta2", self.beta2, 0, 1)
+        check_positive_finite("eps", self.eps)
+        hidden, output = ACTIVATION_CODES[self.hidden_activation], ACTIVATION_CODES[self.output_activation]
+        values = {name: float(getattr(self, name)) for name in ("learning_rate", "alpha", "beta1", "beta2", "eps")}
+        values["layer_dims"] = dims
+        values["codes"] = (hidden, output, LOSS_CODES[self.loss], OPTIMIZER_CODES[self.optimizer])
+        values["size"] = sum(dims[l] * (dims[l - 1] + 1) for l in range(1, len(dims)))
+        for name, value in values.items():
+            object.__setattr__(self, name, value)  # frozen: each value stored once, in its checked form
+
+    def with_learning_rate(self, learning_rate):
+        """This config with another learning rate (a schedule's next value); only the new value is checked
+        (``dataclasses.replace`` would check every field again)."""
+        check_learning_rate(learning_rate)
+        config = copy.copy(self)
+        object.__setattr__(config, "learning_rate", float(learning_rate))
+        return config
+
+
+def check_step(config, theta, state, t):
+    """The per-step arguments of ``train_step`` against its ``config``, with the same errors on every backend:
+    config a StepConfig; theta flat, with config.size values; state the optimizer's arrays
+    (OPTIMIZER_STATE[config.optimizer], each shaped like theta; None or () for sgd); Adam's t an integer >= 1.
+    Returns the state as a tuple. Whether the arrays are the backend's own, and their dtypes, the backend checks."""
+    if type(config) is not StepConfig:
+        raise TypeError(f"config: expected a StepConfig, got {type(config).__name__}")
+    flat = (config.size,)
+    shape = getattr(theta, "shape", None)
+    if shape is None or tuple(shape) != flat:
+        got = type(theta).__name__ if shape is None else tuple(shape)
+        raise ValueError(f"theta: expected the flat shape {flat} of layer_dims {config.layer_dims}, got {got}")
+    names = OPTIMIZER_STATE[config.optimizer]
+    given = () if state is None else tuple(state) if isinstance(state, (tuple, list)) else None
+    if given is None or len(given) != len(names):
+        got = type(state).__name__ if given is None else f"{len(given)}"
+        raise ValueError(
+            f"state: optimizer {config.optimizer!r} expects {len(names)} array(s) {names} shaped like theta, got {got}"
+        )
+    for i, s in enumerate(given):
+        shape = getattr(s, "shape", None)
+        if shape is None or tuple(shape) != flat:
+            got = type(s).__name__ if shape is None else tuple(shape)
+            raise ValueError(f"state[{i}]: expected the shape {flat} of theta, got {got}")
+    if config.optimizer == "adam":
+        check_positive_int("t", t)
+    return given
+
+
 # ----------------------------------------------------------------------------- the backend contract
 @runtime_checkable
 class Backend(Protocol):
@@ -193,30 +291,15 @@ class Backend(Protocol):
     def batchnorm_backward(self, dout, Z_hat, gamma, var, eps): ...  # -> (dZ, dgamma, dbeta)
     def batchnorm_eval(self, Z, gamma, beta, running_mean, running_var, eps): ...
 
-    # The fused step on the flat parameters theta (in place); returns J before the update. The update is
-    # the optimizer's formula on the flat gradient g of theta, with its state arrays shaped like theta:
+    # The fused step on the flat parameters theta (in place), with the settings of ``config`` (a StepConfig);
+    # returns J before the update. The update is the optimizer's formula on the flat gradient g of theta, with
+    # its state arrays shaped like theta (lr, beta1, beta2, eps: the config's):
     #   "sgd":      theta <- theta - lr g                                            (state None)
     #   "momentum": v <- beta1 v + (1 - beta1) g;  theta <- theta - lr v              (state (v,))
     #   "adam":     m <- beta1 m + (1 - beta1) g;  v <- beta2 v + (1 - beta2) g^2;   (state (m, v))
     #               theta <- theta - lr (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps),  t >= 1
-    def train_step(
-        self,
-        X,
-        Y,
-        theta,
-        layer_dims,
-        hidden_activation,
-        output_activation,
-        loss,
-        learning_rate,
-        alpha=0.01,
-        optimizer="sgd",
-        state=None,
-        beta1=0.9,
-        beta2=0.999,
-        eps=1e-8,
-        t=1,
-    ): ...
+    # ``check_step`` gives the errors for a wrong config, theta, state or t.
+    def train_step(self, X, Y, theta, config, state=None, t=1): ...
 
 
 BACKEND_OPS = tuple(name for name in Backend.__dict__ if not name.startswith("_") and callable(Backend.__dict__[name]))

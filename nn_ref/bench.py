@@ -78,17 +78,17 @@ def _data(case, seed=0, dtype=DTYPE):
 
 
 def _fused_runner(backend_name, case, dtype=DTYPE):
-    from nn_ref.kernels import get_backend, pack_parameters
+    from nn_ref.kernels import StepConfig, get_backend, pack_parameters
 
     B = get_backend(backend_name)
     X, Y, params = _data(case, dtype=dtype)
     theta, dims = pack_parameters(params)
     X, Y, theta = B.to_device(X), B.to_device(Y), B.to_device(theta)
-    h, o, loss, lr = case["hidden"], case["output"], case["loss"], case["lr"]
+    config = StepConfig(dims, case["hidden"], case["output"], case["loss"], case["lr"])
     train_step = B.train_step
 
     def step():
-        return train_step(X, Y, theta, dims, h, o, loss, lr)
+        return train_step(X, Y, theta, config)
 
     return step
 

@@ -49,7 +49,7 @@ from nn_ref._checks import (
     check_shape,
 )
 from nn_ref.backend import accelerated, chosen, for_job
-from nn_ref.kernels.contract import DEFAULT_LOSS, pack_parameters, parameter_views
+from nn_ref.kernels.contract import DEFAULT_LOSS, StepConfig, pack_parameters, parameter_views
 from nn_ref.modelfile import FORMAT, available_memory, load_model, save_model  # noqa: F401  (the format's home)
 
 # The run diverged when the cost exceeds this factor times max(first cost, 1): a finite but exploding cost,
@@ -188,6 +188,7 @@ class Trainer:
                 raise ValueError(f"fused=True: the fused train_step does not apply to {', '.join(why)}")
         self.fused = bool(fused) and self.K is not None
         self._state = None  # the fused step's flat optimizer state, made on first use
+        self._step = None  # the fused step's StepConfig, made at the first update
         self._set_parameters(host)
         self.bn_params = None
         if self.batchnorm:
@@ -343,7 +344,7 @@ class Trainer:
         """One update with the backend's fused ``train_step`` (theta and the flat optimizer state in place)."""
         Xb, Yb = batch
         K, opt = self.K, self.optimizer
-        options = {}
+        options, t = {}, 1
         if opt.name == "momentum":
             self._state = self._state or (self.to_device(np.zeros_like(self.to_host(self.theta))),)
             options = {"beta1": opt.beta}
@@ -351,21 +352,13 @@ class Trainer:
             zeros = np.zeros_like(self.to_host(self.theta))
             self._state = self._state or (self.to_device(zeros), self.to_device(zeros.copy()))
             opt.t += 1
-            options = {"beta1": opt.beta1, "beta2": opt.beta2, "eps": opt.eps, "t": opt.t}
-        J = K.train_step(
-            K.to_device(Xb),
-            K.to_device(Yb),
-            self.theta,
-            self._dims,
-            self.hidden_activation,
-            self.output_activation,
-            self.loss,
-            lr,
-            self.alpha,
-            optimizer=opt.name,
-            state=self._state,
-            **options,
-        )
+            options, t = {"beta1": opt.beta1, "beta2": opt.beta2, "eps": opt.eps}, opt.t
+        if self._step is None:  # the step's settings, checked once
+            h, o = self.hidden_activation, self.output_activation
+            self._step = StepConfig(self._dims, h, o, self.loss, lr, self.alpha, opt.name, **options)
+        elif lr != self._step.learning_rate:  # a schedule's next value
+            self._step = self._step.with_learning_rate(lr)
+        J = K.train_step(K.to_device(Xb), K.to_device(Yb), self.theta, self._step, self._state, t)
         if not np.isfinite(J):
             # train_step has already applied the update: name the layer from a forward pass as it is now
             AL, caches = self._forward(Xb)

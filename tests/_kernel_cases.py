@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from nn_ref import network
-from nn_ref.kernels import get_backend, pack_parameters, parameter_views
+from nn_ref.kernels import StepConfig, get_backend, pack_parameters, parameter_views
 from nn_ref.kernels.contract import HIDDEN_ACTIVATIONS, LOSSES
 
 TOL = {np.dtype(np.float64): 1e-10, np.dtype(np.float32): 1e-5}
@@ -253,10 +253,8 @@ def train_fused(backend, layer_dims, m, config, steps=5, lr=0.1, optimizer="sgd"
     state = {"sgd": None, "momentum": 1, "adam": 2}[optimizer]
     if state is not None:
         state = tuple(B.to_device(np.zeros_like(theta)) for _ in range(state))
-    costs = [
-        B.train_step(Xd, Yd, theta_d, dims, hidden, output, loss, lr, 0.01, optimizer, state, 0.9, 0.999, 1e-8, t)
-        for t in range(1, steps + 1)
-    ]
+    config = StepConfig(dims, hidden, output, loss, lr, optimizer=optimizer)
+    costs = [B.train_step(Xd, Yd, theta_d, config, state, t) for t in range(1, steps + 1)]
     return {k: host(v) for k, v in parameter_views(host(theta_d), dims).items()}, costs
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from nn_ref import activations, batchnorm, losses, network, optim
 from nn_ref._checks import INSIDE
-from nn_ref.kernels.contract import pack_parameters, parameter_views
+from nn_ref.kernels.contract import check_step, pack_parameters, parameter_views
 
 # host memory: NumPy arrays, exactly as the cpu backend keeps them
 from nn_ref.kernels.cpu import cache_warm, empty, is_device, synchronize, to_device, to_host  # noqa: F401
@@ -109,37 +109,24 @@ def batchnorm_eval(Z, gamma, beta, running_mean, running_var, eps):
     return batchnorm.batchnorm_forward(Z, gamma, beta, bn_param, NP)[0]
 
 
-def train_step(
-    X,
-    Y,
-    theta,
-    layer_dims,
-    hidden_activation,
-    output_activation,
-    loss,
-    learning_rate,
-    alpha=0.01,
-    optimizer="sgd",
-    state=None,
-    beta1=0.9,
-    beta2=0.999,
-    eps=1e-8,
-    t=1,
-):
+def train_step(X, Y, theta, config, state=None, t=1):
     """network.train_step on views into theta (sgd), or forward/backward then the optimizer's formula on the
-    flat gradient (momentum, adam: state arrays shaped like theta)."""
-    P = parameter_views(theta, layer_dims)
+    flat gradient (momentum, adam: state arrays shaped like theta); the settings are the StepConfig's."""
+    state = check_step(config, theta, state, t)
+    hidden, output, loss = config.hidden_activation, config.output_activation, config.loss
+    lr, alpha, optimizer = config.learning_rate, config.alpha, config.optimizer
+    P = parameter_views(theta, config.layer_dims)
     if optimizer == "sgd":
-        return network.train_step(X, Y, P, hidden_activation, output_activation, loss, learning_rate, alpha, NP)
-    AL, caches = network.forward(X, P, hidden_activation, output_activation, alpha, NP)
+        return network.train_step(X, Y, P, hidden, output, loss, lr, alpha, NP)
+    AL, caches = network.forward(X, P, hidden, output, alpha, NP)
     J = network.compute_cost(AL, Y, loss, NP)
     grads = network.backward(AL, Y, caches, loss, NP)
     g, _ = pack_parameters({k: grads["d" + k] for k in P}, theta.dtype)
     if optimizer == "momentum":
-        opt = optim.Momentum(beta1)
+        opt = optim.Momentum(config.beta1)
         opt.v["theta"] = state[0]
     else:
-        opt = optim.Adam(beta1, beta2, eps)
+        opt = optim.Adam(config.beta1, config.beta2, config.eps)
         opt.t, opt.m["theta"], opt.v["theta"] = t - 1, state[0], state[1]
-    opt.step({"theta": theta}, {"dtheta": g}, learning_rate, NP)
+    opt.step({"theta": theta}, {"dtheta": g}, lr, NP)
     return J

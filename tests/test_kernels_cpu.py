@@ -6,7 +6,7 @@ import _kernel_cases as kc
 import numpy as np
 import pytest
 
-from nn_ref.kernels import get_backend, pack_parameters
+from nn_ref.kernels import StepConfig, get_backend, pack_parameters
 from nn_ref.kernels.cpu import elementwise, linear, reductions, step
 
 CPU = get_backend("cpu")
@@ -47,7 +47,7 @@ def test_one_specialization_per_dtype():
         theta, dims = pack_parameters(params, dtype)
         X, Y = X.astype(dtype), Y.astype(dtype)
         for opt, state in (("sgd", None), ("momentum", (np.zeros_like(theta),))):
-            CPU.train_step(X, Y, theta, dims, "relu", "sigmoid", "cross_entropy", 0.1, 0.01, opt, state)
+            CPU.train_step(X, Y, theta, StepConfig(dims, "relu", "sigmoid", "cross_entropy", 0.1, optimizer=opt), state)
         W, b = params["W1"].astype(dtype), params["b1"].astype(dtype)
         for g in ("relu", "softmax"):
             Z, A = CPU.linear_forward(X, W, b, g)
@@ -94,25 +94,23 @@ def test_in_place_ops_need_a_writeable_contiguous_array():
         CPU.fill(P, 0.0)
 
 
-def test_train_step_checks_theta_and_the_optimizer_state():
+def test_train_step_needs_theta_and_the_state_in_place():
+    """The cpu side of the fused step's checks (the rest are the contract's, tests/test_contract.py): theta and
+    the optimizer state are updated in place, so each must be a writeable C-contiguous array of theta's dtype."""
     X, Y, params = kc.train_data([3, 4, 2], 5, "sigmoid")
     theta, dims = pack_parameters(params)
-    args = (X, Y, theta, dims, "relu", "sigmoid", "cross_entropy", 0.1)
-    with pytest.raises(
-        ValueError, match=r"theta: expected the flat shape \(31,\) of layer_dims \(3, 4, 3\), got \(26,\)"
-    ):
-        CPU.train_step(X, Y, theta, (3, 4, 3), "relu", "sigmoid", "cross_entropy", 0.1)
-    with pytest.raises(ValueError, match=r"optimizer 'adam' needs state = \(m, v\) shaped like theta"):
-        CPU.train_step(*args, 0.01, "adam", (np.zeros_like(theta),))
-    with pytest.raises(ValueError, match=r"state\[0\] must be shaped like theta \(26,\)"):
-        CPU.train_step(*args, 0.01, "momentum", (np.zeros(25),))
-    with pytest.raises(ValueError, match="optimizer: expected one of .*got 'rmsprop'"):
-        CPU.train_step(*args, 0.01, "rmsprop")
-    with pytest.raises(ValueError, match="step t must be >= 1, got 0"):
-        CPU.train_step(*args, 0.01, "adam", (np.zeros_like(theta), np.zeros_like(theta)), t=0)
+    config = StepConfig(dims, "relu", "sigmoid", "cross_entropy", 0.1, optimizer="momentum")
     before = theta.copy()
-    CPU.train_step(*args)  # the errors above left theta untouched; this step moves it
-    assert not np.allclose(theta, before)
+    theta.flags.writeable = False
+    with pytest.raises(ValueError, match="theta: expected a writeable C-contiguous NumPy array .*writeable=False"):
+        CPU.train_step(X, Y, theta, config, (np.zeros_like(theta),))
+    theta.flags.writeable = True
+    with pytest.raises(ValueError, match=r"state\[0\]: expected the dtype float64 of theta, got float32"):
+        CPU.train_step(X, Y, theta, config, (np.zeros(theta.shape, np.float32),))
+    np.testing.assert_array_equal(theta, before)  # the errors above left theta untouched; this step moves it
+    v = np.zeros_like(theta)
+    CPU.train_step(X, Y, theta, config, (v,))
+    assert not np.allclose(theta, before) and np.abs(v).max() > 0
 
 
 @pytest.mark.parametrize("lr", [0.0, 0.25])

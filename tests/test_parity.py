@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nn_ref.kernels import cuda_available, get_backend
+from nn_ref.kernels import StepConfig, cuda_available, get_backend
 from nn_ref.kernels.contract import HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS
 
 SIM = cuda_available()[1].startswith("CUDA simulator")
@@ -130,7 +130,9 @@ def _train(optimizer):
             "momentum": (B.to_device(np.zeros_like(kc.host(theta))),),
             "adam": tuple(B.to_device(np.zeros_like(kc.host(theta))) for _ in range(2)),
         }[optimizer]
-        J = B.train_step(X, Y, theta, dims, "relu", "sigmoid", "cross_entropy", 0.1, 0.01, optimizer, state)
+        J = B.train_step(
+            X, Y, theta, StepConfig(dims, "relu", "sigmoid", "cross_entropy", 0.1, optimizer=optimizer), state
+        )
         return [np.float64(J), theta] + list(state or ())
 
     return run

@@ -25,11 +25,12 @@ from scipy.linalg import blas as _blas
 from ..contract import (
     ACT_SOFTMAX,
     ACTIVATION_CODES,
+    OPT_ADAM,
     OPT_SGD,
     OUTPUT_DELTA,
     activation_code,
+    check_step,
     loss_code,
-    optimizer_code,
 )
 from . import elementwise, linear, reductions, step
 from .blas import BLAS_MIN_WORK
@@ -338,69 +339,33 @@ def _workspace(layer_dims, m, dt, with_grad):
     return hit
 
 
-def train_step(
-    X,
-    Y,
-    theta,
-    layer_dims,
-    hidden_activation,
-    output_activation,
-    loss,
-    learning_rate,
-    alpha=0.01,
-    optimizer="sgd",
-    state=None,
-    beta1=0.9,
-    beta2=0.999,
-    eps=1e-8,
-    t=1,
-):
+def train_step(X, Y, theta, config, state=None, t=1):
     """One fused step (forward, cost, backward, update) of the L-layer net; returns the cost J before the update.
 
     X: (n[0], m), Y: (n[L], m); theta: the flat parameters W1, b1, ..., WL, bL (``pack_parameters``), updated in
-    place; layer_dims: (n[0], ..., n[L]). ``optimizer`` "sgd" (state None), "momentum" (state (v,)) or "adam"
-    (state (m, v), step t >= 1), the state arrays shaped like theta and updated in place (formulas in
-    ``contract.Backend.train_step``).
+    place; config: a ``contract.StepConfig`` (layer_dims, activations, loss, learning rate, optimizer and its
+    options); state: the optimizer's arrays shaped like theta, updated in place: None for "sgd", (v,) for
+    "momentum", (m, v) for "adam" at its step t >= 1 (formulas in ``contract.Backend.train_step``).
     """
-    opt = optimizer_code(optimizer)
-    hidden = _code(_ELEMENTWISE, hidden_activation, False)
-    output = _code(_ACT, output_activation)
-    code = loss_code(loss)
-    th = _flat_in_place(theta, "train_step: theta")
+    state = check_step(config, theta, state, t)
+    th = _flat_in_place(theta, "theta")
+    hidden, output, code, opt = config.codes
     dt = th.dtype
-    dims, n_theta, work, grad = _workspace(tuple(int(n) for n in layer_dims), X.shape[1], dt, opt != OPT_SGD)
-    if theta.shape != (n_theta,):
-        raise ValueError(
-            f"train_step: theta: expected the flat shape ({n_theta},) of layer_dims {tuple(layer_dims)}, "
-            f"got {theta.shape}"
-        )
+    dims, _, work, grad = _workspace(config.layer_dims, X.shape[1], dt, opt != OPT_SGD)
     X, Y = (
         x if type(x) is np.ndarray and x.dtype is dt and x.flags.c_contiguous else np.ascontiguousarray(x, dt)
         for x in (X, Y)
     )
-    args = (X, Y, theta, dims, hidden, output, code, float(learning_rate), float(alpha), _TINY[dt], work)
+    args = (X, Y, theta, dims, hidden, output, code, config.learning_rate, config.alpha, _TINY[dt], work)
     if opt == OPT_SGD:
-        if state is not None and len(state) != 0:
-            raise ValueError("train_step: optimizer 'sgd' takes no state (state=None)")
         return float(step.sgd_step(*args))
-    need = 1 if optimizer == "momentum" else 2
-    if state is None or len(state) != need:
-        raise ValueError(
-            f"train_step: optimizer {optimizer!r} needs state = {('(v,)', '(m, v)')[need - 1]} "
-            f"shaped like theta, got {type(state).__name__}" + (f" of length {len(state)}" if state is not None else "")
-        )
-    flat = [_flat_in_place(s, f"train_step: state[{i}]") for i, s in enumerate(state)]
+    flat = [_flat_in_place(s, f"state[{i}]") for i, s in enumerate(state)]
     for i, s in enumerate(flat):
-        if s.shape != theta.shape or s.dtype != dt:
-            raise ValueError(
-                f"train_step: state[{i}] must be shaped like theta {theta.shape} with dtype {dt}, "
-                f"got {s.shape} {s.dtype}"
-            )
-    s1, s2 = flat[0], flat[-1]
-    if optimizer == "adam" and t < 1:
-        raise ValueError(f"train_step: Adam's step t must be >= 1, got {t}")
-    c1, c2 = 1.0 - float(beta1) ** t, 1.0 - float(beta2) ** t
-    return float(step.optimizer_step(*args, grad, opt, s1, s2, float(beta1), float(beta2), float(eps), c1, c2))
+        if s.dtype != dt:
+            raise ValueError(f"state[{i}]: expected the dtype {dt} of theta, got {s.dtype}")
+    beta1, beta2 = config.beta1, config.beta2
+    c1, c2 = (1.0 - beta1**t, 1.0 - beta2**t) if opt == OPT_ADAM else (1.0, 1.0)  # Adam's bias corrections
+    return float(step.optimizer_step(*args, grad, opt, flat[0], flat[-1], beta1, beta2, config.eps, c1, c2))
 
 
 _FILLED = set()

@@ -19,23 +19,11 @@ caller (the optimizer), updated in place.
 
 from numba import cuda
 
-from ..contract import (
-    ACT_LINEAR,
-    ACT_SOFTMAX,
-    OUTPUT_DELTA,
-    activation_code,
-    collapses,
-    loss_code,
-    optimizer_code,
-    parameter_views,
-    tiny,
-)
+from ..contract import ACT_LINEAR, ACT_SOFTMAX, OUTPUT_DELTA, check_step, collapses, parameter_views, tiny
 from . import elementwise  # noqa: F401  (registers the elementwise kernels launched here by name)
 from .gemm import EPILOGUE_ACCUMULATE, EPILOGUE_ACT_BACKWARD, EPILOGUE_BIAS_ACT, EPILOGUE_SCALE, gemm_into
 from .launch import cost_blocks, data, dtype_of, elementwise_grid, flat, launch_kernel, on_device
 from .reductions import cost_into, row_sum
-
-OPTIMIZER_STATE = {"sgd": (), "momentum": ("v",), "adam": ("m", "v")}  # the state arrays of each optimizer
 
 
 def linear_forward_into(A_prev, W, b, Z, A, code, alpha):
@@ -101,60 +89,27 @@ def _layer_views(flat_array, dims):
     return hit[1]
 
 
-def _state_arrays(optimizer, state, theta):
-    optimizer_code(optimizer)  # a ValueError naming the choices for an unknown name
-    names = OPTIMIZER_STATE[optimizer]
-    given = () if state is None else tuple(state)
-    if len(given) != len(names):
-        raise ValueError(
-            f"state: optimizer {optimizer!r} expects {len(names)} state array(s) {names}, got {len(given)}"
-        )
-    for x, what in zip(given, names):
-        on_device(x, f"state {what}")
-        if tuple(x.shape) != tuple(theta.shape):
-            raise ValueError(f"state {what}: expected shape {tuple(theta.shape)} (like theta), got {tuple(x.shape)}")
-        dtype_of(x, theta)
-    return given
-
-
 # ----------------------------------------------------------------------------- the step
-def train_step(
-    X,
-    Y,
-    theta,
-    layer_dims,
-    hidden_activation,
-    output_activation,
-    loss,
-    learning_rate,
-    alpha=0.01,
-    optimizer="sgd",
-    state=None,
-    beta1=0.9,
-    beta2=0.999,
-    eps=1e-8,
-    t=1,
-):
+def train_step(X, Y, theta, config, state=None, t=1):
     """One training step on the GPU; returns the cost J before the update (a Python float).
 
     X: (n[0], m), Y: (n[L], m) (device arrays, or host arrays copied over for this call); theta: the flat
-    parameters W1, b1, ..., WL, bL as a device array, updated in place; layer_dims: (n[0], ..., n[L]).
-    ``optimizer``/``state``/``beta1``/``beta2``/``eps``/``t`` as in ``kernels.contract.Backend.train_step``.
+    parameters W1, b1, ..., WL, bL as a device array, updated in place; config: a ``contract.StepConfig``;
+    state: the optimizer's flat device arrays, updated in place (as in ``kernels.contract.Backend.train_step``).
     Same arithmetic as the lecture's forward, compute_cost, backward and the optimizer's update.
     """
+    state = check_step(config, theta, state, t)
     theta = on_device(theta, "theta")
-    dt = dtype_of(X, Y, theta)
-    state = _state_arrays(optimizer, state, theta)
-    if optimizer == "adam" and int(t) < 1:
-        raise ValueError(f"t: expected the step number t >= 1 for adam, got {t}")
-    dims = tuple(int(n) for n in layer_dims)
+    for i, x in enumerate(state):
+        on_device(x, f"state[{i}]")
+    dt = dtype_of(X, Y, theta, *state)
+    dims, optimizer = config.layer_dims, config.optimizer
+    hidden, output, lcode, _ = config.codes
+    learning_rate, beta1, beta2 = config.learning_rate, config.beta1, config.beta2
     X, Y = data(X, dt), data(Y, dt)
     L, m = len(dims) - 1, X.shape[1]
-    hidden = activation_code(hidden_activation, allow_softmax=False)
-    output = activation_code(output_activation)
-    lcode = loss_code(loss)
     s = dt.type
-    alpha = s(alpha)
+    alpha = s(config.alpha)
     ws = _cached(_WORK, (dims, m, dt), lambda: _Workspace(dims, m, dt))
     params = _layer_views(theta, dims)
 
@@ -170,7 +125,7 @@ def train_step(
     dZ = ws.dZs[L - 1]
     grid = elementwise_grid(AL.size)
     Y_flat = flat(Y)
-    if collapses(output_activation, loss):
+    if collapses(config.output_activation, config.loss):
         launch_kernel("cost_grad", dt, *grid, ws.AL_flat, Y_flat, ws.dZL_flat, OUTPUT_DELTA, s(tiny(dt)))
     else:
         launch_kernel("cost_grad", dt, *grid, ws.AL_flat, Y_flat, ws.dA_flat, lcode, s(tiny(dt)))
@@ -221,7 +176,7 @@ def train_step(
             s(learning_rate),
             s(beta1),
             s(beta2),
-            s(eps),
+            s(config.eps),
             s(1 - beta1 ** int(t)),
             s(1 - beta2 ** int(t)),
         )
