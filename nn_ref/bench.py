@@ -509,14 +509,18 @@ def format_markdown(result):
 
 
 def add_arguments(p):
+    """The arguments of ``nn-ref bench`` and ``scripts/bench.py``, each checked by its argparse type (one error
+    line, exit status 2, before any work)."""
+    from nn_ref.cli import _nonnegative_float, _positive_float, _positive_int
+
     p.add_argument(
         "--cases", nargs="+", choices=list(CASES) + list(GPU_CASES), help="cases to run (default: all CPU cases)"
     )
-    p.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds (default 7)")
-    p.add_argument("--budget", type=float, default=0.15, help="seconds per row per round (default 0.15)")
+    p.add_argument("--rounds", type=_positive_int, default=7, help="interleaved timing rounds (default 7)")
+    p.add_argument("--budget", type=_positive_float, default=0.15, help="seconds per row per round (default 0.15)")
     p.add_argument(
         "--settle",
-        type=float,
+        type=_nonnegative_float,
         default=0.3,
         help="pause before each row's timing so other rows' spinning thread pools go idle (default 0.3 s)",
     )
@@ -526,7 +530,7 @@ def add_arguments(p):
     p.add_argument(
         "--gemm",
         nargs="*",
-        type=int,
+        type=_positive_int,
         metavar="N",
         help="only compare the numba SGEMM with cuBLAS at N^3 (default 1024 4096; real GPU)",
     )
@@ -535,6 +539,11 @@ def add_arguments(p):
 
 
 def main_args(args):
+    from nn_ref.modelfile import check_writable
+
+    for path in (args.json, args.markdown):
+        if path:
+            check_writable(path, example="bench.json")  # before any work: a run that cannot save is refused
     if args.gemm is not None:
         result = gemm_vs_cublas(tuple(args.gemm) or (1024, 4096))
         if args.json:
@@ -563,9 +572,10 @@ def main_args(args):
 
 
 def main(argv=None):
-    import argparse
+    """``scripts/bench.py``: the same arguments and errors as ``nn-ref bench`` (one line, exit status 2)."""
+    from nn_ref.cli import script_parser
 
-    p = argparse.ArgumentParser(prog="bench", description=__doc__.splitlines()[0])
+    p = script_parser(__doc__.splitlines()[0], backend=False)
     add_arguments(p)
     return main_args(p.parse_args(argv))
 

@@ -8,7 +8,9 @@ Bad input never ends in a traceback: every argument is checked before any work (
 import argparse
 import math
 import os
+import signal
 import sys
+import threading
 
 from nn_ref import __version__
 from nn_ref.backend import BACKEND_NAMES
@@ -76,6 +78,7 @@ def _number(kind, low=None, positive=False, below=None):
 _positive_int, _count = _number(int, positive=True), _number(int, low=0)
 _positive_float, _nonnegative_float = _number(float, positive=True), _number(float, low=0)
 _fraction = _number(float, positive=True, below=1)
+_small_step = _fraction  # a central-difference step: a perturbation of 1 or more measures no derivative
 
 
 def _add_gradcheck(sub):
@@ -97,7 +100,7 @@ def _add_gradcheck(sub):
     )
     p.add_argument("--seed", type=_count, default=0, help="seed for data and parameters (default 0)")
     p.add_argument("--m", type=_positive_int, default=5, help="number of samples (default 5)")
-    p.add_argument("--eps", type=_positive_float, default=1e-4, help="central-difference step (default 1e-4)")
+    p.add_argument("--eps", type=_small_step, default=1e-4, help="central-difference step, in (0, 1) (default 1e-4)")
     p.add_argument(
         "--order",
         type=int,
@@ -329,15 +332,7 @@ def _add_bench(sub):
 
     def run(args):
         from nn_ref.bench import main_args
-        from nn_ref.modelfile import check_writable
 
-        _check_args(args, rounds=_positive_int, budget=_positive_float, settle=_nonnegative_float)
-        for n in args.gemm or []:
-            if n < 1:
-                raise ValueError(f"argument --gemm: expected positive integers, got {n}")
-        for path in (args.json, args.markdown):
-            if path:
-                check_writable(path)
         return main_args(args)
 
     p.set_defaults(func=run)
@@ -451,6 +446,14 @@ def cli_train(args):
             f"--layers {','.join(map(str, layers))} does not fit {args.dataset}: "
             f"expected n0 = {X_tr.shape[0]} inputs and nL = {Y_tr.shape[0]} outputs"
         )
+    if output == "softmax" and Y_tr.shape[0] < 2:
+        raise ValueError(
+            f"--output softmax: needs n[L] >= 2 classes, {args.dataset} has {Y_tr.shape[0]} output "
+            "(a 1-unit softmax is 1.0 whatever the input); use --output sigmoid"
+        )
+    from nn_ref.train import check_fits_memory
+
+    check_fits_memory(layers, optimizer=args.optimizer, name=f"--layers {','.join(map(str, layers))}")
     m, b, k = X_tr.shape[1], args.batch_size or X_tr.shape[1], args.batch_multiplier
     batches_per_epoch = -(-m // b)  # ceil(m / b)
     updates_per_epoch = -(-batches_per_epoch // k)  # ceil(batches / k)
@@ -546,16 +549,6 @@ def _add_docs(sub):
     p.set_defaults(func=run)
 
 
-def _check_args(args, **types):
-    """Re-check parsed arguments with argparse types (for arguments another module registers)."""
-    for name, parse in types.items():
-        value = getattr(args, name)
-        try:
-            parse(str(value))
-        except argparse.ArgumentTypeError as exc:
-            raise ValueError(f"argument --{name.replace('_', '-')}: {exc}") from None
-
-
 # What a user's bad input can raise: ValueError (statistics.StatisticsError is one), TypeError, LookupError
 # (KeyError, IndexError), ArithmeticError (ZeroDivisionError, train.DivergenceError), OSError (FileNotFoundError,
 # PermissionError), ImportError (a missing extra), RuntimeError (a backend that cannot run here), MemoryError (a
@@ -630,10 +623,26 @@ def build_parser():
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a closing terminal): raised where the program is, so that ``finally`` blocks and the
+    temporary files of an atomic write are cleaned up, as for Ctrl-C."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.func(args) or 0
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: no traceback; every file written is old or new, whole
+        if args.debug:
+            raise
+        print(f"\nnn-ref {args.command}: interrupted; files being written were left as they were", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     except BrokenPipeError:  # `nn-ref trace | head`: the reader has gone; stop quietly, as cat does
         _quiet_stdout()
         return 0

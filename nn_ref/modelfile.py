@@ -22,6 +22,22 @@ import numpy as np
 FORMAT = "nn-ref-model-1"
 MAX_META_BYTES = 1 << 16  # a meta_* entry (a tag, a name, the layer dims) unpacks to less than this
 NPY_HEADER_BYTES = 4096  # room for an .npy header on top of an array's data
+MAX_UNPACK_RATIO = 16  # save_model stores arrays uncompressed: a file unpacking to more than 16x its size is a bomb
+
+
+def available_memory():
+    """Bytes of memory available to a new allocation now (Linux's MemAvailable), or None where unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def _refuse_special(path, verb):
@@ -39,14 +55,15 @@ def _first_nonfinite(state):
     return None
 
 
-def check_writable(path):
-    """Raise a one-line error unless a model file can be written at ``path`` (checked before training)."""
+def check_writable(path, example="model.npz"):
+    """Raise a one-line error unless a file (a model, or ``example``'s kind) can be written at ``path`` (checked
+    before any work)."""
     if str(path).endswith(("/", os.sep)):
-        raise ValueError(f"{path}: a folder name; expected a file name such as {Path(path) / 'model.npz'}")
+        raise ValueError(f"{path}: a folder name; expected a file name such as {Path(path) / example}")
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
-        raise ValueError(f"{path}: is a directory; expected a file name such as {path / 'model.npz'}")
+        raise ValueError(f"{path}: is a directory; expected a file name such as {path / example}")
     _refuse_special(path, "replace")
     probe = folder
     while not probe.exists():  # the folders save_model would create
@@ -132,6 +149,18 @@ def _check_archive(path):
                 f"{path}: entry {info.filename!r} would unpack to {info.file_size} bytes, more than the {bound} "
                 f"its layer dims {dims.tolist()} allow; refusing to unpack it"
             )
+    unpacked, size = sum(i.file_size for i in infos.values()), os.path.getsize(path)
+    if unpacked > MAX_UNPACK_RATIO * size + (1 << 20):
+        raise ValueError(
+            f"{path}: would unpack to {unpacked} bytes from a {size}-byte file (more than {MAX_UNPACK_RATIO}x; "
+            "nn-ref stores a model uncompressed); refusing to unpack it"
+        )
+    available = available_memory()
+    if available is not None and unpacked > available:
+        raise ValueError(
+            f"{path}: its layer dims {dims.tolist()} need {unpacked / 1e9:.3g} GB, more than the "
+            f"{available / 1e9:.3g} GB of memory available; refusing to unpack it"
+        )
 
 
 def load_model(path, layer_dims=None):

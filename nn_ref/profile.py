@@ -587,6 +587,9 @@ def plot_roofline(result, path=None):
     return fig
 
 
+PLOT_FORMATS = (".png", ".svg", ".pdf")  # the roofline plot's formats, chosen by the extension
+
+
 def main(args):
     """``nn-ref profile`` (arguments: ``cli._add_profile``): measure the roofline, profile, print; save the JSON
     and the plot when asked."""
@@ -594,9 +597,11 @@ def main(args):
 
     from nn_ref.modelfile import check_writable
 
-    for path in (args.json, args.plot):
+    for path, example in ((args.json, "profile.json"), (args.plot, "roofline.png")):
         if path:
-            check_writable(path)
+            check_writable(path, example)
+    if args.plot and os.path.splitext(args.plot)[1].lower() not in PLOT_FORMATS:
+        raise ValueError(f"--plot {args.plot}: expected a file name ending in {', '.join(PLOT_FORMATS)}")
     case = make_case(args.layers, args.batch, args.hidden, args.output, lr=args.lr)
     print(
         f"nn-ref profile: measuring the roofline, then {args.rounds} rounds on {args.backend} (numba kernels compile "

@@ -44,12 +44,13 @@ from nn_ref._checks import (
     check_layer_dims,
     check_learning_rate,
     check_positive_int,
+    check_range,
     check_real,
     check_shape,
 )
 from nn_ref.backend import accelerated, chosen, for_job
 from nn_ref.kernels.contract import DEFAULT_LOSS, StepConfig, pack_parameters, parameter_views
-from nn_ref.modelfile import FORMAT, load_model, save_model  # noqa: F401  (the model-file format's home)
+from nn_ref.modelfile import FORMAT, available_memory, load_model, save_model  # noqa: F401  (the format's home)
 
 # The run diverged when the cost exceeds this factor times max(first cost, 1): a finite but exploding cost,
 # e.g. a softmax whose clipped log keeps J finite while every prediction saturates on the wrong class.
@@ -58,6 +59,27 @@ DIVERGENCE_FACTOR = 100.0
 
 class DivergenceError(FloatingPointError):
     """The cost became non-finite (NaN or inf) during training."""
+
+
+OPTIMIZER_STATE = {"sgd": 0, "momentum": 1, "adam": 2}  # arrays of the parameters' size each optimizer keeps
+
+
+def check_fits_memory(layer_dims, dtype=np.float64, optimizer="sgd", batchnorm=False, name="layer_dims"):
+    """Raise MemoryError naming ``name`` when a network of ``layer_dims`` cannot be trained in the memory available
+    now: its parameters, their gradients and the optimizer's state (Adam: 2 more copies), before any allocation."""
+    dims = [int(n) for n in layer_dims]
+    L = len(dims) - 1
+    count = sum(dims[l] * (dims[l - 1] + 1 + (2 if batchnorm and l < L else 0)) for l in range(1, L + 1))
+    kind = optimizer if isinstance(optimizer, str) else getattr(optimizer, "name", None)
+    copies = 2 + OPTIMIZER_STATE.get(kind, 2)
+    need = count * np.dtype(dtype).itemsize * copies
+    available = available_memory()
+    if available is not None and need > available:
+        raise MemoryError(
+            f"{name}: {count:.3g} parameters need {need / 1e9:.3g} GB ({copies} copies in {np.dtype(dtype).name}: "
+            f"the parameters, their gradients{', the optimizer state' if copies > 2 else ''}), more than the "
+            f"{available / 1e9:.3g} GB of memory available"
+        )
 
 
 def _as_schedule(learning_rate):
@@ -126,7 +148,14 @@ class Trainer:
         if not callable(learning_rate):
             check_learning_rate(learning_rate)
         check_dtype("dtype", dtype)
+        check_range("alpha", alpha, 0, 1)  # leaky ReLU's slope, as activations.SLOPE
         self.layer_dims = check_layer_dims(layer_dims)
+        if output_activation == "softmax" and self.layer_dims[-1] < 2:
+            raise ValueError(
+                f"output_activation: softmax needs n[L] >= 2 output units, got n[L] = {self.layer_dims[-1]} "
+                "(a 1-unit softmax is 1.0 whatever the input)"
+            )
+        check_fits_memory(self.layer_dims, dtype, optimizer, batchnorm)
         self.hidden_activation, self.output_activation = hidden_activation, output_activation
         self.batch_size = None if batch_size is None else int(batch_size)
         self.batch_multiplier = int(batch_multiplier)

@@ -578,6 +578,21 @@ CLI_CASES = {
     "train --test-fraction 0": (TRAIN + ["--test-fraction", "0"], ["--test-fraction", "positive", "'0'"]),
     "train --dataset nope": (["train", "--dataset", "nope"], ["--dataset", "invalid choice", "'nope'"]),
     "train layers do not fit": (TRAIN + ["--layers", "3,1"], ["--layers 3,1", "blobs", "n0 = 2"]),
+    "train softmax on 1 output": (TRAIN + ["--output", "softmax"], ["--output softmax", "n[L] >= 2", "blobs"]),
+    "train a net larger than memory": (  # 1e12 parameters: refused before any allocation, on any machine
+        TRAIN + ["--layers", "2,1000000,1000000,1"],
+        ["--layers 2,1000000,1000000,1", "1e+12 parameters", "GB of memory available"],
+    ),
+    "gradcheck --eps 1": (["gradcheck", "--eps", "1"], ["--eps", "below 1", "'1'"]),
+    "gradcheck --eps 1e300": (["gradcheck", "--eps", "1e300"], ["--eps", "below 1", "'1e300'"]),
+    "bench --gemm 2.5": (["bench", "--gemm", "2.5"], ["--gemm", "positive integer", "'2.5'"]),
+    "bench --settle -1": (["bench", "--settle=-1"], ["--settle", "non-negative", "'-1'"]),
+    "bench --json a folder": (["bench", "--json", lambda tmp: tmp], ["is a directory", "bench.json"]),
+    "profile --plot .txt": (["profile", "--plot", lambda tmp: tmp / "roofline.txt"], ["--plot", ".png, .svg, .pdf"]),
+    "figures --out a file": (
+        ["figures", "--only", "activation_functions", "--out", lambda tmp: _random_file(tmp)],
+        ["--out", "random.npz", "not a folder"],
+    ),
     "train --save /proc": (TRAIN + ["--save", "/proc/forbidden/m.npz"], ["/proc/forbidden/m.npz", "cannot write"]),
     "evaluate missing": (["evaluate", "--load", "/nonexistent/m.npz"], ["/nonexistent/m.npz", "no such model"]),
     "evaluate random bytes": (["evaluate", "--load", _random_file], ["random.npz", "not a readable nn-ref model"]),
@@ -596,7 +611,7 @@ CLI_CASES = {
     "trace softmax 1 unit": (["trace", "--layers", "3,4,1", "--output", "softmax"], ["softmax"]),
     "info --bogus": (["info", "--bogus"], ["unrecognized arguments", "--bogus"]),  # argparse: "nn-ref: error:"
     "bench --rounds 0": (["bench", "--rounds", "0", "--no-compile"], ["--rounds", "positive integer", "'0'"]),
-    "bench --budget -1": (["bench", "--budget=-1", "--no-compile"], ["--budget", "positive finite", "'-1.0'"]),
+    "bench --budget -1": (["bench", "--budget=-1", "--no-compile"], ["--budget", "positive finite", "'-1'"]),
     "bench --json /proc": (
         ["bench", "--json", "/proc/forbidden/b.json", "--no-compile"],
         ["/proc/forbidden/b.json", "cannot write"],
@@ -676,8 +691,8 @@ def test_gradient_check_still_fails_a_wrong_gradient_and_passes_the_right_one():
     ],
 )
 def test_cli_errors_are_one_line_with_status_2(argv, words, capsys):
-    assert cli.main(argv) == 2
-    err = capsys.readouterr().err
+    rc, out, err = _cli(argv, capsys)  # an argparse type's error (--gemm) or the verb's own (max_seconds)
+    assert rc == 2
     assert err.count("\n") == 1 and "Traceback" not in err, err
     for w in words:
         assert w in err, err
@@ -724,6 +739,36 @@ def test_save_over_a_private_model_keeps_its_mode(tmp_path):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     state, _ = load_model(path)
     np.testing.assert_array_equal(state["W1"], P["W1"])
+
+
+def _deflated_model(path, dims):
+    """A model file of ``dims`` (zero parameters) written as np.savez_compressed writes it: each entry deflated."""
+    P = {k: np.zeros_like(v) for k, v in network.initialize_parameters(list(dims), init="zeros").items()}
+    meta = dict(_a_model(dims)[1], layer_dims=np.array(dims))
+    np.savez_compressed(path, **{f"meta_{k}": np.asarray(v) for k, v in meta.items()}, **P)
+
+
+def test_a_model_that_deflates_from_a_small_file_is_refused_before_unpacking(tmp_path):
+    """Entries that fit the layer dims the file claims, but 3.2 MB unpacked from a few kB: a zip bomb."""
+    path = tmp_path / "bomb.npz"
+    _deflated_model(path, (2, 100_000, 1))
+    assert path.stat().st_size < 100_000
+    _raises(ValueError, lambda: load_model(path), "bomb.npz", "would unpack to", "refusing to unpack")
+    small = tmp_path / "small.npz"  # the same writer, a small net: under the bound, it loads
+    _deflated_model(small, (3, 4, 1))
+    assert load_model(small)[1]["layer_dims"] == [3, 4, 1]
+
+
+def test_a_model_larger_than_the_memory_available_is_refused_before_unpacking(tmp_path, monkeypatch):
+    from nn_ref import modelfile
+
+    path = tmp_path / "model.npz"
+    P, meta = _a_model((3, 40, 1))
+    save_model(path, P, meta)
+    monkeypatch.setattr(modelfile, "available_memory", lambda: 1000)  # a machine with 1 kB free
+    _raises(ValueError, lambda: load_model(path), "model.npz", "[3, 40, 1]", "GB of memory available")
+    monkeypatch.setattr(modelfile, "available_memory", lambda: None)  # unknown: not refused
+    assert load_model(path)[1]["layer_dims"] == [3, 40, 1]
 
 
 def test_a_model_that_would_unpack_too_large_is_refused_before_unpacking(tmp_path):

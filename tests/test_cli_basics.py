@@ -2,6 +2,7 @@
 slide scripts' bad arguments, "auto" choosing NumPy for a small job, and the one-line compile notice."""
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -113,3 +114,49 @@ def test_bench_names_a_missing_pytorch_and_the_load():
          "torch_threads": None, "gpu": False, "load_before": (3.25, 1.0, 1.0)}  # fmt: skip
     line = machine_line(m)
     assert "PyTorch not installed" in line and "None" not in line and "load average 3.2" in line
+
+
+INTERRUPTED_WRITE = """
+import os, signal, sys, time
+from nn_ref import cli
+from nn_ref.figures import make
+
+def verb(args):  # `nn-ref figures` stopped in the middle of an atomic write
+    with make.atomic_paths(args.out, ["a.png"]) as (tmp,):
+        with open(tmp, "w") as f:
+            f.write("half a figure")
+        print("writing", flush=True)
+        os.kill(os.getpid(), getattr(signal, sys.argv[2]))
+        time.sleep(120)  # never reached: the signal ends the write here
+
+make.main = verb
+sys.exit(cli.main(["figures", "--out", sys.argv[1]]))
+"""
+
+
+@pytest.mark.parametrize("sig, status", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_ctrl_c_and_sigterm_end_in_one_line_and_leave_the_old_file(tmp_path, sig, status):
+    """Ctrl-C or `kill`: no traceback, one line, status 128 + signal; the file being replaced keeps its old
+    bytes and no temporary stays behind."""
+    (tmp_path / "a.png").write_bytes(b"the committed figure")
+    out = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_WRITE, str(tmp_path), sig],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal's Ctrl-C finds it
+    )
+    assert out.returncode == status and out.stdout == "writing\n", out
+    assert "Traceback" not in out.stderr and out.stderr.strip() == (
+        "nn-ref figures: interrupted; files being written were left as they were"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
+    assert (tmp_path / "a.png").read_bytes() == b"the committed figure"
+
+
+def test_the_bench_script_refuses_a_bad_argument_in_one_line():
+    out = run("scripts/bench.py", "--gemm", "0")
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr == (
+        "bench.py: error: argument --gemm: expected a positive integer, got '0' (see bench.py --help)\n"
+    )

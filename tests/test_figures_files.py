@@ -137,3 +137,17 @@ def test_manifest_records_what_reproduces_not_the_commit(tmp_path):
         make.make_figures(["gd_1d_convex"], out=str(tmp_path), dpi=30, progress=False, runner=lambda s: (fig, data))
         texts.append((tmp_path / make.MANIFEST).read_text())
     assert texts[0] == texts[1]
+
+
+def test_a_killed_runs_temporaries_are_removed_by_the_next_run(tmp_path):
+    """SIGKILL leaves ``.<name>.<pid>.tmp`` behind (nothing can clean up); the next run removes those of dead
+    processes, and never a live writer's."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".x.png.{dead.pid}.tmp"
+    live = tmp_path / f".x.png.{os.getpid()}.tmp"
+    keep = tmp_path / "x.png"
+    for path in (stale, live, keep):
+        path.write_bytes(b"data")
+    assert make.remove_stale_temporaries(str(tmp_path)) == [stale.name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, keep.name])

@@ -419,3 +419,31 @@ def test_fit_function_and_per_update_callback_trace_the_sgd_path():
     assert path[-1][1:] == (float(trainer.parameters["b1"][0, 0]), float(trainer.parameters["W1"][0, 0]))
     assert abs(path[-1][1] - 4) < 0.7 and abs(path[-1][2] - 3) < 0.7  # y = 4 + 3x + noise
     np.testing.assert_allclose(h["lr"][:3], [0.1 / (1 + t / 50) for t in range(3)], rtol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "options, words",
+    [
+        (dict(layer_dims=[3, 4, 1], output_activation="softmax"), ["output_activation", "n[L] >= 2", "n[L] = 1"]),
+        (dict(layer_dims=[3, 4, 1], hidden_activation="leaky_relu", alpha=5.0), ["alpha", "[0, 1)", "5.0"]),
+        (dict(layer_dims=[2, 10**6, 10**6, 1]), ["layer_dims", "1e+12 parameters", "GB of memory available"]),
+    ],
+)
+def test_trainer_refuses_at_construction(options, words):
+    """Refused before any allocation or update: a 1-unit softmax (cost 0 whatever it learns), a leaky-ReLU slope
+    outside [0, 1), a network larger than the memory (1e12 parameters: on any machine)."""
+    with pytest.raises((ValueError, MemoryError)) as info:
+        train.Trainer(progress=False, backend="numpy", **options)
+    for w in words:
+        assert w in str(info.value), str(info.value)
+
+
+def test_memory_estimate_counts_parameters_gradients_and_optimizer_state(monkeypatch):
+    count = 4 * (3 + 1) + 1 * (4 + 1)  # [3, 4, 1]: 21 parameters
+    monkeypatch.setattr(train, "available_memory", lambda: count * 8 * 4)  # room for 4 float64 copies
+    train.check_fits_memory([3, 4, 1], np.float64, "adam")  # parameters, gradients, m, v: 4 copies fit
+    train.check_fits_memory([3, 4, 1], np.float32, "adam")
+    monkeypatch.setattr(train, "available_memory", lambda: count * 8 * 4 - 1)
+    with pytest.raises(MemoryError, match="layer_dims: 21 parameters need .*4 copies in float64"):
+        train.check_fits_memory([3, 4, 1], np.float64, "adam")
+    train.check_fits_memory([3, 4, 1], np.float64, "sgd")  # 2 copies

@@ -321,6 +321,29 @@ def save_figure(fig, out, fig_id, dpi=DEFAULT_DPI):
     return {name: sha256(os.path.join(out, name)) for name in names}
 
 
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
+def remove_stale_temporaries(out):
+    """Remove ``atomic_paths``' temporaries that a killed run (SIGKILL, a power cut: no cleanup possible) left in
+    ``out``: ``.<name>.<pid>.tmp`` of a process that no longer runs. Returns their names."""
+    stale = []
+    for name in os.listdir(out):
+        parts = name.rsplit(".", 2)
+        if name.startswith(".") and len(parts) == 3 and parts[2] == "tmp" and parts[1].isdigit():
+            if not _alive(int(parts[1])):
+                os.remove(os.path.join(out, name))
+                stale.append(name)
+    return stale
+
+
 def _stale_files(out, fig_id, files):
     """Panel files of ``fig_id`` in ``out`` left from an earlier layout (not in ``files``)."""
     prefix = f"{fig_id}_p"
@@ -342,6 +365,7 @@ def make_figures(
     ``runner(spec) -> (fig, data)`` replaces ``spec.run(quick, backend)`` (the tests pass a cached one)."""
     specs = select(only)
     os.makedirs(out, exist_ok=True)
+    remove_stale_temporaries(out)
     env = environment(backend, dpi)
     done = []
     bar = tqdm(specs, desc="figures", unit="fig", disable=not progress)
@@ -436,6 +460,8 @@ def main(args):
         print("\n".join(list_figures()))
         return 0
     select(args.only)  # unknown ids: a clear message (nn_ref.cli prints it as one error line), before any work
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise ValueError(f"--out {args.out}: not a folder (the figures and MANIFEST.json go into a folder)")
     if args.dpi < 1:
         raise ValueError(f"--dpi: expected a positive integer, got {args.dpi}")
     rtol = getattr(args, "rtol", RTOL)
