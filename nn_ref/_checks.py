@@ -540,6 +540,11 @@ def _layout(key_order):
         L += 1
     if L == 0:
         return f"expected keys W1, b1, ..., WL, bL; found no 'W1' (keys {sorted(keys)})"
+    beyond = sorted(int(k[1:]) for k in keys if k[:1] == "W" and k[1:].isdigit() and int(k[1:]) > L)
+    if beyond:
+        top = beyond[-1]
+        gap = [f"{p}{l}" for l in range(L + 1, top) for p in "Wb" if f"{p}{l}" not in keys]
+        return f"expected keys W1, b1, ..., W{top}, b{top} with no gaps, missing {gap}"
     allowed = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
     allowed |= {f"{p}{l}" for l in range(1, L) for p in ("gamma", "beta")}
     extra = sorted(keys - allowed)
@@ -806,12 +811,12 @@ def check_layer_dims(layer_dims):
 
 
 def check_range(name, value, low, high, high_closed=False):
-    """Raise ValueError unless ``low <= value < high`` (``<= high`` with ``high_closed``); NaN is refused."""
-    try:
+    """Raise ValueError unless ``low <= value < high`` (``<= high`` with ``high_closed``); NaN is refused, and so
+    are Decimal, Fraction, strings and bools (NumPy and the kernels would treat them differently)."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    if ok:
         v = float(value)
-        ok = low <= v and (v <= high if high_closed else v < high) and not isinstance(value, bool)
-    except (TypeError, ValueError):
-        ok = False
+        ok = low <= v and (v <= high if high_closed else v < high)
     if not ok:
         raise ValueError(f"{name}: expected a number in [{low:g}, {high:g}{']' if high_closed else ')'}, got {value!r}")
 
@@ -929,3 +934,44 @@ def path_like(name, value):
 
 
 PATH = Option(path_like, "a path (str or pathlib.Path)", ".")
+
+
+def readable_path(name, value):
+    """Raise unless ``value`` is a path that is missing (the reader says so) or a regular file: a FIFO, device or
+    socket would block or never end, a folder cannot be read."""
+    path_like(name, value)
+    if os.path.lexists(value) and not os.path.isfile(value):
+        raise ValueError(f"{name}: {os.fspath(value)} is not a regular file (a folder, FIFO, device or socket)")
+
+
+FILE = Option(readable_path, "a path to a regular file", __file__)
+
+
+def checked_call(function, *args, **kwargs):
+    """``function(*args, **kwargs)`` checked as a call from your code would be, although the caller is inside
+    nn-ref: for a function that passes your arguments on (``make_optimizer(name, **options)``). A class is
+    checked against its ``__init__``'s declaration."""
+    target = function.__init__ if isinstance(function, type) else function
+    contract = getattr(target, "contract", None)
+    if contract is not None:
+        first = (None,) if isinstance(function, type) else ()  # self, not declared
+        args, kwargs = contract.check(first + args, dict(kwargs))
+        args = args[len(first) :]
+    return function(*args, **kwargs)
+
+
+class Dispatched:
+    """An argument that a function passes on to the one that ``registry[read(key)]`` names, declared as that
+    function declares it (``activation_backward``'s cache is relu_backward's, or leaky_relu_backward's, ...)."""
+
+    def __init__(self, registry, key):
+        self.registry, self.key = registry, key
+
+    def __repr__(self):
+        return f"as declared by the function {self.key} names"
+
+    def check(self, name, value, state, read):
+        contract = getattr(self.registry.get(read(self.key)), "contract", None)
+        spec = contract.declarations.get(name) if contract is not None else None
+        if spec is not None:
+            spec.check(name, value, state, read)

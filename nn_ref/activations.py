@@ -14,7 +14,7 @@ NaN and inf go through as NumPy sends them: relu(NaN) is NaN.
 
 import numpy as np
 
-from nn_ref._checks import Option, check_range, checked, fields, one_of
+from nn_ref._checks import Dispatched, Option, check_range, checked, fields, one_of
 from nn_ref.backend import accelerated
 from nn_ref.kernels.contract import HIDDEN_ACTIVATIONS
 
@@ -174,8 +174,8 @@ def activation_forward(Z, activation, alpha=0.01, backend=None):
     return FORWARD[activation](Z, backend)
 
 
-@checked(activation=one_of(ACTIVATIONS), dA="n m")
+@checked(activation=one_of(ACTIVATIONS), dA="n m", cache=Dispatched(BACKWARD, "activation"))
 def activation_backward(dA, cache, activation, backend=None):
     """dZ = dA * g'(Z) for the activation named ``activation``, from the cache of ``activation_forward``.
-    dA, dZ: (n[l], m). The cache is checked by the activation's own backward."""
+    dA, dZ: (n[l], m); the cache as that activation's backward declares it."""
     return BACKWARD[activation](dA, cache, backend)

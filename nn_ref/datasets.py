@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from nn_ref._checks import (
+    FILE,
     FLAG,
     NON_NEGATIVE,
     NUMBER,
@@ -266,7 +267,7 @@ def digits(one_hot_labels=True, scale=True):
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
-@checked(path=PATH)
+@checked(path=FILE)
 def read_idx(path):
     """Read one IDX file (the MNIST format; ``.gz`` is decompressed) into a NumPy array.
 

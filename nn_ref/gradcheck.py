@@ -263,7 +263,12 @@ def _grad_for(grads, name):
 
 
 def _cost(value):
-    return float(value[0] if isinstance(value, tuple) else value)
+    """J from what f returned: a real number, or the first item of (J, grads); anything else is named."""
+    J = value[0] if isinstance(value, tuple) and value else value
+    number = isinstance(J, (int, float, np.integer, np.floating)) and not isinstance(J, (bool, np.bool_))
+    if not (number or (isinstance(J, np.ndarray) and J.size == 1 and J.dtype.kind in "iuf")):
+        raise TypeError(f"f: expected f(parameters) to return a float J or (J, grads), got {J!r:.80}")
+    return float(J)
 
 
 @checked(

@@ -72,6 +72,32 @@ NETWORK = dict(
 )
 
 
+class ClassLabels(_checks.Array):
+    """accuracy's Y (nL, m): 0/1 labels for a sigmoid output, one-hot columns for softmax (a linear output has
+    no classes to count)."""
+
+    def check(self, name, Y, state, read):
+        _checks.check_array(name, Y, self, state)
+        self.domain(name, Y, read)
+
+    def domain(self, name, Y, read):
+        output = read("output_activation")
+        if output not in ("sigmoid", "softmax"):
+            raise ValueError(f"output_activation: accuracy needs a sigmoid or softmax output, got {output!r}")
+        if hasattr(Y, "copy_to_host"):
+            return
+        want = "0/1 labels" if output == "sigmoid" else "one-hot columns"
+        bad = np.argwhere((Y != 0) & (Y != 1))
+        if len(bad):
+            index = tuple(int(i) for i in bad[0])
+            raise ValueError(f"{name}: accuracy with a {output} output expects {want}, got {Y[index]} at index {index}")
+        if output == "softmax" and (Y.sum(axis=0) != 1).any():
+            j = int((Y.sum(axis=0) != 1).argmax())
+            raise ValueError(
+                f"{name}: accuracy with a softmax output expects {want}, got column {j} with {Y[:, j].sum():g} ones"
+            )
+
+
 @checked(
     layer_dims=Option(lambda name, v: check_layer_dims(v), "[n0, ..., nL], positive integers", [3, 4, 2]),
     init=one_of(initializers.INITIALIZERS + ("glorot",)),
@@ -388,7 +414,7 @@ def predict(X, parameters, hidden_activation="relu", output_activation="sigmoid"
     return AL
 
 
-@checked(**NETWORK, Y="nL m real finite", bn_params=BN_PARAMS_EVAL)
+@checked(**NETWORK, Y=ClassLabels("nL m real finite"), bn_params=BN_PARAMS_EVAL)
 def accuracy(X, Y, parameters, hidden_activation="relu", output_activation="sigmoid", backend=None, bn_params=None):
     """Fraction of samples classified correctly; Y is (1, m) of 0/1 or (n[L], m) one-hot."""
     pred = predict(X, parameters, hidden_activation, output_activation, backend, bn_params)

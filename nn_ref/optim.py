@@ -32,6 +32,7 @@ from nn_ref._checks import (
     at_least,
     check_array,
     checked,
+    checked_call,
     in_range,
     or_none,
     positive,
@@ -192,7 +193,7 @@ def make_optimizer(optimizer, **kwargs):
     """An optimizer object from a name ("sgd", "momentum", "adam") or an object with ``step``."""
     if hasattr(optimizer, "step"):
         return optimizer
-    return OPTIMIZERS[optimizer](**kwargs)
+    return checked_call(OPTIMIZERS[optimizer], **kwargs)  # your options, checked by the optimizer's declaration
 
 
 PARAMETER_GRADIENTS = ("dW", "db", "dgamma", "dbeta")

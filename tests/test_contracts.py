@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nn_ref
-from nn_ref import _checks, batchnorm, losses
+from nn_ref import _checks, batchnorm, losses, network
 
 for _module in pkgutil.iter_modules(nn_ref.__path__):  # every lecture module registers its contracts on import
     if not _module.ispkg and _module.name not in ("cli", "bench", "profile", "__main__"):
@@ -35,6 +35,8 @@ def example(spec, read, rng):
         if loss == "categorical_cross_entropy":
             return np.eye(n)[:, rng.integers(0, n, m)]
         return (rng.random((n, m)) > 0.5).astype(float)
+    if isinstance(spec, network.ClassLabels):  # with the example output, sigmoid: 0/1 labels
+        return (rng.random(tuple(_size(a) for a in spec.axes)) > 0.5).astype(float)
     if isinstance(spec, losses.Predictions):
         A = rng.uniform(0.1, 0.9, tuple(_size(a) for a in spec.axes))
         return A / A.sum(axis=0, keepdims=True)
@@ -94,7 +96,7 @@ def _cases():
     out = []
     for qualname, contract in sorted(_checks.CONTRACTS.items()):
         for arg, spec in contract.declarations.items():
-            if type(spec) in (_checks.Array, losses.Predictions, losses.Labels):
+            if type(spec) in (_checks.Array, losses.Predictions, losses.Labels, network.ClassLabels):
                 out.append(pytest.param(qualname, arg, id=f"{qualname}-{arg}"))
     return out
 

@@ -85,8 +85,14 @@ def test_unknown_names_and_dtypes_are_clear_errors():
 
 def test_in_place_ops_need_a_writeable_contiguous_array():
     P = np.ones((4, 3))
-    with pytest.raises(ValueError, match="update: param: expected a writeable C-contiguous NumPy array"):
-        CPU.update(P.T, np.ones((3, 4)), 0.1)
+    with pytest.raises(ValueError, match="update: param: expected a writeable contiguous NumPy array"):
+        CPU.update(np.ones((4, 6))[:, ::2], np.ones((4, 3)), 0.1)
+    F, G = np.asfortranarray(np.arange(12.0).reshape(4, 3)), np.arange(12.0).reshape(4, 3)
+    CPU.update(F, G, 0.5)  # a Fortran-ordered parameter is updated in place, entry by entry as NumPy does
+    np.testing.assert_array_equal(F, 0.5 * np.arange(12.0).reshape(4, 3))
+    M = np.zeros((4, 3))  # C order, beside a Fortran-ordered parameter: refused, never mixed up
+    with pytest.raises(ValueError, match="adam_update: m: expected the memory order of the parameter"):
+        CPU.adam_update(F, G, M, np.asfortranarray(M), 0.1, 0.9, 0.999, 1e-8, 1)
     with pytest.raises(ValueError, match=r"axpby: x: expected shape \(4, 3\), got \(3, 4\)"):
         CPU.axpby(1.0, np.ones((3, 4)), 1.0, P)
     P.flags.writeable = False
@@ -102,7 +108,7 @@ def test_train_step_needs_theta_and_the_state_in_place():
     config = StepConfig(dims, "relu", "sigmoid", "cross_entropy", 0.1, optimizer="momentum")
     before = theta.copy()
     theta.flags.writeable = False
-    with pytest.raises(ValueError, match="theta: expected a writeable C-contiguous NumPy array .*writeable=False"):
+    with pytest.raises(ValueError, match="theta: expected a writeable contiguous NumPy array .*writeable=False"):
         CPU.train_step(X, Y, theta, config, (np.zeros_like(theta),))
     theta.flags.writeable = True
     with pytest.raises(ValueError, match=r"state\[0\]: expected the dtype float64 of theta, got float32"):

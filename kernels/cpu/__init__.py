@@ -83,25 +83,38 @@ def _inputs(*xs):
     return tuple(np.ascontiguousarray(x, dtype=dt) for x in xs)
 
 
-def _flat_in_place(x, what):
-    """A flat view of ``x`` for an in-place op: x must be a writeable C-contiguous float32/float64 array."""
+def _flat_in_place(x, what, like=None):
+    """A flat view of ``x`` for an in-place op, in x's memory order: x must be a writeable C- or Fortran-contiguous
+    float32/float64 array (with ``like``: laid out as that array, so that the two go entry by entry together)."""
     if type(x) is np.ndarray:
         flags = x.flags
-        if flags.c_contiguous and flags.writeable and (x.dtype is _F64 or x.dtype is _F32):
-            return x.reshape(-1)
-    if not isinstance(x, np.ndarray) or not (x.flags.c_contiguous and x.flags.writeable):
+        if flags.writeable and (x.dtype is _F64 or x.dtype is _F32):
+            if flags.c_contiguous and (like is None or like.flags.c_contiguous):
+                return x.reshape(-1)
+            if flags.f_contiguous and (like is None or like.flags.f_contiguous):
+                return x.T.reshape(-1)  # a Fortran-ordered array: the flat view of its transpose
+    if not isinstance(x, np.ndarray) or not (x.flags.c_contiguous or x.flags.f_contiguous) or not x.flags.writeable:
         got = type(x).__name__
         if isinstance(x, np.ndarray):
-            got += f" with flags c_contiguous={x.flags.c_contiguous}, writeable={x.flags.writeable}"
-        raise ValueError(f"{what}: expected a writeable C-contiguous NumPy array (updated in place), got {got}")
+            got += (
+                f" with flags contiguous={x.flags.c_contiguous or x.flags.f_contiguous}, writeable={x.flags.writeable}"
+            )
+        raise ValueError(f"{what}: expected a writeable contiguous NumPy array (updated in place), got {got}")
+    if like is not None:
+        raise ValueError(
+            f"{what}: expected the memory order of the parameter it goes with (C or Fortran), got the other"
+        )
     _dtype(x)  # raises for a non-float dtype
     return x.reshape(-1)
 
 
 def _flat_like(x, like, what):
-    """A flat C-contiguous view (or converted copy) of ``x`` with the shape and dtype of the array ``like``."""
+    """A flat view (or converted copy) of ``x`` with the shape and dtype of the array ``like``, in the element
+    order of ``_flat_in_place(like)``."""
     if x.shape != like.shape:
         raise ValueError(f"{what}: expected shape {like.shape}, got {x.shape}")
+    if like.flags.f_contiguous and not like.flags.c_contiguous:
+        x = x.T  # like is flattened through its transpose
     if type(x) is not np.ndarray or x.dtype is not like.dtype or not x.flags.c_contiguous:
         x = np.ascontiguousarray(x, dtype=like.dtype)
     return x.reshape(-1)
@@ -272,7 +285,7 @@ def adam_update(param, grad, m, v, learning_rate, beta1, beta2, eps, t):
     param <- param - learning_rate (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps).  Returns param."""
     p = _flat_in_place(param, "adam_update: param")
     g = _flat_like(grad, param, "adam_update: grad")
-    mf, vf = _flat_in_place(m, "adam_update: m"), _flat_in_place(v, "adam_update: v")
+    mf, vf = _flat_in_place(m, "adam_update: m", param), _flat_in_place(v, "adam_update: v", param)
     for arr, what in ((mf, "m"), (vf, "v")):
         if arr.shape != p.shape or arr.dtype is not p.dtype:
             raise ValueError(
