@@ -52,34 +52,21 @@ class UpdateCount:
             raise ValueError(f"{read('self').name}: expected t >= 0 (an update count), got {t!r}")
 
 
-class AtMost:
-    """A non-negative number <= the call's argument ``other`` (lr_min <= lr0)."""
+class Bounded:
+    """A number that passes ``option`` (``positive``, ``NON_NEGATIVE``) and is ``<=`` or ``>=`` the call's
+    argument ``other``: ``Bounded(NON_NEGATIVE, "<=", "lr0")`` is lr_min <= lr0."""
 
-    def __init__(self, other):
-        self.other = other
-
-    def __repr__(self):
-        return f"non-negative finite, <= {self.other}"
-
-    def check(self, name, value, state, read):
-        NON_NEGATIVE.rule(name, value)
-        if value > read(self.other):
-            raise ValueError(f"{name}: expected {name} <= {self.other} = {read(self.other)}, got {value}")
-
-
-class AtLeast:
-    """A positive number >= the call's argument ``other`` (max_lr >= base_lr)."""
-
-    def __init__(self, other):
-        self.other = other
+    def __init__(self, option, relation, other):
+        self.option, self.relation, self.other = option, relation, other
 
     def __repr__(self):
-        return f"positive finite, >= {self.other}"
+        return f"{self.option.text}, {self.relation} {self.other}"
 
     def check(self, name, value, state, read):
-        positive.rule(name, value)
-        if value < read(self.other):
-            raise ValueError(f"{name}: expected {name} >= {self.other} = {read(self.other)}, got {value}")
+        self.option.rule(name, value)
+        bound = read(self.other)
+        if value > bound if self.relation == "<=" else value < bound:
+            raise ValueError(f"{name}: expected {name} {self.relation} {self.other} = {bound}, got {value}")
 
 
 class CycleGamma:
@@ -176,7 +163,7 @@ def multistep(lr0, milestones, gamma):
     )
 
 
-@checked(lr0=positive, t_max=positive, lr_min=AtMost("lr0"))
+@checked(lr0=positive, t_max=positive, lr_min=Bounded(NON_NEGATIVE, "<=", "lr0"))
 def cosine(lr0, t_max, lr_min=0.0):
     """alpha_t = lr_min + (lr0 - lr_min) (1 + cos(pi t / t_max)) / 2, and lr_min for t >= t_max."""
     lr0, t_max, lr_min = float(lr0), float(t_max), float(lr_min)
@@ -191,7 +178,11 @@ def cosine(lr0, t_max, lr_min=0.0):
 
 
 @checked(
-    base_lr=positive, max_lr=AtLeast("base_lr"), step_size=positive, mode=one_of(CYCLICAL_MODES), gamma=CycleGamma()
+    base_lr=positive,
+    max_lr=Bounded(positive, ">=", "base_lr"),
+    step_size=positive,
+    mode=one_of(CYCLICAL_MODES),
+    gamma=CycleGamma(),
 )
 def cyclical(base_lr, max_lr, step_size, mode="triangular", gamma=1.0):
     """Smith 2015's cyclical learning rate (see the module docstring for the formula).
