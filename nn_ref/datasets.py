@@ -42,6 +42,7 @@ from nn_ref._checks import (
     at_least,
     check_array,
     checked,
+    checked_call,
     one_of,
     or_none,
 )
@@ -321,7 +322,7 @@ def load_mnist(directory, split="train"):
             raise FileNotFoundError(
                 f"MNIST file {stem}[.gz] not found in {directory} (download_mnist({str(directory)!r}) fetches it)"
             )
-        arrays.append(read_idx(found))
+        arrays.append(checked_call(read_idx, found))  # a path from the folder: checked as one you passed
     images, labels = arrays
     if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
         raise ValueError(

@@ -5,6 +5,7 @@ when it imports here. Hypothesis draws the position and the kind (NaN, +inf, -in
 
 import math
 import pickle
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from nn_ref import (
     _checks,
+    activations,
     batchnorm,
     cli,
     datasets,
@@ -788,3 +790,63 @@ def test_a_model_that_would_unpack_too_large_is_refused_before_unpacking(tmp_pat
             data = src.read(info) if info.filename != "W1.npy" else b"\0" * (8 << 20)
             dst.writestr(info.filename, data)
     _raises(ValueError, lambda: load_model(path2), "W1.npy", "would unpack to 8388608 bytes", "refusing")
+
+
+# ----------------------------------------------------------------------------- arguments passed on inside nn-ref
+def _fifo_mnist(tmp_path):
+    import os
+
+    for stem in datasets.MNIST_FILES["train"]:
+        os.mkfifo(tmp_path / stem)
+    return tmp_path
+
+
+PASSED_ON_CASES = {
+    "activation_backward's cache, as softmax_backward declares it": (
+        lambda tmp: activations.activation_backward(np.ones((4, 5)), np.ones((4, 1)), "softmax"),
+        r"cache: expected shape \(4, 5\), got \(4, 1\)",
+    ),
+    "leaky_relu's (Z, alpha) cache": (
+        lambda tmp: activations.activation_backward(np.ones((4, 5)), (np.ones((4, 1)), 0.1), "leaky_relu"),
+        r"cache.Z: expected shape \(4, 5\)",
+    ),
+    "make_optimizer's options": (lambda tmp: optim.make_optimizer("adam", beta1=2.0), r"beta1: expected a number"),
+    "Trainer's optimizer options": (
+        lambda tmp: train.Trainer([3, 4, 1], optimizer="momentum", optimizer_options={"beta": -0.5}),
+        r"beta: expected a number",
+    ),
+    "load_mnist's files (FIFOs would block)": (
+        lambda tmp: datasets.load_mnist(_fifo_mnist(tmp)),
+        r"path: .*train-images-idx3-ubyte is not a regular file",
+    ),
+    "accuracy's labels {0, 2}": (
+        lambda tmp: network.accuracy(np.ones((2, 4)), np.array([[0, 2, 0, 2]]), network.initialize_parameters([2, 1])),
+        r"Y: accuracy with a sigmoid output expects 0/1 labels, got 2 at index \(0, 1\)",
+    ),
+    "a Decimal slope": (
+        lambda tmp: network.linear_activation_forward(
+            np.ones((2, 3)), np.ones((4, 2)), np.ones((4, 1)), "leaky_relu", Decimal("0.1")
+        ),
+        r"alpha: expected a number in .*got Decimal",
+    ),
+    "a gap in the parameter keys": (
+        lambda tmp: network.forward(
+            np.ones((2, 3)),
+            {"W1": np.ones((3, 2)), "b1": np.ones((3, 1)), "W3": np.ones((1, 3)), "b3": np.ones((1, 1))},
+        ),
+        r"parameters: expected keys W1, b1, ..., W3, b3 with no gaps, missing \['W2', 'b2'\]",
+    ),
+    "f returning text": (
+        lambda tmp: gradcheck.gradient_check(lambda p: "x", {"W1": np.ones((2, 2))}, {"W1": np.ones((2, 2))}),
+        r"f: expected f\(parameters\) to return a float J or \(J, grads\), got 'x'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(PASSED_ON_CASES))
+def test_arguments_passed_on_inside_nn_ref_are_checked(case, tmp_path):
+    """A function that passes your argument on (a registry, an optimizer's options, a folder's files) has it
+    checked as the function that uses it declares it: a clear error, never a silent answer or a blocked read."""
+    call, message = PASSED_ON_CASES[case]
+    with pytest.raises((TypeError, ValueError), match=message):
+        call(tmp_path)
