@@ -770,11 +770,27 @@ def check_finite(name, array):
         raise ValueError(f"{name}: expected finite values, got {a[index]} at index {index}")
 
 
+def is_real_number(value):
+    """True for an int or float (a NumPy one too); False for bool, str, complex, Decimal and Fraction, which
+    NumPy and the kernels would treat differently."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_regular_file(path, verb, name=None):
+    """Raise ValueError unless ``path`` is missing or a regular file: a FIFO, device or socket would block or
+    be replaced, a folder cannot be read. ``verb``: what the caller would do ("read", "replace"); ``name``: the
+    argument that gave the path, when there is one."""
+    if os.path.lexists(path) and not os.path.isfile(path):
+        where = f"{name}: " if name else ""
+        raise ValueError(
+            f"{where}{os.fspath(path)}: not a regular file (a folder, FIFO, device or socket); refusing to {verb} it"
+        )
+
+
 def check_positive_finite(name, value):
     """Raise ValueError unless ``value`` is an int or float > 0 and finite (learning rates, eps, ...). Decimal,
     Fraction, strings and bools are refused: NumPy and the kernels would treat them differently."""
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-    ok = ok and math.isfinite(float(value)) and float(value) > 0
+    ok = is_real_number(value) and math.isfinite(float(value)) and float(value) > 0
     if not ok:
         raise ValueError(f"{name}: expected a positive finite number, got {value!r}")
 
@@ -813,7 +829,7 @@ def check_layer_dims(layer_dims):
 def check_range(name, value, low, high, high_closed=False):
     """Raise ValueError unless ``low <= value < high`` (``<= high`` with ``high_closed``); NaN is refused, and so
     are Decimal, Fraction, strings and bools (NumPy and the kernels would treat them differently)."""
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    ok = is_real_number(value)
     if ok:
         v = float(value)
         ok = low <= v and (v <= high if high_closed else v < high)
@@ -873,14 +889,13 @@ def or_none(option):
 def number(name, value):
     """Raise TypeError unless ``value`` is a real number: an int or float (a NumPy one too). Bool, str,
     complex, Decimal and Fraction are refused (NumPy would treat them differently)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_real_number(value):
         raise TypeError(f"{name}: expected a real number (int or float), got {type(value).__name__} {value!r}")
 
 
 def non_negative(name, value):
     """Raise ValueError unless ``value`` is a finite int or float >= 0."""
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-    if not (ok and math.isfinite(float(value)) and float(value) >= 0):
+    if not (is_real_number(value) and math.isfinite(float(value)) and float(value) >= 0):
         raise ValueError(f"{name}: expected a non-negative finite number, got {value!r}")
 
 
@@ -940,8 +955,7 @@ def readable_path(name, value):
     """Raise unless ``value`` is a path that is missing (the reader says so) or a regular file: a FIFO, device or
     socket would block or never end, a folder cannot be read."""
     path_like(name, value)
-    if os.path.lexists(value) and not os.path.isfile(value):
-        raise ValueError(f"{name}: {os.fspath(value)} is not a regular file (a folder, FIFO, device or socket)")
+    check_regular_file(value, "read", name)
 
 
 FILE = Option(readable_path, "a path to a regular file", __file__)

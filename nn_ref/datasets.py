@@ -43,6 +43,7 @@ from nn_ref._checks import (
     check_array,
     checked,
     checked_call,
+    is_real_number,
     one_of,
     or_none,
 )
@@ -77,8 +78,7 @@ class OpenUnit:
         return "in (0, 1)"
 
     def check(self, name, value, state, read):
-        ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-        if not (ok and 0 < value < 1):
+        if not (is_real_number(value) and 0 < value < 1):
             raise ValueError(f"{name}: expected a number in (0, 1), got {value!r}")
 
 

@@ -20,7 +20,7 @@ it stops at the local minimum x ~ 1.1309, from x0 = -2 at the global minimum x ~
 
 import numpy as np
 
-from nn_ref._checks import Option, at_least, checked, positive
+from nn_ref._checks import Option, at_least, checked, is_real_number, positive
 
 
 class Point(Option):
@@ -30,7 +30,7 @@ class Point(Option):
         super().__init__(None, "a real number or (n,) array, finite", 1.0)
 
     def check(self, name, x0, state, read):
-        scalar = isinstance(x0, (int, float, np.integer, np.floating)) and not isinstance(x0, (bool, np.bool_))
+        scalar = is_real_number(x0)
         if not (scalar or (isinstance(x0, np.ndarray) and x0.ndim == 1 and x0.size and x0.dtype.kind in "iuf")):
             got = f"shape {x0.shape}, dtype {x0.dtype}" if isinstance(x0, np.ndarray) else type(x0).__name__
             raise ValueError(f"{name}: expected a real number or a real array of shape (n,), got {got}")

@@ -54,6 +54,7 @@ from nn_ref._checks import (
     check_real,
     check_shape,
     checked,
+    is_real_number,
     one_of,
     or_none,
     positive,
@@ -265,7 +266,7 @@ def _grad_for(grads, name):
 def _cost(value):
     """J from what f returned: a real number, or the first item of (J, grads); anything else is named."""
     J = value[0] if isinstance(value, tuple) and value else value
-    number = isinstance(J, (int, float, np.integer, np.floating)) and not isinstance(J, (bool, np.bool_))
+    number = is_real_number(J)
     if not (number or (isinstance(J, np.ndarray) and J.size == 1 and J.dtype.kind in "iuf")):
         raise TypeError(f"f: expected f(parameters) to return a float J or (J, grads), got {J!r:.80}")
     return float(J)

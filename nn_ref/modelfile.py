@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from nn_ref._checks import check_regular_file
+
 FORMAT = "nn-ref-model-1"
 MAX_META_BYTES = 1 << 16  # a meta_* entry (a tag, a name, the layer dims) unpacks to less than this
 NPY_HEADER_BYTES = 4096  # room for an .npy header on top of an array's data
@@ -40,12 +42,6 @@ def available_memory():
         return None
 
 
-def _refuse_special(path, verb):
-    """Raise unless ``path`` is a new path or a regular file (never replace or read a FIFO, device, socket)."""
-    if os.path.lexists(path) and not os.path.isfile(path):
-        raise ValueError(f"{path}: not a regular file (a folder, FIFO, device or socket); refusing to {verb} it")
-
-
 def _first_nonfinite(state):
     for key, value in state.items():
         value = np.asarray(value)
@@ -64,7 +60,7 @@ def check_writable(path, example="model.npz"):
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise ValueError(f"{path}: is a directory; expected a file name such as {path / example}")
-    _refuse_special(path, "replace")
+    check_regular_file(path, "replace")
     probe = folder
     while not probe.exists():  # the folders save_model would create
         probe = probe.parent
@@ -84,7 +80,7 @@ def save_model(path, state, meta):
     file mode of the file it replaces (else of the user's umask). Refuses non-finite arrays (a diverged model is
     never saved) and a path that exists but is not a regular file."""
     path = Path(path)
-    _refuse_special(path, "replace")
+    check_regular_file(path, "replace")
     bad = _first_nonfinite(state)
     if bad is not None:
         raise ValueError(f"{path}: not saved, the model holds a non-finite value ({bad})")
@@ -170,7 +166,7 @@ def load_model(path, layer_dims=None):
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such model file")
-    _refuse_special(path, "read")
+    check_regular_file(path, "read")
     _check_archive(path)
     try:
         with open(path, "rb") as f, np.load(f, allow_pickle=False) as data:  # our handle: closed on any error

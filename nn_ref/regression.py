@@ -20,7 +20,7 @@ answer computed without forming the inverse.
 import numpy as np
 
 from nn_ref import losses, network
-from nn_ref._checks import Option, at_least, checked, one_of, or_none, positive
+from nn_ref._checks import Option, at_least, checked, is_real_number, one_of, or_none, positive
 
 LINEAR_LOSSES = ("l2", "l1")
 
@@ -32,7 +32,7 @@ class Bias(Option):
         super().__init__(None, "a float or (1, 1)", 0.0)
 
     def check(self, name, b, state, read):
-        number = isinstance(b, (int, float, np.integer, np.floating)) and not isinstance(b, (bool, np.bool_))
+        number = is_real_number(b)
         if not number and not (isinstance(b, np.ndarray) and b.dtype.kind in "iuf"):
             raise TypeError(f"{name}: expected a float or a (1, 1) array, got {type(b).__name__}")
         if np.shape(b) not in ((), (1, 1)):
